@@ -1,0 +1,153 @@
+//! Feeds and chain verification.
+//!
+//! A feed is one member's log. It is valid when, at every position `n` (from #1):
+//!
+//! 1. the bytes decode strictly as an entry;
+//! 2. the entry's author is the feed's member;
+//! 3. its signature verifies (`verify_strict`) under that member's key;
+//! 4. it is signed for this roster's network;
+//! 5. its payload fits its kind, in canonical form;
+//! 6. its sequence number is `n`;
+//! 7. its prev is the id of the entry at `n - 1` (none at #1);
+//! 8. its claimed time is not before the time of the entry at `n - 1`.
+//!
+//! Checks 1–5 need only the entry and the roster, so they run in parallel; 6–8 are a
+//! cheap sequential pass. The first failure, in position order and in the order above
+//! within a position, is the one reported.
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::entry::{DecodeError, Entry};
+use crate::ids::{EntryId, MemberCode, NetworkId, Seq, Timestamp};
+use crate::payload::{Payload, PayloadError};
+use crate::roster::Roster;
+
+/// What is wrong with the entry at one position of a feed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Problem {
+    #[error("cannot be decoded: {0}")]
+    Decode(DecodeError),
+    #[error("is not a member of this roster")]
+    UnknownMember,
+    #[error("entry is by {found}, not {expected} (spliced in from another feed)")]
+    Author { expected: MemberCode, found: MemberCode },
+    #[error("signature does not verify under {0}'s key")]
+    Signature(MemberCode),
+    #[error("signed for network {}, but this roster's network is {} (an entry from another network)", .found.short(), .expected.short())]
+    Network { expected: NetworkId, found: NetworkId },
+    #[error("{0}")]
+    Payload(PayloadError),
+    #[error("sequence number is {found}, expected {expected} (entries missing or out of order)")]
+    Seq { expected: Seq, found: Seq },
+    #[error("prev is {}, expected {} (id of {})", .found.short(), .expected.short(), .at)]
+    Prev { expected: EntryId, found: EntryId, at: Seq },
+    #[error("claimed time {found} is before {previous}, the time of {at}")]
+    TimeBackwards { previous: Timestamp, found: Timestamp, at: Seq },
+}
+
+/// A feed verification failure: the feed, the position, and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{member} {position}: {problem}")]
+pub struct FeedError {
+    pub member: MemberCode,
+    pub position: Seq,
+    pub problem: Problem,
+}
+
+/// The newest entry of a verified feed (prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tip {
+    pub seq: Seq,
+    pub id: EntryId,
+    pub time: Timestamp,
+}
+
+/// Checks 1–5 of the module docs for one entry of `member`'s feed.
+pub fn check_entry(roster: &Roster, member: MemberCode, entry: &Entry) -> Result<(), Problem> {
+    let key = roster.member(member).ok_or(Problem::UnknownMember)?.key;
+    let header = entry.header();
+    if header.author != member {
+        return Err(Problem::Author { expected: member, found: header.author });
+    }
+    // The signature comes before the other field checks: if it fails, the entry was
+    // altered or forged, and what its fields claim is not worth reporting.
+    if !entry.signature_verifies(&key) {
+        return Err(Problem::Signature(member));
+    }
+    if header.network != roster.network_id() {
+        return Err(Problem::Network { expected: roster.network_id(), found: header.network });
+    }
+    Payload::decode(header.kind, entry.payload()).map_err(Problem::Payload)?;
+    Ok(())
+}
+
+/// Checks 6–8: does `entry` extend a feed whose newest entry is `tip`?
+pub fn check_link(tip: Option<Tip>, entry: &Entry) -> Result<Tip, Problem> {
+    let header = entry.header();
+    let expected = tip.map_or(Some(Seq::FIRST), |t| t.seq.next());
+    if Some(header.seq) != expected {
+        // u64::MAX entries cannot exist in practice; report it as a wrong seq anyway.
+        return Err(Problem::Seq { expected: expected.unwrap_or(Seq(u64::MAX)), found: header.seq });
+    }
+    if let Some(tip) = tip {
+        // Decoding guarantees every entry after #1 has a prev.
+        let found = header.prev.unwrap_or(EntryId([0; 32]));
+        if found != tip.id {
+            return Err(Problem::Prev { expected: tip.id, found, at: tip.seq });
+        }
+        if header.time < tip.time {
+            return Err(Problem::TimeBackwards { previous: tip.time, found: header.time, at: tip.seq });
+        }
+    }
+    Ok(Tip { seq: header.seq, id: entry.id(), time: header.time })
+}
+
+/// A feed whose every entry passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    pub member: MemberCode,
+    pub entries: Vec<Entry>,
+}
+
+impl Feed {
+    pub fn tip(&self) -> Option<Tip> {
+        self.entries.last().map(|e| Tip { seq: e.seq(), id: e.id(), time: e.header().time })
+    }
+}
+
+/// The outcome of verifying one feed: the longest valid prefix, and the first error
+/// after it if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedVerdict {
+    pub valid: Feed,
+    pub error: Option<FeedError>,
+}
+
+/// Verifies `member`'s feed given as the raw bytes of its entries, in order from #1.
+pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVerdict {
+    let checked: Vec<Result<Entry, Problem>> = raw
+        .par_iter()
+        .map(|bytes| {
+            let entry = Entry::decode(bytes).map_err(Problem::Decode)?;
+            check_entry(roster, member, &entry)?;
+            Ok(entry)
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(checked.len());
+    let mut tip = None;
+    for (index, result) in checked.into_iter().enumerate() {
+        let position = Seq(index as u64 + 1);
+        match result.and_then(|entry| check_link(tip, &entry).map(|t| (entry, t))) {
+            Ok((entry, next)) => {
+                tip = Some(next);
+                entries.push(entry);
+            }
+            Err(problem) => {
+                let error = FeedError { member, position, problem };
+                return FeedVerdict { valid: Feed { member, entries }, error: Some(error) };
+            }
+        }
+    }
+    FeedVerdict { valid: Feed { member, entries }, error: None }
+}

@@ -1,0 +1,38 @@
+//! # pacta-core
+//!
+//! Everything that decides whether a Pacta ledger is valid, with no I/O: no files, no
+//! network, no database. The CLI, the node and every test use this one implementation.
+//! SPEC.md describes the same bytes for people writing their own verifier.
+//!
+//! # Layout
+//!
+//! - [`codec`]: the strict byte reader every decoder uses.
+//! - [`ids`]: newtypes for member codes, entry and network ids, keys, seqs, times, kinds.
+//! - [`keys`]: secret keys and the text of key files.
+//! - [`roster`]: the trust root (TOML) and the network id.
+//! - [`entry`]: the signed entry: exact bytes, strict decoding, signing, ids.
+//! - [`payload`]: what each kind of entry says, in canonical JSON.
+//! - [`feed`]: chain verification of one member's feed.
+//! - [`fork`]: fork proofs, the evidence of equivocation.
+//! - [`bundle`]: a whole ledger in one file.
+//! - [`verify`]: an auditor's verification of a whole ledger, and its report.
+//! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
+
+#![forbid(unsafe_code)]
+
+pub mod bundle;
+pub mod codec;
+pub mod entry;
+pub mod feed;
+pub mod fork;
+pub mod ids;
+pub mod keys;
+pub mod payload;
+pub mod roster;
+pub mod synth;
+pub mod verify;
+
+pub use entry::{Draft, Entry};
+pub use ids::{EntryId, Kind, MemberCode, NetworkId, PublicKey, Seq, Timestamp};
+pub use keys::SecretKey;
+pub use roster::Roster;

@@ -1,0 +1,289 @@
+//! The roster: the network's trust root, a TOML file.
+//!
+//! ```toml
+//! network = "pacta-demo-paris-2026"
+//! description = "..."          # optional, not part of the network id
+//!
+//! [[member]]
+//! code = "FR"                  # ISO 3166-1 alpha-2, or an organisation code
+//! name = "France"
+//! key = "<64 hex digits>"      # Ed25519 public key that signs FR's entries
+//! node = "https://pacta.example.fr"
+//! profile = "fr-art53"         # domestic procedure profile
+//! remark = "..."               # optional
+//! ```
+//!
+//! The network id is SHA-256 over the roster's *trust content* only: the network name
+//! and each member's code and key (SPEC.md, "Network id"). Names, URLs, profiles and
+//! remarks can be corrected without orphaning every signature ever made.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use thiserror::Error;
+use toml::Spanned;
+
+use crate::codec::sha256;
+use crate::ids::{MemberCode, NetworkId, PublicKey};
+
+/// Domain-separation tag of the network id's preimage.
+pub const NETWORK_TAG: &[u8; 14] = b"pacta/network\0";
+/// Version byte of the network id's preimage.
+pub const NETWORK_VERSION: u8 = 1;
+
+/// Why a roster was refused. Every variant names the line.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RosterError {
+    #[error("roster: {0}")]
+    Toml(String),
+    #[error("roster line {line}: {reason}")]
+    Invalid { line: usize, reason: String },
+    #[error("roster line {line}: member {code} appears twice (first on line {first})")]
+    DuplicateCode { line: usize, code: MemberCode, first: usize },
+    #[error("roster line {line}: {code}'s key is already {other}'s key (line {first}); every member needs its own key")]
+    DuplicateKey { line: usize, code: MemberCode, other: MemberCode, first: usize },
+    #[error("roster: no members")]
+    Empty,
+}
+
+/// One member of the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub code: MemberCode,
+    pub name: String,
+    pub key: PublicKey,
+    pub node: url::Url,
+    pub profile: String,
+    pub remark: Option<String>,
+}
+
+/// A validated roster, members in code order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    network_name: String,
+    description: Option<String>,
+    members: BTreeMap<MemberCode, Member>,
+    id: NetworkId,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoster {
+    network: Spanned<String>,
+    description: Option<String>,
+    #[serde(default)]
+    member: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMember {
+    code: Spanned<String>,
+    name: Spanned<String>,
+    key: Spanned<String>,
+    node: Spanned<String>,
+    profile: Spanned<String>,
+    remark: Option<String>,
+}
+
+impl Roster {
+    /// Parses and validates a roster from its TOML text.
+    pub fn from_toml(text: &str) -> Result<Roster, RosterError> {
+        let raw: RawRoster = toml::from_str(text).map_err(|e| RosterError::Toml(toml_message(text, &e)))?;
+        let line_of = |span: std::ops::Range<usize>| line_at(text, span.start);
+        let invalid = |span, reason: String| RosterError::Invalid { line: line_of(span), reason };
+
+        let network_name = raw.network.get_ref().clone();
+        if !valid_network_name(&network_name) {
+            return Err(invalid(
+                raw.network.span(),
+                format!("network name {network_name:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"),
+            ));
+        }
+
+        let mut members = BTreeMap::new();
+        let mut lines_by_code: BTreeMap<MemberCode, usize> = BTreeMap::new();
+        let mut codes_by_key: BTreeMap<[u8; 32], (MemberCode, usize)> = BTreeMap::new();
+        for spanned in raw.member {
+            let m = spanned.into_inner();
+            let code: MemberCode =
+                m.code.get_ref().parse().map_err(|e: crate::ids::IdError| invalid(m.code.span(), e.to_string()))?;
+            let line = line_of(m.code.span());
+            if let Some(&first) = lines_by_code.get(&code) {
+                return Err(RosterError::DuplicateCode { line, code, first });
+            }
+            let key: PublicKey =
+                m.key.get_ref().parse().map_err(|e: crate::ids::IdError| invalid(m.key.span(), format!("{code}: {e}")))?;
+            if let Some(&(other, first)) = codes_by_key.get(&key.to_bytes()) {
+                return Err(RosterError::DuplicateKey { line: line_of(m.key.span()), code, other, first });
+            }
+            let name = m.name.get_ref().clone();
+            if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+                return Err(invalid(m.name.span(), format!("{code}: name must be 1 to 200 printable characters")));
+            }
+            let node = url::Url::parse(m.node.get_ref())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| {
+                    invalid(m.node.span(), format!("{code}: node {:?} is not an http:// or https:// URL", m.node.get_ref()))
+                })?;
+            let profile = m.profile.get_ref().clone();
+            let profile_ok = (1..=40).contains(&profile.len())
+                && profile.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !profile_ok {
+                return Err(invalid(
+                    m.profile.span(),
+                    format!("{code}: profile {profile:?} must be 1 to 40 characters of a-z, 0-9 and '-'"),
+                ));
+            }
+            lines_by_code.insert(code, line);
+            codes_by_key.insert(key.to_bytes(), (code, line_of(m.key.span())));
+            members.insert(code, Member { code, name, key, node, profile, remark: m.remark });
+        }
+        if members.is_empty() {
+            return Err(RosterError::Empty);
+        }
+        let id = network_id(&network_name, members.values().map(|m| (m.code, m.key)));
+        Ok(Roster { network_name, description: raw.description, members, id })
+    }
+
+    /// The network id every entry of this network carries.
+    pub fn network_id(&self) -> NetworkId {
+        self.id
+    }
+
+    pub fn network_name(&self) -> &str {
+        &self.network_name
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    pub fn member(&self, code: MemberCode) -> Option<&Member> {
+        self.members.get(&code)
+    }
+
+    /// Members in ascending code order.
+    pub fn members(&self) -> impl ExactSizeIterator<Item = &Member> {
+        self.members.values()
+    }
+}
+
+/// The network id: SHA-256 over the tag, the version, the network name and each
+/// member's code and key, members in ascending code order (SPEC.md, "Network id").
+pub fn network_id(name: &str, members: impl Iterator<Item = (MemberCode, PublicKey)>) -> NetworkId {
+    NetworkId(sha256(&network_preimage(name, members)))
+}
+
+/// The exact bytes hashed into the network id.
+pub fn network_preimage(name: &str, members: impl Iterator<Item = (MemberCode, PublicKey)>) -> Vec<u8> {
+    let mut sorted: Vec<_> = members.collect();
+    sorted.sort_by_key(|(code, _)| *code);
+    let mut out = Vec::new();
+    out.extend_from_slice(NETWORK_TAG);
+    out.push(NETWORK_VERSION);
+    out.push(name.len() as u8);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&(sorted.len() as u32).to_be_bytes());
+    for (code, key) in sorted {
+        out.push(code.as_bytes().len() as u8);
+        out.extend_from_slice(code.as_bytes());
+        out.extend_from_slice(&key.to_bytes());
+    }
+    out
+}
+
+fn valid_network_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// toml's own message, which already names line and column, on one line.
+fn toml_message(text: &str, err: &toml::de::Error) -> String {
+    let reason = err.message().trim().to_owned();
+    match err.span() {
+        Some(span) => format!("line {}: {reason}", line_at(text, span.start)),
+        None => reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    fn key(n: u8) -> String {
+        SecretKey::from_seed(&[n; 32]).public().to_string()
+    }
+
+    fn member(code: &str, key: &str) -> String {
+        format!(
+            "[[member]]\ncode = \"{code}\"\nname = \"{code} land\"\nkey = \"{key}\"\nnode = \"http://127.0.0.1:7001\"\nprofile = \"generic\"\n"
+        )
+    }
+
+    #[test]
+    fn parses_and_orders_members() {
+        let text = format!("network = \"t\"\n{}{}", member("GB", &key(2)), member("FR", &key(1)));
+        let roster = Roster::from_toml(&text).unwrap();
+        let codes: Vec<_> = roster.members().map(|m| m.code.to_string()).collect();
+        assert_eq!(codes, ["FR", "GB"]);
+    }
+
+    #[test]
+    fn network_id_covers_trust_content_only() {
+        let a = Roster::from_toml(&format!("network = \"t\"\n{}", member("FR", &key(1)))).unwrap();
+        let renamed = format!("network = \"t\"\n{}", member("FR", &key(1)).replace("FR land", "France"));
+        assert_eq!(Roster::from_toml(&renamed).unwrap().network_id(), a.network_id());
+        let rekeyed = Roster::from_toml(&format!("network = \"t\"\n{}", member("FR", &key(9)))).unwrap();
+        assert_ne!(rekeyed.network_id(), a.network_id());
+        let other_net = Roster::from_toml(&format!("network = \"u\"\n{}", member("FR", &key(1)))).unwrap();
+        assert_ne!(other_net.network_id(), a.network_id());
+    }
+
+    #[test]
+    fn duplicate_code_names_both_lines() {
+        let text = format!("network = \"t\"\n{}{}", member("FR", &key(1)), member("FR", &key(2)));
+        let err = Roster::from_toml(&text).unwrap_err();
+        assert_eq!(err.to_string(), "roster line 9: member FR appears twice (first on line 3)");
+    }
+
+    #[test]
+    fn duplicate_key_is_refused() {
+        let text = format!("network = \"t\"\n{}{}", member("FR", &key(1)), member("GB", &key(1)));
+        let err = Roster::from_toml(&text).unwrap_err();
+        assert!(matches!(err, RosterError::DuplicateKey { line: 11, first: 5, .. }), "{err}");
+    }
+
+    #[test]
+    fn malformed_key_and_unknown_field_name_the_line() {
+        let text = format!("network = \"t\"\n{}", member("FR", "abcd"));
+        let err = Roster::from_toml(&text).unwrap_err().to_string();
+        assert!(err.starts_with("roster line 5: FR: public key"), "{err}");
+        let text = format!("network = \"t\"\n{}colour = \"blue\"\n", member("FR", &key(1)));
+        let err = Roster::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("line 8") && err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let good = member("FR", &key(1));
+        for (from, to) in [
+            ("code = \"FR\"", "code = \"fr\""),
+            ("http://127.0.0.1:7001", "ftp://x"),
+            ("profile = \"generic\"", "profile = \"Generic!\""),
+            ("name = \"FR land\"", "name = \"\""),
+        ] {
+            let text = format!("network = \"t\"\n{}", good.replace(from, to));
+            assert!(Roster::from_toml(&text).is_err(), "{to} accepted");
+        }
+        assert_eq!(Roster::from_toml("network = \"t\"\n"), Err(RosterError::Empty));
+        assert!(Roster::from_toml(&format!("network = \"a b\"\n{good}")).is_err());
+    }
+}
