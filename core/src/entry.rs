@@ -51,7 +51,7 @@ pub enum DecodeError {
     Codec(#[from] CodecError),
     #[error("entry is {len} bytes, more than the limit of {max}")]
     TooLarge { len: usize, max: usize },
-    #[error("not a Pacta entry: the tag is {found}, expected 7061637461 2f656e747279 00 (\"pacta/entry\\0\")")]
+    #[error("not a Pacta entry: the tag is {found}, expected 70616374612f656e74727900 (\"pacta/entry\\0\")")]
     Tag { found: String },
     #[error("format version {0} is not supported (this verifier reads version {FORMAT_VERSION})")]
     Version(u8),

@@ -46,6 +46,24 @@ pub enum Problem {
     TimeBackwards { previous: Timestamp, found: Timestamp, at: Seq },
 }
 
+impl Problem {
+    /// A stable, machine-readable name for the kind of problem (used in JSON reports
+    /// and in the test vectors).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Decode(_) => "decode",
+            Problem::UnknownMember => "unknown-member",
+            Problem::Author { .. } => "author",
+            Problem::Signature(_) => "signature",
+            Problem::Network { .. } => "network",
+            Problem::Payload(_) => "payload",
+            Problem::Seq { .. } => "seq",
+            Problem::Prev { .. } => "prev",
+            Problem::TimeBackwards { .. } => "time",
+        }
+    }
+}
+
 /// A feed verification failure: the feed, the position, and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{member} {position}: {problem}")]

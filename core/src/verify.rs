@@ -56,10 +56,12 @@ pub struct ForkReport {
     pub ids: [EntryId; 2],
 }
 
-/// One failure, with its place ("FR #12", "bundle", "fork 1") and a sentence.
+/// One failure, with its place ("FR #12", "bundle", "fork 1"), a stable reason code
+/// (see SPEC.md, "Verification") and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub place: String,
+    pub reason: &'static str,
     pub member: Option<MemberCode>,
     pub seq: Option<Seq>,
     pub message: String,
@@ -69,14 +71,15 @@ impl Failure {
     fn of_feed(err: &FeedError) -> Failure {
         Failure {
             place: format!("{} {}", err.member, err.position),
+            reason: err.problem.code(),
             member: Some(err.member),
             seq: Some(err.position),
             message: err.to_string(),
         }
     }
 
-    fn general(place: &str, message: String) -> Failure {
-        Failure { place: place.to_owned(), member: None, seq: None, message }
+    fn general(place: &str, reason: &'static str, message: String) -> Failure {
+        Failure { place: place.to_owned(), reason, member: None, seq: None, message }
     }
 }
 
@@ -96,7 +99,7 @@ pub struct Verification {
 
 /// Verifies a bundle's bytes against `roster`.
 pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
-    let empty = |message: String| {
+    let empty = |reason: &'static str, message: String| {
         let report = Report {
             valid: false,
             network: roster.network_id(),
@@ -104,16 +107,16 @@ pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
             verified_entries: 0,
             feeds: Vec::new(),
             forks: Vec::new(),
-            errors: vec![Failure::general("bundle", message)],
+            errors: vec![Failure::general("bundle", reason, message)],
         };
         Verification { report, ledger: Ledger::default() }
     };
     let view = match BundleView::parse(bytes) {
         Ok(view) => view,
-        Err(err) => return empty(err.to_string()),
+        Err(err) => return empty("bundle", err.to_string()),
     };
     if view.network != roster.network_id() {
-        return empty(format!(
+        return empty("network", format!(
             "the bundle is for network {}, but the roster's network is {} ({})",
             view.network.short(),
             roster.network_id().short(),
@@ -151,13 +154,13 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
             Ok(proof) => {
                 let key = (proof.member(), proof.seq(), proof.entries()[0].id());
                 if previous.is_some_and(|p| p >= key) {
-                    errors.push(Failure::general(&place, format!("{place}: fork proofs must be in ascending (member, seq, id) order, once each")));
+                    errors.push(Failure::general(&place, "fork", format!("{place}: fork proofs must be in ascending (member, seq, id) order, once each")));
                 } else {
                     previous = Some(key);
                     forks.push(proof);
                 }
             }
-            Err(message) => errors.push(Failure::general(&place, format!("{place}: {message}"))),
+            Err(message) => errors.push(Failure::general(&place, "fork", format!("{place}: {message}"))),
         }
     }
 

@@ -1,0 +1,51 @@
+//! The verification report for people.
+
+use std::fmt::Write;
+
+use pacta_core::verify::Report;
+
+pub fn report(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "network {} ({})", r.network_name, r.network);
+    let with_entries = r.feeds.iter().filter(|f| f.entries > 0).count();
+    let _ = writeln!(out, "{} members, {with_entries} with entries, {} entries verified", r.feeds.len(), r.verified_entries);
+    if !r.feeds.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {:<8} {:<28} {:>9}  {:<19} {:<24}", "member", "name", "head", "head id", "claimed time");
+    }
+    for f in &r.feeds {
+        let name: String = f.name.chars().take(28).collect();
+        let (seq, id, time) = match f.head {
+            Some(h) => (h.seq.to_string(), h.id.short(), h.time.to_string()),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let mut notes = Vec::new();
+        if f.verified < f.entries {
+            notes.push(format!("INVALID after {} of {}", f.verified, f.entries));
+        }
+        if f.disputed {
+            notes.push("DISPUTED (fork)".to_owned());
+        }
+        let _ = writeln!(out, "  {:<8} {:<28} {:>9}  {:<19} {:<24} {}", f.member, name, seq, id, time, notes.join("; "));
+    }
+    if !r.forks.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "forks (two validly signed entries at one position):");
+        for f in &r.forks {
+            let _ = writeln!(out, "  {} {}: {} and {}", f.member, f.seq, f.ids[0], f.ids[1]);
+        }
+    }
+    let _ = writeln!(out);
+    if r.valid {
+        let _ = writeln!(out, "VALID: every signature, chain link and payload checks out against the roster.");
+        if !r.forks.is_empty() {
+            let _ = writeln!(out, "Feeds with a fork proof are disputed: their members signed two histories.");
+        }
+    } else {
+        let _ = writeln!(out, "INVALID: {} problem{}:", r.errors.len(), if r.errors.len() == 1 { "" } else { "s" });
+        for e in &r.errors {
+            let _ = writeln!(out, "  {}", e.message);
+        }
+    }
+    out
+}
