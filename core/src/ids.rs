@@ -20,6 +20,8 @@ pub enum IdError {
     InvalidKey(String),
     #[error("public key {0} has small order; it would accept forged signatures")]
     WeakKey(String),
+    #[error("public key {0} is a non-canonical encoding of its point (y is not reduced mod p)")]
+    NonCanonicalKey(String),
     #[error("time {0} ms is after 9999-12-31T23:59:59.999Z")]
     TimeOutOfRange(u64),
     #[error("kind {0:?} is not 1 to 32 characters of a-z, 0-9 and '-', starting with a letter")]
@@ -29,8 +31,9 @@ pub enum IdError {
 /// A member of the network: an ISO 3166-1 alpha-2 code, or an organisation code.
 ///
 /// Stored inline (2 to 8 ASCII capitals) so that a million entries do not mean a
-/// million small allocations.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// million small allocations. Ordered by bytes ("EU" < "FR" < "NATO" < "UA"), which is
+/// the order the network id and bundles use.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemberCode {
     len: u8,
     bytes: [u8; MemberCode::MAX_LEN],
@@ -182,6 +185,11 @@ impl PublicKey {
         if key.is_weak() {
             return Err(IdError::WeakKey(hex::encode(bytes)));
         }
+        // One spelling per key: the key's bytes enter every signature's hash, so two
+        // encodings of one point would be two different keys to some verifiers.
+        if key.to_edwards().compress().to_bytes() != bytes {
+            return Err(IdError::NonCanonicalKey(hex::encode(bytes)));
+        }
         Ok(PublicKey { bytes, key })
     }
 
@@ -272,8 +280,8 @@ impl Serialize for Timestamp {
 }
 
 /// The name of an entry's kind, e.g. `note`: 1 to 32 of `a-z`, `0-9`, `-`, starting
-/// with a letter. Inline, like [`MemberCode`].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// with a letter. Inline, like [`MemberCode`], and ordered by bytes likewise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Kind {
     len: u8,
     bytes: [u8; Kind::MAX_LEN],
@@ -319,9 +327,22 @@ impl FromStr for Kind {
     }
 }
 
-/// Display, Debug and serde as the plain string, for inline ASCII identifiers.
+/// Byte order, Display, Debug and serde as the plain string, for inline ASCII
+/// identifiers. (A derived order would compare the length first.)
 macro_rules! inline_str {
     ($name:ident) => {
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.as_bytes().cmp(other.as_bytes())
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.pad(self.as_str())
@@ -367,6 +388,14 @@ mod tests {
     }
 
     #[test]
+    fn member_codes_sort_by_bytes_not_length() {
+        let mut codes: Vec<MemberCode> = ["US", "NATO", "EU", "UA", "NZ"].iter().map(|c| c.parse().unwrap()).collect();
+        codes.sort();
+        let sorted: Vec<&str> = codes.iter().map(MemberCode::as_str).collect();
+        assert_eq!(sorted, ["EU", "NATO", "NZ", "UA", "US"]);
+    }
+
+    #[test]
     fn hex_ids_have_one_spelling() {
         let lower = "00".repeat(31) + "ab";
         assert!(lower.parse::<EntryId>().is_ok());
@@ -385,6 +414,25 @@ mod tests {
         let mut off_curve = [0u8; 32];
         off_curve[0] = 2;
         assert!(matches!(PublicKey::from_bytes(off_curve), Err(IdError::InvalidKey(_))));
+    }
+
+    #[test]
+    fn non_canonical_key_encodings_are_refused() {
+        // y + p for small y still fits in 255 bits; some such y are points of full order.
+        let mut refused = 0;
+        for y in 0u8..19 {
+            // p + y little-endian: p = 2^255 - 19 is ed ff .. ff 7f, and y < 19 never carries.
+            let mut bytes = [0xff; 32];
+            bytes[31] = 0x7f;
+            bytes[0] = 0xed + y;
+            let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&bytes) else { continue };
+            if key.is_weak() {
+                continue;
+            }
+            assert!(matches!(PublicKey::from_bytes(bytes), Err(IdError::NonCanonicalKey(_))), "y={y}");
+            refused += 1;
+        }
+        assert!(refused > 0, "no non-canonical full-order encoding found to test with");
     }
 
     #[test]
