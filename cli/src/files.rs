@@ -10,12 +10,15 @@ use pacta_core::{Roster, SecretKey};
 
 /// Reads a secret key file, refusing one that others can read, as ssh does.
 pub fn read_secret_key(path: &Path) -> Result<SecretKey> {
-    let meta = fs::metadata(path).with_context(|| format!("cannot read key file {}", path.display()))?;
+    let meta =
+        fs::metadata(path).with_context(|| format!("cannot read key file {}", path.display()))?;
     check_private(path, &meta)?;
     let text = zeroize::Zeroizing::new(
-        fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?,
+        fs::read_to_string(path)
+            .with_context(|| format!("cannot read key file {}", path.display()))?,
     );
-    SecretKey::from_file_text(&text).with_context(|| format!("{} is not a Pacta secret key file", path.display()))
+    SecretKey::from_file_text(&text)
+        .with_context(|| format!("{} is not a Pacta secret key file", path.display()))
 }
 
 #[cfg(unix)]
@@ -49,7 +52,10 @@ pub fn write_secret_key(path: &Path, key: &SecretKey, comment: &str) -> Result<(
     }
     let mut file = options.open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
-            anyhow::anyhow!("{} already exists; refusing to overwrite a key file", path.display())
+            anyhow::anyhow!(
+                "{} already exists; refusing to overwrite a key file",
+                path.display()
+            )
         }
         _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
     })?;
@@ -59,7 +65,8 @@ pub fn write_secret_key(path: &Path, key: &SecretKey, comment: &str) -> Result<(
 }
 
 pub fn read_roster(path: &Path) -> Result<Roster> {
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read roster {}", path.display()))?;
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read roster {}", path.display()))?;
     Roster::from_toml(&text).with_context(|| format!("{} is not a valid roster", path.display()))
 }
 
@@ -70,7 +77,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))

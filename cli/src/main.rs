@@ -75,10 +75,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen { out } => cmd::keygen::run(&out),
-        Command::Verify { bundle, roster, json } => cmd::verify::run(&bundle, &roster, json),
-        Command::Dev { command: DevCommand::Synth { roster, keys, entries, out } } => {
-            cmd::synth::run(&roster, &keys, entries, &out)
-        }
+        Command::Verify {
+            bundle,
+            roster,
+            json,
+        } => cmd::verify::run(&bundle, &roster, json),
+        Command::Dev {
+            command:
+                DevCommand::Synth {
+                    roster,
+                    keys,
+                    entries,
+                    out,
+                },
+        } => cmd::synth::run(&roster, &keys, entries, &out),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

@@ -8,10 +8,19 @@ pub fn report(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "network {} ({})", r.network_name, r.network);
     let with_entries = r.feeds.iter().filter(|f| f.entries > 0).count();
-    let _ = writeln!(out, "{} members, {with_entries} with entries, {} entries verified", r.feeds.len(), r.verified_entries);
+    let _ = writeln!(
+        out,
+        "{} members, {with_entries} with entries, {} entries verified",
+        r.feeds.len(),
+        r.verified_entries
+    );
     if !r.feeds.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "  {:<8} {:<28} {:>9}  {:<19} {:<24}", "member", "name", "head", "head id", "claimed time");
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<28} {:>9}  {:<19} {:<24}",
+            "member", "name", "head", "head id", "claimed time"
+        );
     }
     for f in &r.feeds {
         let name: String = f.name.chars().take(28).collect();
@@ -26,23 +35,47 @@ pub fn report(r: &Report) -> String {
         if f.disputed {
             notes.push("DISPUTED (fork)".to_owned());
         }
-        let _ = writeln!(out, "  {:<8} {:<28} {:>9}  {:<19} {:<24} {}", f.member, name, seq, id, time, notes.join("; "));
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<28} {:>9}  {:<19} {:<24} {}",
+            f.member,
+            name,
+            seq,
+            id,
+            time,
+            notes.join("; ")
+        );
     }
     if !r.forks.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "forks (two validly signed entries at one position):");
         for f in &r.forks {
-            let _ = writeln!(out, "  {} {}: {} and {}", f.member, f.seq, f.ids[0], f.ids[1]);
+            let _ = writeln!(
+                out,
+                "  {} {}: {} and {}",
+                f.member, f.seq, f.ids[0], f.ids[1]
+            );
         }
     }
     let _ = writeln!(out);
     if r.valid {
-        let _ = writeln!(out, "VALID: every signature, chain link and payload checks out against the roster.");
+        let _ = writeln!(
+            out,
+            "VALID: every signature, chain link and payload checks out against the roster."
+        );
         if !r.forks.is_empty() {
-            let _ = writeln!(out, "Feeds with a fork proof are disputed: their members signed two histories.");
+            let _ = writeln!(
+                out,
+                "Feeds with a fork proof are disputed: their members signed two histories."
+            );
         }
     } else {
-        let _ = writeln!(out, "INVALID: {} problem{}:", r.errors.len(), if r.errors.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "INVALID: {} problem{}:",
+            r.errors.len(),
+            if r.errors.len() == 1 { "" } else { "s" }
+        );
         for e in &r.errors {
             let _ = writeln!(out, "  {}", e.message);
         }

@@ -37,12 +37,20 @@ pub enum BundleError {
     Codec(#[from] CodecError),
     #[error("not a Pacta bundle (it does not start with \"pacta/bundle\\0\")")]
     Magic,
-    #[error("bundle format version {0} is not supported (this verifier reads version {BUNDLE_VERSION})")]
+    #[error(
+        "bundle format version {0} is not supported (this verifier reads version {BUNDLE_VERSION})"
+    )]
     Version(u8),
     #[error("bundle byte {offset}: feed code: {reason}")]
     Code { offset: usize, reason: String },
-    #[error("bundle byte {offset}: feed {code} comes after {previous}; feeds must be in ascending code order, once each")]
-    FeedOrder { offset: usize, code: MemberCode, previous: MemberCode },
+    #[error(
+        "bundle byte {offset}: feed {code} comes after {previous}; feeds must be in ascending code order, once each"
+    )]
+    FeedOrder {
+        offset: usize,
+        code: MemberCode,
+        previous: MemberCode,
+    },
     #[error("bundle byte {offset}: feed {code} is listed with no entries")]
     EmptyFeed { offset: usize, code: MemberCode },
     #[error("bundle byte {offset}: entry length {len} is more than the limit of {max}")]
@@ -75,11 +83,19 @@ impl<'a> BundleView<'a> {
         for _ in 0..feed_count {
             let offset = r.offset();
             let len = r.u8("feed code length")? as usize;
-            let code = MemberCode::from_bytes(r.take("feed code", len)?)
-                .map_err(|e| BundleError::Code { offset, reason: e.to_string() })?;
+            let code = MemberCode::from_bytes(r.take("feed code", len)?).map_err(|e| {
+                BundleError::Code {
+                    offset,
+                    reason: e.to_string(),
+                }
+            })?;
             if let Some(&(previous, _)) = feeds.last() {
                 if code <= previous {
-                    return Err(BundleError::FeedOrder { offset, code, previous });
+                    return Err(BundleError::FeedOrder {
+                        offset,
+                        code,
+                        previous,
+                    });
                 }
             }
             let count = r.u32("entry count")?;
@@ -99,7 +115,11 @@ impl<'a> BundleView<'a> {
             forks.push([entry_bytes(&mut r)?, entry_bytes(&mut r)?]);
         }
         r.finish()?;
-        Ok(BundleView { network, feeds, forks })
+        Ok(BundleView {
+            network,
+            feeds,
+            forks,
+        })
     }
 }
 
@@ -107,7 +127,11 @@ fn entry_bytes<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], BundleError> {
     let offset = r.offset();
     let len = r.u32("entry length")?;
     if len as usize > MAX_ENTRY {
-        return Err(BundleError::EntryLength { offset, len, max: MAX_ENTRY });
+        return Err(BundleError::EntryLength {
+            offset,
+            len,
+            max: MAX_ENTRY,
+        });
     }
     Ok(r.take("entry", len as usize)?)
 }
@@ -120,7 +144,11 @@ pub fn encode(network: NetworkId, feeds: &[Feed], forks: &[ForkProof]) -> Vec<u8
     let mut forks: Vec<&ForkProof> = forks.iter().collect();
     forks.sort_by_key(|f| (f.member(), f.seq(), f.entries()[0].id()));
 
-    let size: usize = feeds.iter().flat_map(|f| &f.entries).map(|e| e.as_bytes().len() + 4).sum();
+    let size: usize = feeds
+        .iter()
+        .flat_map(|f| &f.entries)
+        .map(|e| e.as_bytes().len() + 4)
+        .sum();
     let mut out = Vec::with_capacity(64 + size);
     out.extend_from_slice(BUNDLE_MAGIC);
     out.push(BUNDLE_VERSION);

@@ -11,7 +11,12 @@ use thiserror::Error;
 pub enum CodecError {
     /// The input ended inside a field.
     #[error("truncated at byte {offset}: {field} needs {needed} bytes, {remaining} remain")]
-    Truncated { field: &'static str, offset: usize, needed: usize, remaining: usize },
+    Truncated {
+        field: &'static str,
+        offset: usize,
+        needed: usize,
+        remaining: usize,
+    },
     /// Bytes remain after the value ended; a value has exactly one encoding.
     #[error("{count} trailing bytes after the end at byte {offset}")]
     Trailing { offset: usize, count: usize },
@@ -78,7 +83,10 @@ impl<'a> Reader<'a> {
     pub fn finish(self) -> Result<(), CodecError> {
         match self.remaining() {
             0 => Ok(()),
-            count => Err(CodecError::Trailing { offset: self.offset, count }),
+            count => Err(CodecError::Trailing {
+                offset: self.offset,
+                count,
+            }),
         }
     }
 }
@@ -99,14 +107,31 @@ mod tests {
         assert_eq!(r.u16("a").unwrap(), 1);
         assert_eq!(r.u32("b").unwrap(), 2);
         assert_eq!(r.offset(), 6);
-        assert_eq!(r.finish(), Err(CodecError::Trailing { offset: 6, count: 1 }));
+        assert_eq!(
+            r.finish(),
+            Err(CodecError::Trailing {
+                offset: 6,
+                count: 1
+            })
+        );
     }
 
     #[test]
     fn truncation_names_the_field() {
         let mut r = Reader::new(&[1, 2]);
         let err = r.u64("seq").unwrap_err();
-        assert_eq!(err, CodecError::Truncated { field: "seq", offset: 0, needed: 8, remaining: 2 });
-        assert_eq!(err.to_string(), "truncated at byte 0: seq needs 8 bytes, 2 remain");
+        assert_eq!(
+            err,
+            CodecError::Truncated {
+                field: "seq",
+                offset: 0,
+                needed: 8,
+                remaining: 2
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "truncated at byte 0: seq needs 8 bytes, 2 remain"
+        );
     }
 }

@@ -51,7 +51,9 @@ pub enum DecodeError {
     Codec(#[from] CodecError),
     #[error("entry is {len} bytes, more than the limit of {max}")]
     TooLarge { len: usize, max: usize },
-    #[error("not a Pacta entry: the tag is {found}, expected 70616374612f656e74727900 (\"pacta/entry\\0\")")]
+    #[error(
+        "not a Pacta entry: the tag is {found}, expected 70616374612f656e74727900 (\"pacta/entry\\0\")"
+    )]
     Tag { found: String },
     #[error("format version {0} is not supported (this verifier reads version {FORMAT_VERSION})")]
     Version(u8),
@@ -71,7 +73,9 @@ pub enum DecodeError {
     MissingPrev(u64),
     #[error("payload is {len} bytes, more than the limit of {max}")]
     PayloadTooLarge { len: u32, max: usize },
-    #[error("payload does not match its hash in the signed header (header {expected}, payload {found})")]
+    #[error(
+        "payload does not match its hash in the signed header (header {expected}, payload {found})"
+    )]
     PayloadHash { expected: String, found: String },
 }
 
@@ -89,7 +93,14 @@ pub struct Entry {
 
 impl std::fmt::Debug for Entry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Entry({} {} {} {})", self.header.author, self.header.seq, self.header.kind, self.id.short())
+        write!(
+            f,
+            "Entry({} {} {} {})",
+            self.header.author,
+            self.header.seq,
+            self.header.kind,
+            self.id.short()
+        )
     }
 }
 
@@ -98,7 +109,10 @@ impl Entry {
     /// in its single valid encoding, the payload matching its hash.
     pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
         if bytes.len() > MAX_ENTRY {
-            return Err(DecodeError::TooLarge { len: bytes.len(), max: MAX_ENTRY });
+            return Err(DecodeError::TooLarge {
+                len: bytes.len(),
+                max: MAX_ENTRY,
+            });
         }
         let mut r = Reader::new(bytes);
         let header = decode_header(&mut r)?;
@@ -114,7 +128,12 @@ impl Entry {
             });
         }
         let id = EntryId(sha256(&bytes[..signed_len + 64]));
-        Ok(Entry { raw: bytes.into(), header, signed_len, id })
+        Ok(Entry {
+            raw: bytes.into(),
+            header,
+            signed_len,
+            id,
+        })
     }
 
     pub fn header(&self) -> &Header {
@@ -162,7 +181,9 @@ impl Entry {
 fn decode_header(r: &mut Reader<'_>) -> Result<Header, DecodeError> {
     let tag: [u8; 12] = r.array("tag")?;
     if &tag != ENTRY_TAG {
-        return Err(DecodeError::Tag { found: hex::encode(tag) });
+        return Err(DecodeError::Tag {
+            found: hex::encode(tag),
+        });
     }
     let version = r.u8("version")?;
     if version != FORMAT_VERSION {
@@ -170,7 +191,8 @@ fn decode_header(r: &mut Reader<'_>) -> Result<Header, DecodeError> {
     }
     let network = NetworkId(r.array("network")?);
     let author_len = r.u8("author length")? as usize;
-    let author = MemberCode::from_bytes(r.take("author", author_len)?).map_err(DecodeError::Author)?;
+    let author =
+        MemberCode::from_bytes(r.take("author", author_len)?).map_err(DecodeError::Author)?;
     let seq = r.u64("seq")?;
     if seq == 0 {
         return Err(DecodeError::SeqZero);
@@ -190,10 +212,22 @@ fn decode_header(r: &mut Reader<'_>) -> Result<Header, DecodeError> {
     let kind = Kind::from_bytes(r.take("kind", kind_len)?).map_err(DecodeError::Kind)?;
     let payload_len = r.u32("payload length")?;
     if payload_len as usize > MAX_PAYLOAD {
-        return Err(DecodeError::PayloadTooLarge { len: payload_len, max: MAX_PAYLOAD });
+        return Err(DecodeError::PayloadTooLarge {
+            len: payload_len,
+            max: MAX_PAYLOAD,
+        });
     }
     let payload_hash = r.array("payload hash")?;
-    Ok(Header { network, author, seq: Seq(seq), prev, time, kind, payload_len, payload_hash })
+    Ok(Header {
+        network,
+        author,
+        seq: Seq(seq),
+        prev,
+        time,
+        kind,
+        payload_len,
+        payload_hash,
+    })
 }
 
 /// Why a draft cannot be signed.
@@ -226,7 +260,10 @@ impl Draft {
     /// The bytes a signature covers, exactly as SPEC.md lays them out.
     pub fn signed_bytes(&self) -> Result<Vec<u8>, DraftError> {
         if self.payload.len() > MAX_PAYLOAD {
-            return Err(DraftError::PayloadTooLarge { len: self.payload.len(), max: MAX_PAYLOAD });
+            return Err(DraftError::PayloadTooLarge {
+                len: self.payload.len(),
+                max: MAX_PAYLOAD,
+            });
         }
         match (self.seq.0, self.prev) {
             (0, _) => return Err(DraftError::SeqZero),
@@ -274,7 +311,12 @@ impl Draft {
             payload_len: self.payload.len() as u32,
             payload_hash: sha256(&self.payload),
         };
-        Ok(Entry { raw: raw.into(), header, signed_len: signed.len(), id })
+        Ok(Entry {
+            raw: raw.into(),
+            header,
+            signed_len: signed.len(),
+            id,
+        })
     }
 }
 
@@ -308,23 +350,43 @@ mod tests {
         assert_eq!(back, entry);
         assert!(back.signature_verifies(&key.public()));
         assert_eq!(back.payload(), br#"{"text":"hello"}"#);
-        assert_eq!(back.id(), EntryId(sha256(&entry.as_bytes()[..back.signed_bytes().len() + 64])));
+        assert_eq!(
+            back.id(),
+            EntryId(sha256(&entry.as_bytes()[..back.signed_bytes().len() + 64]))
+        );
     }
 
     #[test]
     fn trailing_and_missing_bytes_are_refused() {
-        let entry = draft(1, None).sign(&SecretKey::from_seed(&[1; 32])).unwrap();
+        let entry = draft(1, None)
+            .sign(&SecretKey::from_seed(&[1; 32]))
+            .unwrap();
         let mut long = entry.as_bytes().to_vec();
         long.push(0);
-        assert!(matches!(Entry::decode(&long), Err(DecodeError::Codec(CodecError::Trailing { count: 1, .. }))));
+        assert!(matches!(
+            Entry::decode(&long),
+            Err(DecodeError::Codec(CodecError::Trailing { count: 1, .. }))
+        ));
         let short = &entry.as_bytes()[..entry.as_bytes().len() - 1];
-        assert!(matches!(Entry::decode(short), Err(DecodeError::Codec(CodecError::Truncated { field: "payload", .. }))));
+        assert!(matches!(
+            Entry::decode(short),
+            Err(DecodeError::Codec(CodecError::Truncated {
+                field: "payload",
+                ..
+            }))
+        ));
     }
 
     #[test]
     fn prev_must_match_position() {
-        assert_eq!(draft(1, Some(EntryId([0; 32]))).signed_bytes(), Err(DraftError::FirstWithPrev));
-        assert_eq!(draft(2, None).signed_bytes(), Err(DraftError::MissingPrev(Seq(2))));
+        assert_eq!(
+            draft(1, Some(EntryId([0; 32]))).signed_bytes(),
+            Err(DraftError::FirstWithPrev)
+        );
+        assert_eq!(
+            draft(2, None).signed_bytes(),
+            Err(DraftError::MissingPrev(Seq(2)))
+        );
         assert_eq!(draft(0, None).signed_bytes(), Err(DraftError::SeqZero));
     }
 
@@ -332,7 +394,13 @@ mod tests {
     fn oversized_payloads_are_refused_both_ways() {
         let mut d = draft(1, None);
         d.payload = vec![b'x'; MAX_PAYLOAD + 1];
-        assert!(matches!(d.signed_bytes(), Err(DraftError::PayloadTooLarge { .. })));
-        assert!(matches!(Entry::decode(&vec![0u8; MAX_ENTRY + 1]), Err(DecodeError::TooLarge { .. })));
+        assert!(matches!(
+            d.signed_bytes(),
+            Err(DraftError::PayloadTooLarge { .. })
+        ));
+        assert!(matches!(
+            Entry::decode(&vec![0u8; MAX_ENTRY + 1]),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 }

@@ -31,19 +31,33 @@ pub enum Problem {
     #[error("is not a member of this roster")]
     UnknownMember,
     #[error("entry is by {found}, not {expected} (spliced in from another feed)")]
-    Author { expected: MemberCode, found: MemberCode },
+    Author {
+        expected: MemberCode,
+        found: MemberCode,
+    },
     #[error("signature does not verify under {0}'s key")]
     Signature(MemberCode),
     #[error("signed for network {}, but this roster's network is {} (an entry from another network)", .found.short(), .expected.short())]
-    Network { expected: NetworkId, found: NetworkId },
+    Network {
+        expected: NetworkId,
+        found: NetworkId,
+    },
     #[error("{0}")]
     Payload(PayloadError),
     #[error("sequence number is {found}, expected {expected} (entries missing or out of order)")]
     Seq { expected: Seq, found: Seq },
     #[error("prev is {}, expected {} (id of {})", .found.short(), .expected.short(), .at)]
-    Prev { expected: EntryId, found: EntryId, at: Seq },
+    Prev {
+        expected: EntryId,
+        found: EntryId,
+        at: Seq,
+    },
     #[error("claimed time {found} is before {previous}, the time of {at}")]
-    TimeBackwards { previous: Timestamp, found: Timestamp, at: Seq },
+    TimeBackwards {
+        previous: Timestamp,
+        found: Timestamp,
+        at: Seq,
+    },
 }
 
 impl Problem {
@@ -86,7 +100,10 @@ pub fn check_entry(roster: &Roster, member: MemberCode, entry: &Entry) -> Result
     let key = roster.member(member).ok_or(Problem::UnknownMember)?.key;
     let header = entry.header();
     if header.author != member {
-        return Err(Problem::Author { expected: member, found: header.author });
+        return Err(Problem::Author {
+            expected: member,
+            found: header.author,
+        });
     }
     // The signature comes before the other field checks: if it fails, the entry was
     // altered or forged, and what its fields claim is not worth reporting.
@@ -94,7 +111,10 @@ pub fn check_entry(roster: &Roster, member: MemberCode, entry: &Entry) -> Result
         return Err(Problem::Signature(member));
     }
     if header.network != roster.network_id() {
-        return Err(Problem::Network { expected: roster.network_id(), found: header.network });
+        return Err(Problem::Network {
+            expected: roster.network_id(),
+            found: header.network,
+        });
     }
     Payload::decode(header.kind, entry.payload()).map_err(Problem::Payload)?;
     Ok(())
@@ -106,19 +126,34 @@ pub fn check_link(tip: Option<Tip>, entry: &Entry) -> Result<Tip, Problem> {
     let expected = tip.map_or(Some(Seq::FIRST), |t| t.seq.next());
     if Some(header.seq) != expected {
         // u64::MAX entries cannot exist in practice; report it as a wrong seq anyway.
-        return Err(Problem::Seq { expected: expected.unwrap_or(Seq(u64::MAX)), found: header.seq });
+        return Err(Problem::Seq {
+            expected: expected.unwrap_or(Seq(u64::MAX)),
+            found: header.seq,
+        });
     }
     if let Some(tip) = tip {
         // Decoding guarantees every entry after #1 has a prev.
         let found = header.prev.unwrap_or(EntryId([0; 32]));
         if found != tip.id {
-            return Err(Problem::Prev { expected: tip.id, found, at: tip.seq });
+            return Err(Problem::Prev {
+                expected: tip.id,
+                found,
+                at: tip.seq,
+            });
         }
         if header.time < tip.time {
-            return Err(Problem::TimeBackwards { previous: tip.time, found: header.time, at: tip.seq });
+            return Err(Problem::TimeBackwards {
+                previous: tip.time,
+                found: header.time,
+                at: tip.seq,
+            });
         }
     }
-    Ok(Tip { seq: header.seq, id: entry.id(), time: header.time })
+    Ok(Tip {
+        seq: header.seq,
+        id: entry.id(),
+        time: header.time,
+    })
 }
 
 /// A feed whose every entry passed every check.
@@ -130,7 +165,11 @@ pub struct Feed {
 
 impl Feed {
     pub fn tip(&self) -> Option<Tip> {
-        self.entries.last().map(|e| Tip { seq: e.seq(), id: e.id(), time: e.header().time })
+        self.entries.last().map(|e| Tip {
+            seq: e.seq(),
+            id: e.id(),
+            time: e.header().time,
+        })
     }
 }
 
@@ -162,10 +201,20 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
                 entries.push(entry);
             }
             Err(problem) => {
-                let error = FeedError { member, position, problem };
-                return FeedVerdict { valid: Feed { member, entries }, error: Some(error) };
+                let error = FeedError {
+                    member,
+                    position,
+                    problem,
+                };
+                return FeedVerdict {
+                    valid: Feed { member, entries },
+                    error: Some(error),
+                };
             }
         }
     }
-    FeedVerdict { valid: Feed { member, entries }, error: None }
+    FeedVerdict {
+        valid: Feed { member, entries },
+        error: None,
+    }
 }

@@ -66,13 +66,21 @@ impl ForkProof {
     /// equivocation.
     pub fn verify(&self, roster: &Roster) -> Result<(), ForkError> {
         for entry in [&self.a, &self.b] {
-            let problem = |problem| ForkError::Entry { id: entry.id(), problem };
-            let member = roster.member(entry.author()).ok_or(problem(Problem::UnknownMember))?;
+            let problem = |problem| ForkError::Entry {
+                id: entry.id(),
+                problem,
+            };
+            let member = roster
+                .member(entry.author())
+                .ok_or(problem(Problem::UnknownMember))?;
             if !entry.signature_verifies(&member.key) {
                 return Err(problem(Problem::Signature(entry.author())));
             }
             if entry.header().network != roster.network_id() {
-                return Err(problem(Problem::Network { expected: roster.network_id(), found: entry.header().network }));
+                return Err(problem(Problem::Network {
+                    expected: roster.network_id(),
+                    found: entry.header().network,
+                }));
             }
         }
         Ok(())

@@ -15,7 +15,11 @@ pub enum IdError {
     )]
     MemberCode(String),
     #[error("{what} {found:?} is not {expected} lowercase hex digits")]
-    Hex { what: &'static str, expected: usize, found: String },
+    Hex {
+        what: &'static str,
+        expected: usize,
+        found: String,
+    },
     #[error("public key {0} is not a valid Ed25519 point")]
     InvalidKey(String),
     #[error("public key {0} has small order; it would accept forged signatures")]
@@ -48,11 +52,16 @@ impl MemberCode {
         let ok = (Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len())
             && raw.iter().all(u8::is_ascii_uppercase);
         if !ok {
-            return Err(IdError::MemberCode(String::from_utf8_lossy(raw).into_owned()));
+            return Err(IdError::MemberCode(
+                String::from_utf8_lossy(raw).into_owned(),
+            ));
         }
         let mut bytes = [0u8; Self::MAX_LEN];
         bytes[..raw.len()].copy_from_slice(raw);
-        Ok(MemberCode { len: raw.len() as u8, bytes })
+        Ok(MemberCode {
+            len: raw.len() as u8,
+            bytes,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -160,8 +169,16 @@ hash_id!(
 
 /// Parses exactly 64 lowercase hex digits: one spelling per value.
 pub fn parse_hex32(s: &str, what: &'static str) -> Result<[u8; 32], IdError> {
-    let bad = || IdError::Hex { what, expected: 64, found: s.to_owned() };
-    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    let bad = || IdError::Hex {
+        what,
+        expected: 64,
+        found: s.to_owned(),
+    };
+    if s.len() != 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(bad());
     }
     let mut out = [0u8; 32];
@@ -195,7 +212,10 @@ impl PublicKey {
 
     /// For keys derived from a seed we hold, which are valid by construction.
     pub(crate) fn from_derived(key: ed25519_dalek::VerifyingKey) -> Self {
-        PublicKey { bytes: key.to_bytes(), key }
+        PublicKey {
+            bytes: key.to_bytes(),
+            key,
+        }
     }
 
     pub fn to_bytes(&self) -> [u8; 32] {
@@ -298,13 +318,18 @@ impl Kind {
             bytes[i] = name[i];
             i += 1;
         }
-        Kind { len: name.len() as u8, bytes }
+        Kind {
+            len: name.len() as u8,
+            bytes,
+        }
     }
 
     pub fn from_bytes(raw: &[u8]) -> Result<Self, IdError> {
         let ok = (1..=Self::MAX_LEN).contains(&raw.len())
             && raw[0].is_ascii_lowercase()
-            && raw.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+            && raw
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
         if !ok {
             return Err(IdError::Kind(String::from_utf8_lossy(raw).into_owned()));
         }
@@ -389,7 +414,10 @@ mod tests {
 
     #[test]
     fn member_codes_sort_by_bytes_not_length() {
-        let mut codes: Vec<MemberCode> = ["US", "NATO", "EU", "UA", "NZ"].iter().map(|c| c.parse().unwrap()).collect();
+        let mut codes: Vec<MemberCode> = ["US", "NATO", "EU", "UA", "NZ"]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
         codes.sort();
         let sorted: Vec<&str> = codes.iter().map(MemberCode::as_str).collect();
         assert_eq!(sorted, ["EU", "NATO", "NZ", "UA", "US"]);
@@ -409,11 +437,17 @@ mod tests {
         // The identity point (small order) encodes as 01 00 .. 00.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert!(matches!(PublicKey::from_bytes(identity), Err(IdError::WeakKey(_))));
+        assert!(matches!(
+            PublicKey::from_bytes(identity),
+            Err(IdError::WeakKey(_))
+        ));
         // y = 2 is not on the curve.
         let mut off_curve = [0u8; 32];
         off_curve[0] = 2;
-        assert!(matches!(PublicKey::from_bytes(off_curve), Err(IdError::InvalidKey(_))));
+        assert!(matches!(
+            PublicKey::from_bytes(off_curve),
+            Err(IdError::InvalidKey(_))
+        ));
     }
 
     #[test]
@@ -425,14 +459,25 @@ mod tests {
             let mut bytes = [0xff; 32];
             bytes[31] = 0x7f;
             bytes[0] = 0xed + y;
-            let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&bytes) else { continue };
+            let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&bytes) else {
+                continue;
+            };
             if key.is_weak() {
                 continue;
             }
-            assert!(matches!(PublicKey::from_bytes(bytes), Err(IdError::NonCanonicalKey(_))), "y={y}");
+            assert!(
+                matches!(
+                    PublicKey::from_bytes(bytes),
+                    Err(IdError::NonCanonicalKey(_))
+                ),
+                "y={y}"
+            );
             refused += 1;
         }
-        assert!(refused > 0, "no non-canonical full-order encoding found to test with");
+        assert!(
+            refused > 0,
+            "no non-canonical full-order encoding found to test with"
+        );
     }
 
     #[test]
@@ -440,7 +485,9 @@ mod tests {
         let t = Timestamp::from_millis(1_767_700_800_000).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-01-06T12:00:00.000Z");
         assert_eq!(
-            Timestamp::from_millis(Timestamp::MAX_MS).unwrap().to_rfc3339(),
+            Timestamp::from_millis(Timestamp::MAX_MS)
+                .unwrap()
+                .to_rfc3339(),
             "9999-12-31T23:59:59.999Z"
         );
         assert!(Timestamp::from_millis(Timestamp::MAX_MS + 1).is_err());

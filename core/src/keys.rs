@@ -116,16 +116,28 @@ mod tests {
     fn file_text_is_strict() {
         let good = format!("secret-key: {}\n", "ab".repeat(32));
         assert!(SecretKey::from_file_text(&good).is_ok());
-        assert_eq!(SecretKey::from_file_text("# only a comment\n").unwrap_err(), KeyFileError::Missing);
+        assert_eq!(
+            SecretKey::from_file_text("# only a comment\n").unwrap_err(),
+            KeyFileError::Missing
+        );
         let upper = format!("secret-key: {}\n", "AB".repeat(32));
-        assert_eq!(SecretKey::from_file_text(&upper).unwrap_err(), KeyFileError::BadLine { line: 1 });
+        assert_eq!(
+            SecretKey::from_file_text(&upper).unwrap_err(),
+            KeyFileError::BadLine { line: 1 }
+        );
         let short = format!("secret-key: {}\n", "ab".repeat(31));
-        assert_eq!(SecretKey::from_file_text(&short).unwrap_err(), KeyFileError::BadLine { line: 1 });
+        assert_eq!(
+            SecretKey::from_file_text(&short).unwrap_err(),
+            KeyFileError::BadLine { line: 1 }
+        );
         let twice = format!("{good}\n{good}");
         assert_eq!(
             SecretKey::from_file_text(&twice).unwrap_err(),
             KeyFileError::Duplicate { line: 3, first: 1 }
         );
-        assert_eq!(SecretKey::from_file_text("hello\n").unwrap_err(), KeyFileError::BadLine { line: 1 });
+        assert_eq!(
+            SecretKey::from_file_text("hello\n").unwrap_err(),
+            KeyFileError::BadLine { line: 1 }
+        );
     }
 }

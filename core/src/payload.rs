@@ -23,7 +23,11 @@ pub enum PayloadError {
     #[error("{kind} payload is not in canonical form: expected {expected}")]
     NotCanonical { kind: Kind, expected: String },
     #[error("{kind} payload: field `{field}`: {reason}")]
-    Field { kind: Kind, field: &'static str, reason: String },
+    Field {
+        kind: Kind,
+        field: &'static str,
+        reason: String,
+    },
 }
 
 /// The kinds this version understands, for messages.
@@ -41,12 +45,19 @@ pub const MAX_NOTE: usize = 16 * 1024;
 
 impl Note {
     fn check(&self) -> Result<(), PayloadError> {
-        let field = |reason: &str| PayloadError::Field { kind: Kind::NOTE, field: "text", reason: reason.to_owned() };
+        let field = |reason: &str| PayloadError::Field {
+            kind: Kind::NOTE,
+            field: "text",
+            reason: reason.to_owned(),
+        };
         if self.text.trim().is_empty() {
             return Err(field("is empty"));
         }
         if self.text.len() > MAX_NOTE {
-            return Err(field(&format!("is {} bytes, more than {MAX_NOTE}", self.text.len())));
+            return Err(field(&format!(
+                "is {} bytes, more than {MAX_NOTE}",
+                self.text.len()
+            )));
         }
         Ok(())
     }
@@ -96,7 +107,10 @@ impl Payload {
 }
 
 fn schema<'a, T: Deserialize<'a>>(kind: Kind, bytes: &'a [u8]) -> Result<T, PayloadError> {
-    serde_json::from_slice(bytes).map_err(|e| PayloadError::Schema { kind, reason: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| PayloadError::Schema {
+        kind,
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -122,7 +136,11 @@ mod tests {
             br#"{"text":"a"} "#,
             br#"{"text":"\/"}"#,
         ] {
-            assert!(matches!(decode(bad), Err(PayloadError::NotCanonical { .. })), "{:?}", String::from_utf8_lossy(bad));
+            assert!(
+                matches!(decode(bad), Err(PayloadError::NotCanonical { .. })),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -139,8 +157,15 @@ mod tests {
             b"{\"text\":\"\xff\"}",
             br#"{"text":"\ud800"}"#,
         ] {
-            assert!(decode(bad).is_err(), "{:?} accepted", String::from_utf8_lossy(bad));
+            assert!(
+                decode(bad).is_err(),
+                "{:?} accepted",
+                String::from_utf8_lossy(bad)
+            );
         }
-        assert!(matches!(Payload::decode("vote".parse().unwrap(), b"{}"), Err(PayloadError::UnknownKind(_))));
+        assert!(matches!(
+            Payload::decode("vote".parse().unwrap(), b"{}"),
+            Err(PayloadError::UnknownKind(_))
+        ));
     }
 }

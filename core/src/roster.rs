@@ -39,9 +39,20 @@ pub enum RosterError {
     #[error("roster line {line}: {reason}")]
     Invalid { line: usize, reason: String },
     #[error("roster line {line}: member {code} appears twice (first on line {first})")]
-    DuplicateCode { line: usize, code: MemberCode, first: usize },
-    #[error("roster line {line}: {code}'s key is already {other}'s key (line {first}); every member needs its own key")]
-    DuplicateKey { line: usize, code: MemberCode, other: MemberCode, first: usize },
+    DuplicateCode {
+        line: usize,
+        code: MemberCode,
+        first: usize,
+    },
+    #[error(
+        "roster line {line}: {code}'s key is already {other}'s key (line {first}); every member needs its own key"
+    )]
+    DuplicateKey {
+        line: usize,
+        code: MemberCode,
+        other: MemberCode,
+        first: usize,
+    },
     #[error("roster: no members")]
     Empty,
 }
@@ -89,15 +100,21 @@ struct RawMember {
 impl Roster {
     /// Parses and validates a roster from its TOML text.
     pub fn from_toml(text: &str) -> Result<Roster, RosterError> {
-        let raw: RawRoster = toml::from_str(text).map_err(|e| RosterError::Toml(toml_message(text, &e)))?;
+        let raw: RawRoster =
+            toml::from_str(text).map_err(|e| RosterError::Toml(toml_message(text, &e)))?;
         let line_of = |span: std::ops::Range<usize>| line_at(text, span.start);
-        let invalid = |span, reason: String| RosterError::Invalid { line: line_of(span), reason };
+        let invalid = |span, reason: String| RosterError::Invalid {
+            line: line_of(span),
+            reason,
+        };
 
         let network_name = raw.network.get_ref().clone();
         if !valid_network_name(&network_name) {
             return Err(invalid(
                 raw.network.span(),
-                format!("network name {network_name:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"),
+                format!(
+                    "network name {network_name:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
+                ),
             ));
         }
 
@@ -106,45 +123,83 @@ impl Roster {
         let mut codes_by_key: BTreeMap<[u8; 32], (MemberCode, usize)> = BTreeMap::new();
         for spanned in raw.member {
             let m = spanned.into_inner();
-            let code: MemberCode =
-                m.code.get_ref().parse().map_err(|e: crate::ids::IdError| invalid(m.code.span(), e.to_string()))?;
+            let code: MemberCode = m
+                .code
+                .get_ref()
+                .parse()
+                .map_err(|e: crate::ids::IdError| invalid(m.code.span(), e.to_string()))?;
             let line = line_of(m.code.span());
             if let Some(&first) = lines_by_code.get(&code) {
                 return Err(RosterError::DuplicateCode { line, code, first });
             }
             let key: PublicKey =
-                m.key.get_ref().parse().map_err(|e: crate::ids::IdError| invalid(m.key.span(), format!("{code}: {e}")))?;
+                m.key.get_ref().parse().map_err(|e: crate::ids::IdError| {
+                    invalid(m.key.span(), format!("{code}: {e}"))
+                })?;
             if let Some(&(other, first)) = codes_by_key.get(&key.to_bytes()) {
-                return Err(RosterError::DuplicateKey { line: line_of(m.key.span()), code, other, first });
+                return Err(RosterError::DuplicateKey {
+                    line: line_of(m.key.span()),
+                    code,
+                    other,
+                    first,
+                });
             }
             let name = m.name.get_ref().clone();
             if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
-                return Err(invalid(m.name.span(), format!("{code}: name must be 1 to 200 printable characters")));
+                return Err(invalid(
+                    m.name.span(),
+                    format!("{code}: name must be 1 to 200 printable characters"),
+                ));
             }
             let node = url::Url::parse(m.node.get_ref())
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
                 .ok_or_else(|| {
-                    invalid(m.node.span(), format!("{code}: node {:?} is not an http:// or https:// URL", m.node.get_ref()))
+                    invalid(
+                        m.node.span(),
+                        format!(
+                            "{code}: node {:?} is not an http:// or https:// URL",
+                            m.node.get_ref()
+                        ),
+                    )
                 })?;
             let profile = m.profile.get_ref().clone();
             let profile_ok = (1..=40).contains(&profile.len())
-                && profile.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && profile
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !profile_ok {
                 return Err(invalid(
                     m.profile.span(),
-                    format!("{code}: profile {profile:?} must be 1 to 40 characters of a-z, 0-9 and '-'"),
+                    format!(
+                        "{code}: profile {profile:?} must be 1 to 40 characters of a-z, 0-9 and '-'"
+                    ),
                 ));
             }
             lines_by_code.insert(code, line);
             codes_by_key.insert(key.to_bytes(), (code, line_of(m.key.span())));
-            members.insert(code, Member { code, name, key, node, profile, remark: m.remark });
+            members.insert(
+                code,
+                Member {
+                    code,
+                    name,
+                    key,
+                    node,
+                    profile,
+                    remark: m.remark,
+                },
+            );
         }
         if members.is_empty() {
             return Err(RosterError::Empty);
         }
         let id = network_id(&network_name, members.values().map(|m| (m.code, m.key)));
-        Ok(Roster { network_name, description: raw.description, members, id })
+        Ok(Roster {
+            network_name,
+            description: raw.description,
+            members,
+            id,
+        })
     }
 
     /// The network id every entry of this network carries.
@@ -177,7 +232,10 @@ pub fn network_id(name: &str, members: impl Iterator<Item = (MemberCode, PublicK
 }
 
 /// The exact bytes hashed into the network id.
-pub fn network_preimage(name: &str, members: impl Iterator<Item = (MemberCode, PublicKey)>) -> Vec<u8> {
+pub fn network_preimage(
+    name: &str,
+    members: impl Iterator<Item = (MemberCode, PublicKey)>,
+) -> Vec<u8> {
     let mut sorted: Vec<_> = members.collect();
     sorted.sort_by_key(|(code, _)| *code);
     let mut out = Vec::new();
@@ -196,12 +254,18 @@ pub fn network_preimage(name: &str, members: impl Iterator<Item = (MemberCode, P
 
 fn valid_network_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// 1-based line of byte `offset` in `text`.
 fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// toml's own message, which already names line and column, on one line.
@@ -230,7 +294,11 @@ mod tests {
 
     #[test]
     fn parses_and_orders_members() {
-        let text = format!("network = \"t\"\n{}{}", member("GB", &key(2)), member("FR", &key(1)));
+        let text = format!(
+            "network = \"t\"\n{}{}",
+            member("GB", &key(2)),
+            member("FR", &key(1))
+        );
         let roster = Roster::from_toml(&text).unwrap();
         let codes: Vec<_> = roster.members().map(|m| m.code.to_string()).collect();
         assert_eq!(codes, ["FR", "GB"]);
@@ -239,26 +307,55 @@ mod tests {
     #[test]
     fn network_id_covers_trust_content_only() {
         let a = Roster::from_toml(&format!("network = \"t\"\n{}", member("FR", &key(1)))).unwrap();
-        let renamed = format!("network = \"t\"\n{}", member("FR", &key(1)).replace("FR land", "France"));
-        assert_eq!(Roster::from_toml(&renamed).unwrap().network_id(), a.network_id());
-        let rekeyed = Roster::from_toml(&format!("network = \"t\"\n{}", member("FR", &key(9)))).unwrap();
+        let renamed = format!(
+            "network = \"t\"\n{}",
+            member("FR", &key(1)).replace("FR land", "France")
+        );
+        assert_eq!(
+            Roster::from_toml(&renamed).unwrap().network_id(),
+            a.network_id()
+        );
+        let rekeyed =
+            Roster::from_toml(&format!("network = \"t\"\n{}", member("FR", &key(9)))).unwrap();
         assert_ne!(rekeyed.network_id(), a.network_id());
-        let other_net = Roster::from_toml(&format!("network = \"u\"\n{}", member("FR", &key(1)))).unwrap();
+        let other_net =
+            Roster::from_toml(&format!("network = \"u\"\n{}", member("FR", &key(1)))).unwrap();
         assert_ne!(other_net.network_id(), a.network_id());
     }
 
     #[test]
     fn duplicate_code_names_both_lines() {
-        let text = format!("network = \"t\"\n{}{}", member("FR", &key(1)), member("FR", &key(2)));
+        let text = format!(
+            "network = \"t\"\n{}{}",
+            member("FR", &key(1)),
+            member("FR", &key(2))
+        );
         let err = Roster::from_toml(&text).unwrap_err();
-        assert_eq!(err.to_string(), "roster line 9: member FR appears twice (first on line 3)");
+        assert_eq!(
+            err.to_string(),
+            "roster line 9: member FR appears twice (first on line 3)"
+        );
     }
 
     #[test]
     fn duplicate_key_is_refused() {
-        let text = format!("network = \"t\"\n{}{}", member("FR", &key(1)), member("GB", &key(1)));
+        let text = format!(
+            "network = \"t\"\n{}{}",
+            member("FR", &key(1)),
+            member("GB", &key(1))
+        );
         let err = Roster::from_toml(&text).unwrap_err();
-        assert!(matches!(err, RosterError::DuplicateKey { line: 11, first: 5, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                RosterError::DuplicateKey {
+                    line: 11,
+                    first: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -266,7 +363,10 @@ mod tests {
         let text = format!("network = \"t\"\n{}", member("FR", "abcd"));
         let err = Roster::from_toml(&text).unwrap_err().to_string();
         assert!(err.starts_with("roster line 5: FR: public key"), "{err}");
-        let text = format!("network = \"t\"\n{}colour = \"blue\"\n", member("FR", &key(1)));
+        let text = format!(
+            "network = \"t\"\n{}colour = \"blue\"\n",
+            member("FR", &key(1))
+        );
         let err = Roster::from_toml(&text).unwrap_err().to_string();
         assert!(err.contains("line 8") && err.contains("colour"), "{err}");
     }
@@ -283,7 +383,10 @@ mod tests {
             let text = format!("network = \"t\"\n{}", good.replace(from, to));
             assert!(Roster::from_toml(&text).is_err(), "{to} accepted");
         }
-        assert_eq!(Roster::from_toml("network = \"t\"\n"), Err(RosterError::Empty));
+        assert_eq!(
+            Roster::from_toml("network = \"t\"\n"),
+            Err(RosterError::Empty)
+        );
         assert!(Roster::from_toml(&format!("network = \"a b\"\n{good}")).is_err());
     }
 }

@@ -32,7 +32,11 @@ pub enum SynthError {
 }
 
 /// Builds `count` entries over the members in `keys`, each feed chained from #1.
-pub fn synth(roster: &Roster, keys: &BTreeMap<MemberCode, SecretKey>, count: u64) -> Result<Vec<Feed>, SynthError> {
+pub fn synth(
+    roster: &Roster,
+    keys: &BTreeMap<MemberCode, SecretKey>,
+    count: u64,
+) -> Result<Vec<Feed>, SynthError> {
     for (member, key) in keys {
         if roster.member(*member).map(|m| m.key) != Some(key.public()) {
             return Err(SynthError::WrongKey { member: *member });
@@ -54,11 +58,17 @@ pub fn synth(roster: &Roster, keys: &BTreeMap<MemberCode, SecretKey>, count: u64
         .collect()
 }
 
-fn synth_feed(roster: &Roster, member: MemberCode, key: &SecretKey, n: u64) -> Result<Feed, SynthError> {
+fn synth_feed(
+    roster: &Roster,
+    member: MemberCode,
+    key: &SecretKey,
+    n: u64,
+) -> Result<Feed, SynthError> {
     let mut entries = Vec::with_capacity(n as usize);
     let mut prev: Option<EntryId> = None;
     for seq in 1..=n {
-        let text = format!("Synthetic entry {member} #{seq}, generated for testing; it records nothing.");
+        let text =
+            format!("Synthetic entry {member} #{seq}, generated for testing; it records nothing.");
         let draft = Draft {
             network: roster.network_id(),
             author: member,

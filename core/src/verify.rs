@@ -79,7 +79,13 @@ impl Failure {
     }
 
     fn general(place: &str, reason: &'static str, message: String) -> Failure {
-        Failure { place: place.to_owned(), reason, member: None, seq: None, message }
+        Failure {
+            place: place.to_owned(),
+            reason,
+            member: None,
+            seq: None,
+            message,
+        }
     }
 }
 
@@ -109,19 +115,25 @@ pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
             forks: Vec::new(),
             errors: vec![Failure::general("bundle", reason, message)],
         };
-        Verification { report, ledger: Ledger::default() }
+        Verification {
+            report,
+            ledger: Ledger::default(),
+        }
     };
     let view = match BundleView::parse(bytes) {
         Ok(view) => view,
         Err(err) => return empty("bundle", err.to_string()),
     };
     if view.network != roster.network_id() {
-        return empty("network", format!(
-            "the bundle is for network {}, but the roster's network is {} ({})",
-            view.network.short(),
-            roster.network_id().short(),
-            roster.network_name()
-        ));
+        return empty(
+            "network",
+            format!(
+                "the bundle is for network {}, but the roster's network is {} ({})",
+                view.network.short(),
+                roster.network_id().short(),
+                roster.network_name()
+            ),
+        );
     }
     verify_view(roster, &view)
 }
@@ -131,7 +143,11 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
     let mut errors = Vec::new();
     for (code, _) in &view.feeds {
         if roster.member(*code).is_none() {
-            errors.push(Failure::of_feed(&FeedError { member: *code, position: Seq::FIRST, problem: Problem::UnknownMember }));
+            errors.push(Failure::of_feed(&FeedError {
+                member: *code,
+                position: Seq::FIRST,
+                problem: Problem::UnknownMember,
+            }));
         }
     }
     let verdicts: Vec<_> = view
@@ -160,7 +176,11 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
                     forks.push(proof);
                 }
             }
-            Err(message) => errors.push(Failure::general(&place, "fork", format!("{place}: {message}"))),
+            Err(message) => errors.push(Failure::general(
+                &place,
+                "fork",
+                format!("{place}: {message}"),
+            )),
         }
     }
 
@@ -175,7 +195,14 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
             None => (0, None),
         };
         let (verified, head) = match &verdict {
-            Some(v) => (v.valid.entries.len() as u64, v.valid.tip().map(|t| HeadReport { seq: t.seq, id: t.id, time: t.time })),
+            Some(v) => (
+                v.valid.entries.len() as u64,
+                v.valid.tip().map(|t| HeadReport {
+                    seq: t.seq,
+                    id: t.id,
+                    time: t.time,
+                }),
+            ),
             None => (0, None),
         };
         verified_entries += verified;
@@ -204,9 +231,16 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
         feeds: feed_reports,
         forks: forks
             .iter()
-            .map(|f| ForkReport { member: f.member(), seq: f.seq(), ids: f.entries().map(Entry::id) })
+            .map(|f| ForkReport {
+                member: f.member(),
+                seq: f.seq(),
+                ids: f.entries().map(Entry::id),
+            })
             .collect(),
         errors,
     };
-    Verification { report, ledger: Ledger { feeds, forks } }
+    Verification {
+        report,
+        ledger: Ledger { feeds, forks },
+    }
 }

@@ -2,6 +2,12 @@
 //! ledgers, tamper with one byte or one field at a random place, and check that
 //! verification fails *at that place*.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod support;
 
 use pacta_core::bundle;
@@ -14,7 +20,11 @@ use support::{CODES, Net, net};
 
 /// A ledger of up to three feeds of 1 to 6 entries.
 fn ledger(n: &Net, lens: &[u64]) -> Vec<Feed> {
-    CODES.iter().zip(lens).map(|(c, &len)| n.feed(c, len)).collect()
+    CODES
+        .iter()
+        .zip(lens)
+        .map(|(c, &len)| n.feed(c, len))
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -38,7 +48,15 @@ fn field() -> impl Strategy<Value = Field> {
 
 fn draft_of(e: &pacta_core::Entry) -> Draft {
     let h = e.header();
-    Draft { network: h.network, author: h.author, seq: h.seq, prev: h.prev, time: h.time, kind: h.kind, payload: e.payload().to_vec() }
+    Draft {
+        network: h.network,
+        author: h.author,
+        seq: h.seq,
+        prev: h.prev,
+        time: h.time,
+        kind: h.kind,
+        payload: e.payload().to_vec(),
+    }
 }
 
 proptest! {

@@ -5,6 +5,12 @@
 //! format change, regenerate it with `PACTA_WRITE_VECTORS=1 cargo test -p pacta-core
 //! --test vectors` and review the diff.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use pacta_core::bundle;
 use pacta_core::entry::{Draft, ENTRY_TAG};
 use pacta_core::feed::Feed;
@@ -29,7 +35,14 @@ fn roster_toml(fr: &SecretKey, gb: &SecretKey) -> String {
     )
 }
 
-fn draft(network: NetworkId, author: &str, seq: u64, prev: Option<EntryId>, ms: u64, payload: &str) -> Draft {
+fn draft(
+    network: NetworkId,
+    author: &str,
+    seq: u64,
+    prev: Option<EntryId>,
+    ms: u64,
+    payload: &str,
+) -> Draft {
     Draft {
         network,
         author: author.parse().unwrap(),
@@ -62,7 +75,10 @@ fn entry_json(name: &str, d: &Draft, e: &Entry) -> Value {
 /// A bundle and the first failure (place, reason) a verifier must report, if any.
 fn bundle_json(name: &str, roster: &Roster, bytes: &[u8]) -> Value {
     let report = verify_bundle(roster, bytes).report;
-    let first = report.errors.first().map(|f| json!({ "place": f.place, "reason": f.reason }));
+    let first = report
+        .errors
+        .first()
+        .map(|f| json!({ "place": f.place, "reason": f.reason }));
     json!({
         "name": name,
         "bundle_hex": hex::encode(bytes),
@@ -89,27 +105,69 @@ fn build() -> Value {
     let toml = roster_toml(&fr, &gb);
     let roster = Roster::from_toml(&toml).unwrap();
     let net = roster.network_id();
-    let preimage = network_preimage(roster.network_name(), roster.members().map(|m| (m.code, m.key)));
+    let preimage = network_preimage(
+        roster.network_name(),
+        roster.members().map(|m| (m.code, m.key)),
+    );
 
     let t0 = 1_767_700_800_000; // 2026-01-06T12:00:00Z
-    let d1 = draft(net, "FR", 1, None, t0, r#"{"text":"Déclaration de Paris, 6 janvier 2026"}"#);
+    let d1 = draft(
+        net,
+        "FR",
+        1,
+        None,
+        t0,
+        r#"{"text":"Déclaration de Paris, 6 janvier 2026"}"#,
+    );
     let e1 = d1.sign(&fr).unwrap();
-    let d2 = draft(net, "FR", 2, Some(e1.id()), t0 + 60_000, r#"{"text":"Line one\nline \"two\""}"#);
+    let d2 = draft(
+        net,
+        "FR",
+        2,
+        Some(e1.id()),
+        t0 + 60_000,
+        r#"{"text":"Line one\nline \"two\""}"#,
+    );
     let e2 = d2.sign(&fr).unwrap();
     let d3 = draft(net, "GB", 1, None, t0 + 1, r#"{"text":"CRaG 2010"}"#);
     let e3 = d3.sign(&gb).unwrap();
     // FR equivocates: a different #2 with the same prev.
-    let d2x = draft(net, "FR", 2, Some(e1.id()), t0 + 60_000, r#"{"text":"A different second entry"}"#);
+    let d2x = draft(
+        net,
+        "FR",
+        2,
+        Some(e1.id()),
+        t0 + 60_000,
+        r#"{"text":"A different second entry"}"#,
+    );
     let e2x = d2x.sign(&fr).unwrap();
 
     let feeds = |fr_entries: Vec<Entry>| {
-        vec![Feed { member: "FR".parse::<MemberCode>().unwrap(), entries: fr_entries }, Feed { member: "GB".parse().unwrap(), entries: vec![e3.clone()] }]
+        vec![
+            Feed {
+                member: "FR".parse::<MemberCode>().unwrap(),
+                entries: fr_entries,
+            },
+            Feed {
+                member: "GB".parse().unwrap(),
+                entries: vec![e3.clone()],
+            },
+        ]
     };
     let valid = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[]);
     let fork = ForkProof::new(e2.clone(), e2x.clone()).unwrap();
     let forked = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[fork]);
     let reordered = bundle::encode(net, &feeds(vec![e2.clone(), e1.clone()]), &[]);
-    let other_net = draft(NetworkId([0xee; 32]), "FR", 1, None, t0, r#"{"text":"Déclaration de Paris, 6 janvier 2026"}"#).sign(&fr).unwrap();
+    let other_net = draft(
+        NetworkId([0xee; 32]),
+        "FR",
+        1,
+        None,
+        t0,
+        r#"{"text":"Déclaration de Paris, 6 janvier 2026"}"#,
+    )
+    .sign(&fr)
+    .unwrap();
     let foreign = bundle::encode(net, &feeds(vec![other_net]), &[]);
 
     // Invalid single entries, each with the reason a verifier must give.
@@ -120,7 +178,9 @@ fn build() -> Value {
     *bad_payload.last_mut().unwrap() ^= 0x01;
     let mut trailing = e1.as_bytes().to_vec();
     trailing.push(0);
-    let spaced = draft(net, "FR", 1, None, t0, r#"{ "text": "spaced" }"#).sign(&fr).unwrap();
+    let spaced = draft(net, "FR", 1, None, t0, r#"{ "text": "spaced" }"#)
+        .sign(&fr)
+        .unwrap();
     let unknown_kind = {
         let mut d = d1.clone();
         d.kind = "vote".parse().unwrap();
@@ -134,7 +194,11 @@ fn build() -> Value {
     // A non-canonical S (S + L) must fail verify_strict.
     let s_plus_l = {
         let mut bytes = e1.as_bytes().to_vec();
-        let l: [u8; 32] = hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010").unwrap().try_into().unwrap();
+        let l: [u8; 32] =
+            hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+                .unwrap()
+                .try_into()
+                .unwrap();
         let s = &mut bytes[sig_at + 32..sig_at + 64];
         let mut carry = 0u16;
         for i in 0..32 {
@@ -148,8 +212,16 @@ fn build() -> Value {
         ("signature bit flipped", bad_sig, "signature"),
         ("payload altered after signing", bad_payload, "decode"),
         ("trailing byte", trailing, "decode"),
-        ("non-canonical JSON payload (validly signed)", spaced.as_bytes().to_vec(), "payload"),
-        ("unknown kind (validly signed)", unknown_kind.as_bytes().to_vec(), "payload"),
+        (
+            "non-canonical JSON payload (validly signed)",
+            spaced.as_bytes().to_vec(),
+            "payload",
+        ),
+        (
+            "unknown kind (validly signed)",
+            unknown_kind.as_bytes().to_vec(),
+            "payload",
+        ),
         ("wrong domain tag (validly signed)", bad_tag, "decode"),
         ("format version 2 (validly signed)", bad_version, "decode"),
         ("sequence number 0 (validly signed)", seq_zero, "decode"),
@@ -208,7 +280,10 @@ fn known_answer_vectors() {
         std::fs::write(PATH, text).unwrap();
     }
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
-    assert_eq!(stored, computed, "vectors changed; if the format change is deliberate, regenerate (see module docs)");
+    assert_eq!(
+        stored, computed,
+        "vectors changed; if the format change is deliberate, regenerate (see module docs)"
+    );
 }
 
 #[test]
@@ -217,7 +292,10 @@ fn stored_vectors_verify_on_their_own() {
     // and fields, and every stored bundle gives the stored verdict.
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
     let roster = Roster::from_toml(stored["roster"]["toml"].as_str().unwrap()).unwrap();
-    assert_eq!(roster.network_id().to_string(), stored["roster"]["network_id"]);
+    assert_eq!(
+        roster.network_id().to_string(),
+        stored["roster"]["network_id"]
+    );
     for v in stored["entries"].as_array().unwrap() {
         let e = Entry::decode(&hex::decode(v["entry_hex"].as_str().unwrap()).unwrap()).unwrap();
         assert_eq!(e.id().to_string(), v["id"]);
@@ -226,9 +304,18 @@ fn stored_vectors_verify_on_their_own() {
         let key = roster.member(e.author()).unwrap().key;
         assert!(e.signature_verifies(&key));
     }
-    let expect = [(true, None), (true, None), (false, Some(("FR #1", "seq"))), (false, Some(("FR #1", "network")))];
+    let expect = [
+        (true, None),
+        (true, None),
+        (false, Some(("FR #1", "seq"))),
+        (false, Some(("FR #1", "network"))),
+    ];
     for (v, (valid, failure)) in stored["bundles"].as_array().unwrap().iter().zip(expect) {
-        let report = verify_bundle(&roster, &hex::decode(v["bundle_hex"].as_str().unwrap()).unwrap()).report;
+        let report = verify_bundle(
+            &roster,
+            &hex::decode(v["bundle_hex"].as_str().unwrap()).unwrap(),
+        )
+        .report;
         assert_eq!(report.valid, valid, "{}", v["name"]);
         assert_eq!(v["valid"], valid);
         let first = report.errors.first().map(|f| (f.place.as_str(), f.reason));

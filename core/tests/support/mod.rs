@@ -1,7 +1,11 @@
 //! Shared helpers for the core's integration tests: a small roster with known keys and
 //! a builder of valid feeds.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    reason = "shared by several test binaries; test code"
+)]
 
 use std::collections::BTreeMap;
 
@@ -39,14 +43,23 @@ pub fn net(name: &str) -> Net {
         ));
         keys.insert(code.parse().unwrap(), key);
     }
-    Net { roster: Roster::from_toml(&toml).unwrap(), keys }
+    Net {
+        roster: Roster::from_toml(&toml).unwrap(),
+        keys,
+    }
 }
 
 pub fn code(s: &str) -> MemberCode {
     s.parse().unwrap()
 }
 
-pub fn note_draft(network: NetworkId, author: MemberCode, seq: u64, prev: Option<EntryId>, text: &str) -> Draft {
+pub fn note_draft(
+    network: NetworkId,
+    author: MemberCode,
+    seq: u64,
+    prev: Option<EntryId>,
+    text: &str,
+) -> Draft {
     Draft {
         network,
         author,
@@ -54,7 +67,10 @@ pub fn note_draft(network: NetworkId, author: MemberCode, seq: u64, prev: Option
         prev,
         time: Timestamp::from_millis(T0 + seq * 1000).unwrap(),
         kind: Kind::NOTE,
-        payload: Payload::Note(Note { text: text.to_owned() }).encode(),
+        payload: Payload::Note(Note {
+            text: text.to_owned(),
+        })
+        .encode(),
     }
 }
 
@@ -69,10 +85,19 @@ impl Net {
         let mut entries: Vec<Entry> = Vec::new();
         for seq in 1..=n {
             let prev = entries.last().map(Entry::id);
-            let d = note_draft(self.roster.network_id(), author, seq, prev, &format!("{member} note {seq}"));
+            let d = note_draft(
+                self.roster.network_id(),
+                author,
+                seq,
+                prev,
+                &format!("{member} note {seq}"),
+            );
             entries.push(d.sign(self.key(member)).unwrap());
         }
-        Feed { member: author, entries }
+        Feed {
+            member: author,
+            entries,
+        }
     }
 }
 
