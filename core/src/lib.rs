@@ -17,6 +17,7 @@
 //! - [`bundle`]: a whole ledger in one file.
 //! - [`verify`]: an auditor's verification of a whole ledger, and its report.
 //! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
+//! - [`wire`]: the JSON bodies of the node's HTTP API.
 
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,7 @@ pub mod payload;
 pub mod roster;
 pub mod synth;
 pub mod verify;
+pub mod wire;
 
 pub use entry::{Draft, Entry};
 pub use ids::{EntryId, Kind, MemberCode, NetworkId, PublicKey, Seq, Timestamp};

@@ -221,7 +221,8 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
             feeds.push(verdict.valid);
         }
     }
-    errors.sort_by_key(|e| (e.member, e.seq));
+    // Bundle order: feed failures by member code, then fork failures in their order.
+    errors.sort_by_key(|e| (e.member.is_none(), e.member, e.seq));
 
     let report = Report {
         valid: errors.is_empty(),
