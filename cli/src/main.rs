@@ -1,17 +1,25 @@
 //! `pacta`: the command a delegation, an auditor or a developer runs.
 //!
-//! Exit codes: 0 success (a valid ledger), 1 an invalid ledger, 2 a usage or I/O error.
+//! Exit codes: 0 success (a valid ledger, a stored entry), 1 an invalid ledger or an
+//! entry the node refused, 2 a usage, network or I/O error.
 
 #![forbid(unsafe_code)]
 
+mod client;
 mod cmd;
+mod example;
 mod files;
+mod journal;
 mod render;
+mod scenario;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::Result;
+use clap::{ArgGroup, Parser, Subcommand};
+use pacta_core::MemberCode;
 
 /// Pacta: a signed, replicated ledger of which states are bound by which instrument.
 #[derive(Debug, Parser)]
@@ -29,11 +37,43 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Sign an entry on this machine and submit it to a node.
+    #[command(group(ArgGroup::new("what").args(["body"]).conflicts_with("kind")))]
+    Submit {
+        /// The node to submit to, e.g. http://127.0.0.1:7001.
+        #[arg(long, value_name = "URL")]
+        node: String,
+        /// The member's secret key file. Its journal is kept beside it (FILE.journal).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The member signing.
+        #[arg(long, value_name = "CODE")]
+        member: MemberCode,
+        /// The entry as JSON: {"kind": "note", "payload": {"text": "..."}}.
+        #[arg(long, value_name = "FILE")]
+        body: Option<PathBuf>,
+        /// Sign on top of the node's head even if the journal disagrees with the node.
+        #[arg(long)]
+        force: bool,
+        #[command(subcommand)]
+        kind: Option<KindCommand>,
+    },
+    /// Write a node's whole ledger to one bundle file.
+    Export {
+        #[arg(long, value_name = "URL")]
+        node: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Verify a whole ledger against the roster: exit 0 valid, 1 invalid, 2 error.
+    #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node"])))]
     Verify {
         /// The ledger, as a bundle file.
         #[arg(long, value_name = "FILE")]
-        bundle: PathBuf,
+        bundle: Option<PathBuf>,
+        /// The ledger, as a live node serves it.
+        #[arg(long, value_name = "URL")]
+        node: Option<String>,
         /// The roster: the network's trust root.
         #[arg(long, value_name = "FILE")]
         roster: PathBuf,
@@ -41,10 +81,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a local network with the Paris Declaration scenario.
+    Demo {
+        /// How many nodes (FR, GB, UA, DE, US, then the other members).
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        nodes: usize,
+        /// Exit once the scenario is replicated and verified, instead of serving.
+        #[arg(long)]
+        exit: bool,
+    },
     /// Tools for developers.
     Dev {
         #[command(subcommand)]
         command: DevCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KindCommand {
+    /// A note: free text with no legal effect.
+    Note {
+        #[arg(long, value_name = "TEXT")]
+        text: String,
     },
 }
 
@@ -71,15 +129,52 @@ enum Outcome {
     Invalid,
 }
 
+fn block_on(f: impl Future<Output = Result<Outcome>>) -> Result<Outcome> {
+    tokio::runtime::Runtime::new()?.block_on(f)
+}
+
 fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PACTA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen { out } => cmd::keygen::run(&out),
+        Command::Submit {
+            node,
+            key,
+            member,
+            body,
+            force,
+            kind,
+        } => {
+            let body = match (body.as_deref(), kind) {
+                (Some(path), None) => Ok(cmd::submit::Body::File(path)),
+                (None, Some(KindCommand::Note { text })) => Ok(cmd::submit::Body::Note { text }),
+                _ => Err(anyhow::anyhow!(
+                    "give the entry as a kind (e.g. `note --text TEXT`) or with --body FILE"
+                )),
+            };
+            body.and_then(|body| block_on(cmd::submit::run(&node, &key, member, body, force)))
+        }
+        Command::Export { node, out } => block_on(cmd::export::run(&node, &out)),
         Command::Verify {
             bundle,
+            node,
             roster,
             json,
-        } => cmd::verify::run(&bundle, &roster, json),
+        } => {
+            let source = match (&bundle, &node) {
+                (Some(path), _) => cmd::verify::Source::Bundle(path),
+                (None, Some(url)) => cmd::verify::Source::Node(url),
+                (None, None) => unreachable_source(),
+            };
+            block_on(cmd::verify::run(source, &roster, json))
+        }
+        Command::Demo { nodes, exit } => block_on(cmd::demo::run(nodes, exit)),
         Command::Dev {
             command:
                 DevCommand::Synth {
@@ -98,4 +193,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's ArgGroup makes one of --bundle and --node required.
+fn unreachable_source() -> cmd::verify::Source<'static> {
+    cmd::verify::Source::Bundle(std::path::Path::new(""))
 }

@@ -22,7 +22,13 @@ pub fn report(r: &Report) -> String {
             "member", "name", "head", "head id", "claimed time"
         );
     }
-    for f in &r.feeds {
+    let empty: Vec<String> = r
+        .feeds
+        .iter()
+        .filter(|f| f.entries == 0)
+        .map(|f| f.member.to_string())
+        .collect();
+    for f in r.feeds.iter().filter(|f| f.entries > 0) {
         let name: String = f.name.chars().take(28).collect();
         let (seq, id, time) = match f.head {
             Some(h) => (h.seq.to_string(), h.id.short(), h.time.to_string()),
@@ -45,6 +51,9 @@ pub fn report(r: &Report) -> String {
             time,
             notes.join("; ")
         );
+    }
+    if !empty.is_empty() {
+        let _ = writeln!(out, "  no entries yet: {}", empty.join(" "));
     }
     if !r.forks.is_empty() {
         let _ = writeln!(out);

@@ -139,33 +139,49 @@ fn entry_bytes<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], BundleError> {
 /// Encodes a ledger as a bundle. Empty feeds are left out; feeds and forks are put in
 /// canonical order whatever order they are given in.
 pub fn encode(network: NetworkId, feeds: &[Feed], forks: &[ForkProof]) -> Vec<u8> {
-    let mut feeds: Vec<&Feed> = feeds.iter().filter(|f| !f.entries.is_empty()).collect();
-    feeds.sort_by_key(|f| f.member);
     let mut forks: Vec<&ForkProof> = forks.iter().collect();
     forks.sort_by_key(|f| (f.member(), f.seq(), f.entries()[0].id()));
-
-    let size: usize = feeds
+    let feeds: Vec<(MemberCode, Vec<&[u8]>)> = feeds
         .iter()
-        .flat_map(|f| &f.entries)
-        .map(|e| e.as_bytes().len() + 4)
-        .sum();
+        .map(|f| (f.member, f.entries.iter().map(|e| e.as_bytes()).collect()))
+        .collect();
+    let forks: Vec<[&[u8]; 2]> = forks
+        .iter()
+        .map(|f| f.entries().map(|e| e.as_bytes()))
+        .collect();
+    encode_raw(network, &feeds, &forks)
+}
+
+/// Frames entries exactly as they were received, without decoding them, so that what
+/// a node served is what the verifier judges. Empty feeds are left out and feeds are
+/// put in code order; forks are written in the order given (a node serves them in
+/// canonical order, and the verifier checks it).
+pub fn encode_raw(
+    network: NetworkId,
+    feeds: &[(MemberCode, Vec<&[u8]>)],
+    forks: &[[&[u8]; 2]],
+) -> Vec<u8> {
+    let mut feeds: Vec<&(MemberCode, Vec<&[u8]>)> =
+        feeds.iter().filter(|(_, e)| !e.is_empty()).collect();
+    feeds.sort_by_key(|(code, _)| *code);
+    let size: usize = feeds.iter().flat_map(|(_, e)| e).map(|e| e.len() + 4).sum();
     let mut out = Vec::with_capacity(64 + size);
     out.extend_from_slice(BUNDLE_MAGIC);
     out.push(BUNDLE_VERSION);
     out.extend_from_slice(&network.0);
     out.extend_from_slice(&(feeds.len() as u32).to_be_bytes());
-    for feed in feeds {
-        out.push(feed.member.as_bytes().len() as u8);
-        out.extend_from_slice(feed.member.as_bytes());
-        out.extend_from_slice(&(feed.entries.len() as u32).to_be_bytes());
-        for entry in &feed.entries {
-            push_entry(&mut out, entry.as_bytes());
+    for (code, entries) in feeds {
+        out.push(code.as_bytes().len() as u8);
+        out.extend_from_slice(code.as_bytes());
+        out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+        for entry in entries {
+            push_entry(&mut out, entry);
         }
     }
     out.extend_from_slice(&(forks.len() as u32).to_be_bytes());
-    for fork in forks {
-        for entry in fork.entries() {
-            push_entry(&mut out, entry.as_bytes());
+    for pair in forks {
+        for entry in pair {
+            push_entry(&mut out, entry);
         }
     }
     out

@@ -106,6 +106,26 @@ impl Payload {
     }
 }
 
+impl Payload {
+    /// Builds a payload of `kind` from a JSON value (e.g. a `--body` file written by a
+    /// person, in any member order and spacing), validated. [`Payload::encode`] then
+    /// gives its canonical bytes.
+    pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Payload, PayloadError> {
+        let schema_err = |e: serde_json::Error| PayloadError::Schema {
+            kind,
+            reason: e.to_string(),
+        };
+        match kind.as_str() {
+            "note" => {
+                let note: Note = serde_json::from_value(value).map_err(schema_err)?;
+                note.check()?;
+                Ok(Payload::Note(note))
+            }
+            other => Err(PayloadError::UnknownKind(other.to_owned())),
+        }
+    }
+}
+
 fn schema<'a, T: Deserialize<'a>>(kind: Kind, bytes: &'a [u8]) -> Result<T, PayloadError> {
     serde_json::from_slice(bytes).map_err(|e| PayloadError::Schema {
         kind,

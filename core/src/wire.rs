@@ -34,7 +34,9 @@ impl<'de> Deserialize<'de> for HexBytes {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(serde::de::Error::custom("hex must be lowercase"));
         }
-        hex::decode(s.as_bytes()).map(HexBytes).map_err(|e| serde::de::Error::custom(format!("invalid hex: {e}")))
+        hex::decode(s.as_bytes())
+            .map(HexBytes)
+            .map_err(|e| serde::de::Error::custom(format!("invalid hex: {e}")))
     }
 }
 
@@ -57,7 +59,11 @@ pub struct ForkSummary {
 
 impl From<&ForkProof> for ForkSummary {
     fn from(p: &ForkProof) -> Self {
-        ForkSummary { member: p.member(), seq: p.seq(), ids: p.entries().map(|e| e.id()) }
+        ForkSummary {
+            member: p.member(),
+            seq: p.seq(),
+            ids: p.entries().map(|e| e.id()),
+        }
     }
 }
 
@@ -167,7 +173,10 @@ mod tests {
 
     #[test]
     fn hex_bytes_are_strict() {
-        assert_eq!(serde_json::from_str::<HexBytes>("\"00ff\"").unwrap().0, vec![0, 255]);
+        assert_eq!(
+            serde_json::from_str::<HexBytes>("\"00ff\"").unwrap().0,
+            vec![0, 255]
+        );
         assert!(serde_json::from_str::<HexBytes>("\"00FF\"").is_err());
         assert!(serde_json::from_str::<HexBytes>("\"0\"").is_err());
         assert!(serde_json::from_str::<HexBytes>("\"zz\"").is_err());

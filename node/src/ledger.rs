@@ -7,17 +7,20 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use pacta_core::Roster;
 use pacta_core::entry::{DecodeError, Entry};
 use pacta_core::feed::{Problem, Tip, check_entry, check_link};
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, Seq};
 use pacta_core::wire::{Accepted, ForkSummary, Head, Outcome};
-use pacta_core::Roster;
 use thiserror::Error;
 
 use crate::store::{Recovered, Store, StoreError};
 
 /// Why an entry was not accepted. Each maps to one HTTP status (see `api.rs`).
+///
+/// Large for an error (it carries what the answer reports), but rejections are the
+/// rare path and are never stored, so it is not boxed.
 #[derive(Debug, Error)]
 pub enum Rejection {
     /// The bytes are not an entry (400), or too large (413).
@@ -26,18 +29,35 @@ pub enum Rejection {
     /// Well-formed, but not valid here: unknown member, bad signature, another
     /// network, a payload that does not fit its kind, time going backwards (422).
     #[error("{member} {seq}: {problem}")]
-    Invalid { member: MemberCode, seq: Seq, problem: Problem },
+    Invalid {
+        member: MemberCode,
+        seq: Seq,
+        problem: Problem,
+    },
     /// The entry is beyond the head: entries are missing before it (409).
     #[error("{member} {seq} does not extend the head the node holds ({}); send the missing entries first", head_text(*.head))]
-    Gap { member: MemberCode, seq: Seq, head: Option<Head> },
+    Gap {
+        member: MemberCode,
+        seq: Seq,
+        head: Option<Head>,
+    },
     /// The entry is at the next position but names another prev (409): its author has
     /// another history, which the node cannot prove yet.
     #[error("{member} {seq}: {problem}; the node holds another history for {member}")]
-    Diverges { member: MemberCode, seq: Seq, problem: Problem, head: Option<Head> },
+    Diverges {
+        member: MemberCode,
+        seq: Seq,
+        problem: Problem,
+        head: Option<Head>,
+    },
     /// The node holds a different, validly signed entry at this position: a fork (409).
     /// The proof is kept and served.
     #[error("{} {}: the node holds a different entry at this position ({}); both are signed by {}, so this is a fork, and the proof is kept", .fork.member, .fork.seq, .held.short(), .fork.member)]
-    Fork { fork: ForkSummary, held: pacta_core::EntryId, head: Option<Head> },
+    Fork {
+        fork: ForkSummary,
+        held: pacta_core::EntryId,
+        head: Option<Head>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -78,7 +98,9 @@ pub struct Ledger {
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger").field("network", &self.roster.network_name()).finish_non_exhaustive()
+        f.debug_struct("Ledger")
+            .field("network", &self.roster.network_name())
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,9 +111,20 @@ fn fork_key(p: &ForkProof) -> (MemberCode, Seq, [u8; 32], [u8; 32]) {
 
 impl Ledger {
     pub fn new(roster: Arc<Roster>, store: Store, recovered: Recovered) -> Ledger {
-        let forks = recovered.forks.into_iter().map(|p| (fork_key(&p), p)).collect();
-        let state = State { tips: recovered.tips.into_iter().collect(), forks };
-        Ledger { roster, store, state: Mutex::new(state) }
+        let forks = recovered
+            .forks
+            .into_iter()
+            .map(|p| (fork_key(&p), p))
+            .collect();
+        let state = State {
+            tips: recovered.tips.into_iter().collect(),
+            forks,
+        };
+        Ledger {
+            roster,
+            store,
+            state: Mutex::new(state),
+        }
     }
 
     pub fn roster(&self) -> &Roster {
@@ -105,15 +138,32 @@ impl Ledger {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock would be a bug; the state it guards is a cache
         // of the store, so carrying on with it is safe.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn head(&self, member: MemberCode) -> Option<Head> {
-        self.state().tips.get(&member).map(|t| Head { seq: t.seq, id: t.id })
+        self.state().tips.get(&member).map(|t| Head {
+            seq: t.seq,
+            id: t.id,
+        })
     }
 
     pub fn heads(&self) -> BTreeMap<MemberCode, Head> {
-        self.state().tips.iter().map(|(m, t)| (*m, Head { seq: t.seq, id: t.id })).collect()
+        self.state()
+            .tips
+            .iter()
+            .map(|(m, t)| {
+                (
+                    *m,
+                    Head {
+                        seq: t.seq,
+                        id: t.id,
+                    },
+                )
+            })
+            .collect()
     }
 
     pub fn forks(&self) -> Vec<ForkProof> {
@@ -124,42 +174,67 @@ impl Ledger {
         self.state().tips.values().map(|t| t.seq.0).sum()
     }
 
+    #[allow(clippy::result_large_err, reason = "see Rejection")]
     /// Decides what becomes of one entry and writes it (not yet durably: the caller
     /// flushes before acknowledging). `Ok` is stored or already held.
     pub fn accept(&self, bytes: &[u8]) -> Result<(Accepted, Option<Entry>), Rejection> {
         let entry = Entry::decode(bytes).map_err(Rejection::Malformed)?;
         let (member, seq) = (entry.author(), entry.seq());
-        let invalid = |problem| Rejection::Invalid { member, seq, problem };
+        let invalid = |problem| Rejection::Invalid {
+            member,
+            seq,
+            problem,
+        };
         // The expensive checks (signature, payload) need no lock.
         check_entry(&self.roster, member, &entry).map_err(invalid)?;
-        let accepted = |outcome| Accepted { member, seq, id: entry.id(), outcome };
+        let accepted = |outcome| Accepted {
+            member,
+            seq,
+            id: entry.id(),
+            outcome,
+        };
 
         let mut state = self.state();
         let tip = state.tips.get(&member).copied();
-        let head = tip.map(|t| Head { seq: t.seq, id: t.id });
+        let head = tip.map(|t| Head {
+            seq: t.seq,
+            id: t.id,
+        });
         if tip.is_some_and(|t| seq <= t.seq) {
             let held = self.store.entry(member, seq)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("{member} {seq} is below the head but missing from the store"))
+                StoreError::Corrupt(format!(
+                    "{member} {seq} is below the head but missing from the store"
+                ))
             })?;
             if held.id() == entry.id() {
                 return Ok((accepted(Outcome::Duplicate), None));
             }
             let held_id = held.id();
-            let proof = ForkProof::new(held, entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let proof =
+                ForkProof::new(held, entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let fork = ForkSummary::from(&proof);
             let key = fork_key(&proof);
-            if !state.forks.contains_key(&key) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = state.forks.entry(key) {
                 self.store.insert_fork(&proof)?;
-                state.forks.insert(key, proof);
+                slot.insert(proof);
             }
-            return Err(Rejection::Fork { fork, held: held_id, head });
+            return Err(Rejection::Fork {
+                fork,
+                held: held_id,
+                head,
+            });
         }
         let next = tip.map_or(Some(Seq::FIRST), |t| t.seq.next());
         if Some(seq) != next {
             return Err(Rejection::Gap { member, seq, head });
         }
         let new_tip = check_link(tip, &entry).map_err(|problem| match problem {
-            Problem::Prev { .. } => Rejection::Diverges { member, seq, problem, head },
+            Problem::Prev { .. } => Rejection::Diverges {
+                member,
+                seq,
+                problem,
+                head,
+            },
             other => invalid(other),
         })?;
         self.store.insert_entry(&entry)?;
@@ -167,12 +242,13 @@ impl Ledger {
         Ok((accepted(Outcome::Stored), Some(entry)))
     }
 
+    #[allow(clippy::result_large_err, reason = "see Rejection")]
     /// Adds a fork proof received from a peer, after checking it against the roster.
     /// Returns whether it was new.
     pub fn add_fork(&self, proof: ForkProof) -> Result<bool, Rejection> {
-        proof.verify(&self.roster).map_err(|e| {
-            StoreError::Corrupt(format!("not a valid fork proof: {e}"))
-        })?;
+        proof
+            .verify(&self.roster)
+            .map_err(|e| StoreError::Corrupt(format!("not a valid fork proof: {e}")))?;
         let mut state = self.state();
         let key = fork_key(&proof);
         if state.forks.contains_key(&key) {

@@ -1,17 +1,19 @@
-//! `pacta-node`: the node a member runs.
+//! `pacta-node`: parses flags and the config file, binds, and runs the node library.
 //!
-//! A skeleton until the nodes issue lands: it parses the contract's flags and checks
-//! the roster and the member, then says plainly that it does not serve yet.
+//! Prints one line to stdout once it serves, `pacta-node <CODE> serving http://ADDR`,
+//! so scripts and tests that pass `--listen 127.0.0.1:0` learn the port. Logs go to
+//! stderr. Exit code 0 after a clean shutdown (SIGINT or SIGTERM), 2 on any error.
 
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
-use pacta_core::{MemberCode, Roster};
+use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster};
 
 /// The Pacta node: stores, verifies and replicates every member's feed.
 #[derive(Debug, Parser)]
@@ -19,41 +21,108 @@ use pacta_core::{MemberCode, Roster};
 struct Args {
     /// The roster: the network's trust root.
     #[arg(long, value_name = "FILE")]
-    roster: PathBuf,
+    roster: Option<PathBuf>,
     /// The member whose node this is.
     #[arg(long, value_name = "CODE")]
-    member: MemberCode,
-    /// Where the node keeps its store.
+    member: Option<String>,
+    /// The folder of the node's store (created if missing).
     #[arg(long, value_name = "DIR")]
-    data: PathBuf,
-    /// Address to listen on, e.g. 127.0.0.1:7001.
+    data: Option<PathBuf>,
+    /// The address to listen on, e.g. 127.0.0.1:7001 (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
-    listen: SocketAddr,
-    /// A peer's URL; defaults to the other members' nodes in the roster.
+    listen: Option<SocketAddr>,
+    /// A peer's URL, repeatable; defaults to every other member's node in the roster.
     #[arg(long, value_name = "URL")]
     peer: Vec<String>,
-    /// A TOML file with any of the flags above.
+    /// Milliseconds between pulls from each peer.
+    #[arg(long, value_name = "MS")]
+    pull_interval_ms: Option<u64>,
+    /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
-fn run(args: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&args.roster)
-        .with_context(|| format!("cannot read roster {}", args.roster.display()))?;
-    let roster = Roster::from_toml(&text)
-        .with_context(|| format!("{} is not a valid roster", args.roster.display()))?;
-    if roster.member(args.member).is_none() {
-        bail!(
-            "{} is not a member of network {}",
-            args.member,
-            roster.network_name()
-        );
+async fn run(args: Args) -> Result<()> {
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let missing =
+        |flag: &str| anyhow::anyhow!("--{flag} is required (as a flag or in the --config file)");
+    let roster_path = args
+        .roster
+        .or(file.roster)
+        .ok_or_else(|| missing("roster"))?;
+    let member = args
+        .member
+        .or(file.member)
+        .ok_or_else(|| missing("member"))?;
+    let member = member
+        .parse()
+        .with_context(|| format!("--member {member:?}"))?;
+    let data = args.data.or(file.data).ok_or_else(|| missing("data"))?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .ok_or_else(|| missing("listen"))?;
+    let peers = if args.peer.is_empty() {
+        file.peer.unwrap_or_default()
+    } else {
+        args.peer
+    };
+    let interval = args
+        .pull_interval_ms
+        .or(file.pull_interval_ms)
+        .map_or(DEFAULT_PULL_INTERVAL, Duration::from_millis);
+    let config = Config::new(load_roster(&roster_path)?, member, data, &peers, interval)?;
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("pacta-node {} serving http://{addr}", config.member);
+    pacta_node::run(listener, config, shutdown_signal()).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
     }
-    bail!("the node does not serve yet: storage, HTTP and replication arrive with the nodes issue")
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PACTA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pacta-node: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pacta-node: {err:#}");

@@ -40,8 +40,14 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("the store: {0}")]
     Sled(#[from] sled::Error),
-    #[error("the store in {dir} belongs to network {found}, not {expected}; use another --data folder")]
-    OtherNetwork { dir: String, expected: String, found: String },
+    #[error(
+        "the store in {dir} belongs to network {found}, not {expected}; use another --data folder"
+    )]
+    OtherNetwork {
+        dir: String,
+        expected: String,
+        found: String,
+    },
     #[error("the store is corrupt: {0}")]
     Corrupt(String),
 }
@@ -78,7 +84,10 @@ fn entry_key(member: MemberCode, seq: Seq) -> Vec<u8> {
 impl Store {
     /// Opens (or creates) the store in `dir` for `network`, and checks it.
     pub fn open(dir: &Path, network: NetworkId) -> Result<(Store, Recovered), StoreError> {
-        let db = sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).open()?;
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
         let meta = db.open_tree("meta")?;
         match meta.get("network")? {
             Some(found) if found.as_ref() != network.0 => {
@@ -95,7 +104,11 @@ impl Store {
                 db.flush()?;
             }
         }
-        let store = Store { entries: db.open_tree("entries")?, forks: db.open_tree("forks")?, db };
+        let store = Store {
+            entries: db.open_tree("entries")?,
+            forks: db.open_tree("forks")?,
+            db,
+        };
         let recovered = store.check()?;
         Ok((store, recovered))
     }
@@ -106,11 +119,15 @@ impl Store {
         let mut current: Option<(MemberCode, Tip)> = None;
         for item in self.entries.iter() {
             let (key, value) = item?;
-            let entry = Entry::decode(&value)
-                .map_err(|e| StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(&key))))?;
+            let entry = Entry::decode(&value).map_err(|e| {
+                StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(&key)))
+            })?;
             let (member, seq) = (entry.author(), entry.seq());
             if key.as_ref() != entry_key(member, seq).as_slice() {
-                return Err(StoreError::Corrupt(format!("{member} {seq} is stored under the key {}", hex::encode(&key))));
+                return Err(StoreError::Corrupt(format!(
+                    "{member} {seq} is stored under the key {}",
+                    hex::encode(&key)
+                )));
             }
             let tip = match current {
                 Some((m, tip)) if m == member => Some(tip),
@@ -120,15 +137,20 @@ impl Store {
                 }
                 None => None,
             };
-            let next = check_link(tip, &entry).map_err(|p| StoreError::Corrupt(format!("{member} {seq}: {p}")))?;
+            let next = check_link(tip, &entry)
+                .map_err(|p| StoreError::Corrupt(format!("{member} {seq}: {p}")))?;
             current = Some((member, next));
             out.entries += 1;
         }
         out.tips.extend(current);
         for item in self.forks.iter() {
             let (key, value) = item?;
-            let proof = decode_fork(&value)
-                .ok_or_else(|| StoreError::Corrupt(format!("fork proof under key {} does not decode", hex::encode(&key))))?;
+            let proof = decode_fork(&value).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "fork proof under key {} does not decode",
+                    hex::encode(&key)
+                ))
+            })?;
             out.forks.push(proof);
         }
         Ok(out)
@@ -145,7 +167,12 @@ impl Store {
     }
 
     /// Up to `limit` entries of `member`'s feed from `from`, as stored bytes.
-    pub fn range(&self, member: MemberCode, from: Seq, limit: usize) -> Result<Vec<sled::IVec>, StoreError> {
+    pub fn range(
+        &self,
+        member: MemberCode,
+        from: Seq,
+        limit: usize,
+    ) -> Result<Vec<sled::IVec>, StoreError> {
         let start = entry_key(member, from);
         let mut end = feed_prefix(member);
         end.extend_from_slice(&u64::MAX.to_be_bytes());
@@ -159,7 +186,8 @@ impl Store {
     /// Writes an entry; the caller has checked that it extends its feed. Not durable
     /// until [`Store::flush`].
     pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        self.entries.insert(entry_key(entry.author(), entry.seq()), entry.as_bytes())?;
+        self.entries
+            .insert(entry_key(entry.author(), entry.seq()), entry.as_bytes())?;
         Ok(())
     }
 

@@ -1,5 +1,8 @@
 //! One module per command.
 
+pub mod demo;
+pub mod export;
 pub mod keygen;
+pub mod submit;
 pub mod synth;
 pub mod verify;

@@ -1,17 +1,32 @@
-//! `pacta verify --bundle FILE --roster FILE [--json]`
+//! `pacta verify (--bundle FILE | --node URL) --roster FILE [--json]`
+//!
+//! A live node is verified exactly as a bundle: its ledger is downloaded, framed as a
+//! bundle with the bytes as served, and judged by the same function.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use pacta_core::verify::verify_bundle;
 
+use crate::client::NodeClient;
 use crate::files::read_roster;
 use crate::{Outcome, render};
 
-pub fn run(bundle: &Path, roster_path: &Path, json: bool) -> Result<Outcome> {
+/// Where the ledger comes from.
+#[derive(Debug)]
+pub enum Source<'a> {
+    Bundle(&'a Path),
+    Node(&'a str),
+}
+
+pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<Outcome> {
     let roster = read_roster(roster_path)?;
-    let bytes = std::fs::read(bundle)
-        .with_context(|| format!("cannot read bundle {}", bundle.display()))?;
+    let bytes = match source {
+        Source::Bundle(path) => {
+            std::fs::read(path).with_context(|| format!("cannot read bundle {}", path.display()))?
+        }
+        Source::Node(url) => NodeClient::new(url)?.download().await?,
+    };
     let report = verify_bundle(&roster, &bytes).report;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -1,0 +1,206 @@
+//! `pacta demo [--nodes N] [--exit]`: a local network with the Paris Declaration
+//! scenario, on the demonstration roster and keys compiled into the binary.
+//!
+//! The nodes are real `pacta-node` servers (the node library, in this process) on
+//! `127.0.0.1:7001` and up, in the roster's order (FR, GB, UA, DE, US, ...), each with
+//! its own sled store in a temporary folder, replicating over real HTTP.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use pacta_core::ids::{Kind, MemberCode};
+use pacta_core::payload::{Note, Payload};
+use pacta_core::roster::Member;
+use pacta_core::verify::verify_bundle;
+use pacta_core::{Roster, SecretKey};
+use pacta_node::Config;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::client::NodeClient;
+use crate::cmd::submit::Signer;
+use crate::journal::Journal;
+use crate::{Outcome, example, render, scenario};
+
+/// How often the demo's nodes pull from each other.
+const PULL: Duration = Duration::from_millis(500);
+
+pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
+    let roster = Roster::from_toml(example::ROSTER).context("the embedded demo roster")?;
+    let mut members: Vec<&Member> = roster.members().collect();
+    members.sort_by_key(|m| m.node.port());
+    if !(1..=members.len()).contains(&nodes) {
+        bail!(
+            "--nodes must be 1 to {} (the members of the demo roster)",
+            members.len()
+        );
+    }
+    let members = &members[..nodes];
+    let keys: BTreeMap<MemberCode, SecretKey> = example::KEYS
+        .iter()
+        .map(|(code, text)| Ok((code.parse()?, SecretKey::from_file_text(text)?)))
+        .collect::<Result<_>>()?;
+
+    let dir = tempfile::Builder::new()
+        .prefix("pacta-demo-")
+        .tempdir()
+        .context("creating the demo's data folder")?;
+    let mut listeners = Vec::new();
+    for m in members {
+        let addr = format!("127.0.0.1:{}", m.node.port().unwrap_or(0));
+        let l = TcpListener::bind(&addr).await.with_context(|| {
+            format!(
+                "cannot listen on {addr} for {}: is another demo running?",
+                m.code
+            )
+        })?;
+        listeners.push(l);
+    }
+    let urls: Vec<String> = members
+        .iter()
+        .map(|m| format!("http://127.0.0.1:{}", m.node.port().unwrap_or(0)))
+        .collect();
+    let (stop, stopped) = watch::channel(false);
+    let mut servers = Vec::new();
+    for (i, (m, listener)) in members.iter().zip(listeners).enumerate() {
+        let peers: Vec<String> = urls
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, u)| u.clone())
+            .collect();
+        let config = Config::new(
+            roster.clone(),
+            m.code,
+            dir.path().join(m.code.as_str()),
+            &peers,
+            PULL,
+        )?;
+        let mut stopped = stopped.clone();
+        servers.push(tokio::spawn(pacta_node::run(
+            listener,
+            config,
+            async move {
+                let _ = stopped.changed().await;
+            },
+        )));
+    }
+    println!(
+        "Pacta demo: {nodes} nodes of network {} ({}), data in {}",
+        roster.network_name(),
+        roster.network_id().short(),
+        dir.path().display()
+    );
+    for (m, url) in members.iter().zip(&urls) {
+        println!("  {:<4} {:<16} {url}", m.code, m.name);
+    }
+    let clients: Vec<NodeClient> = urls
+        .iter()
+        .map(|u| NodeClient::new(u))
+        .collect::<Result<_>>()?;
+    for c in &clients {
+        wait_until_serving(c).await?;
+    }
+
+    println!(
+        "\nThe delegations sign and submit the scenario (6 January 2026, from the seed documents):"
+    );
+    let entries = scenario::entries();
+    for (code, text) in &entries {
+        let member: MemberCode = code.parse()?;
+        let key = keys.get(&member).context("no demo key")?;
+        // Each delegation submits to its own node when it runs one, else to the first.
+        let at = members.iter().position(|m| m.code == member).unwrap_or(0);
+        let mut journal = Journal::open(dir.path().join(format!("{member}.journal")))?;
+        let mut signer = Signer {
+            client: &clients[at],
+            key,
+            member,
+            journal: &mut journal,
+            force: false,
+        };
+        let payload = Payload::Note(Note { text: text.clone() }).encode();
+        match signer.sign_and_submit(Kind::NOTE, payload).await? {
+            Ok(a) => println!(
+                "  {} {} note, stored on {}'s node: {}",
+                a.member,
+                a.seq,
+                members[at].code,
+                a.id.short()
+            ),
+            Err((status, err)) => bail!(
+                "{member}'s entry was refused (HTTP {status}): {}",
+                err.error
+            ),
+        }
+    }
+    let submitted = Instant::now();
+    wait_until_replicated(&clients, entries.len() as u64).await?;
+    println!(
+        "\nEvery node holds all {} entries, {} ms after the last submission.",
+        entries.len(),
+        submitted.elapsed().as_millis()
+    );
+
+    let bundle = clients[0].download().await?;
+    let report = verify_bundle(&roster, &bundle).report;
+    println!(
+        "\nAudit of {}'s copy, against the roster alone:\n",
+        members[0].code
+    );
+    print!("{}", render::report(&report));
+    println!(
+        "\nTry:\n  curl {}/v1/heads\n  pacta verify --node {} --roster keys-example/roster.toml\n  pacta export --node {} --out ledger.bundle",
+        urls[0],
+        urls[1 % urls.len()],
+        urls[0]
+    );
+
+    if !exit {
+        println!("\nServing until Ctrl-C.");
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+    }
+    let _ = stop.send(true);
+    for s in servers {
+        s.await.context("a demo node panicked")??;
+    }
+    Ok(if report.valid {
+        Outcome::Valid
+    } else {
+        Outcome::Invalid
+    })
+}
+
+async fn wait_until_serving(client: &NodeClient) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.heads().await.is_err() {
+        if Instant::now() > deadline {
+            bail!("the node at {} did not start serving", client.url());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+async fn wait_until_replicated(clients: &[NodeClient], total: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut views = Vec::new();
+        for c in clients {
+            views.push(c.heads().await?.heads);
+        }
+        let complete = views
+            .iter()
+            .all(|h| h.values().map(|x| x.seq.0).sum::<u64>() == total && *h == views[0]);
+        if complete {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the nodes did not converge within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

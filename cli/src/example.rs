@@ -1,0 +1,17 @@
+//! The demonstration network compiled into the binary, so `pacta demo` runs from
+//! anywhere: `keys-example/roster.toml` and every member's public demonstration key.
+
+pub const ROSTER: &str = include_str!("../../keys-example/roster.toml");
+
+macro_rules! keys {
+    ($($code:literal),* $(,)?) => {
+        /// `(member code, key file text)` for every member of the demo roster.
+        pub const KEYS: &[(&str, &str)] = &[$(($code, include_str!(concat!("../../keys-example/", $code, ".key")))),*];
+    };
+}
+
+keys!(
+    "AL", "AT", "AU", "BE", "BG", "CA", "CY", "CZ", "DE", "DK", "EE", "ES", "EU", "FI", "FR", "GB",
+    "GR", "HR", "IE", "IS", "IT", "JP", "LT", "LU", "LV", "ME", "NATO", "NL", "NO", "NZ", "PL",
+    "PT", "RO", "SE", "SI", "TR", "UA", "US",
+);

@@ -1,0 +1,279 @@
+//! The HTTP API (axum). `app(node)` builds the router, so tests can call it without a
+//! socket; `run` serves it on a real listener.
+//!
+//! Every error is JSON ([`ApiError`]) with a sentence a person can act on and a stable
+//! reason code. Bad input gets a 4xx; internal errors get a generic 500 and the detail
+//! goes to the log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use pacta_core::entry::DecodeError;
+use pacta_core::ids::{MemberCode, Seq};
+use pacta_core::wire::{ApiError, FeedPage, Forks, Heads, HexBytes, Submit, SubmitOk};
+use serde::Deserialize;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::ledger::Rejection;
+use crate::node::Node;
+
+/// Largest request body: a batch of entries as hex JSON.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Longest a request may take, body included, so a slow client cannot hold the node.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most entries served in one page of a feed.
+pub const MAX_PAGE: usize = 10_000;
+
+/// An error answer: status plus JSON body.
+#[derive(Debug)]
+pub struct Failure(StatusCode, ApiError);
+
+impl Failure {
+    fn new(status: StatusCode, reason: &str, error: impl Into<String>) -> Failure {
+        Failure(
+            status,
+            ApiError {
+                error: error.into(),
+                reason: reason.to_owned(),
+                index: None,
+                accepted: vec![],
+                head: None,
+                fork: None,
+            },
+        )
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<&Rejection> for Failure {
+    fn from(r: &Rejection) -> Failure {
+        let status = match r {
+            Rejection::Malformed(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Malformed(_) => StatusCode::BAD_REQUEST,
+            Rejection::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Rejection::Gap { .. } | Rejection::Diverges { .. } | Rejection::Fork { .. } => {
+                StatusCode::CONFLICT
+            }
+            Rejection::Store(e) => {
+                tracing::error!("store: {e}");
+                return Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the node's log",
+                );
+            }
+        };
+        let mut f = Failure::new(status, r.reason(), r.to_string());
+        match r {
+            Rejection::Gap { head, .. } | Rejection::Diverges { head, .. } => f.1.head = *head,
+            Rejection::Fork { fork, head, .. } => {
+                f.1.fork = Some(*fork);
+                f.1.head = *head;
+            }
+            _ => {}
+        }
+        f
+    }
+}
+
+pub fn app(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/v1/entries", post(submit))
+        .route("/v1/heads", get(heads))
+        .route("/v1/feeds/{member}", get(feed))
+        .route("/v1/forks", get(forks))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(node)
+}
+
+async fn submit(
+    State(node): State<Arc<Node>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SubmitOk>, Failure> {
+    let body = body.map_err(|e| {
+        let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "too-large"
+        } else {
+            "malformed"
+        };
+        Failure::new(
+            e.status(),
+            reason,
+            format!("request body: {}", e.body_text()),
+        )
+    })?;
+    let submit: Submit = serde_json::from_slice(&body).map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("body is not {{\"entries\": [\"<hex>\", ...]}}: {e}"),
+        )
+    })?;
+    if submit.entries.is_empty() {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "no entries",
+        ));
+    }
+    let result = node
+        .submit(submit.entries.into_iter().map(|h| h.0).collect())
+        .await;
+    match result {
+        Ok(accepted) => Ok(Json(SubmitOk { accepted })),
+        Err((index, accepted, rejection)) => {
+            node.metrics.reject(rejection.reason());
+            let mut f = Failure::from(&rejection);
+            if f.0.is_client_error() {
+                f.1.index = Some(index);
+                f.1.accepted = accepted;
+            }
+            Err(f)
+        }
+    }
+}
+
+async fn heads(State(node): State<Arc<Node>>) -> Json<Heads> {
+    Json(Heads {
+        network: node.ledger.roster().network_id(),
+        heads: node.ledger.heads(),
+        forks: node.ledger.forks().iter().map(Into::into).collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    from: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn feed(
+    State(node): State<Arc<Node>>,
+    Path(member): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<FeedPage>, Failure> {
+    let Query(q) = query.map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("query: {}", e.body_text()),
+        )
+    })?;
+    let member: MemberCode = member.parse().map_err(|e: pacta_core::ids::IdError| {
+        Failure::new(StatusCode::BAD_REQUEST, "malformed", e.to_string())
+    })?;
+    if node.ledger.roster().member(member).is_none() {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "unknown-member",
+            format!("{member} is not a member of this network"),
+        ));
+    }
+    let from = q.from.unwrap_or(1);
+    if from == 0 {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "from=0: feeds start at 1",
+        ));
+    }
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("limit must be 1 to {MAX_PAGE}"),
+        ));
+    }
+    // Read the head first: the page never runs past it, so it is consistent with it.
+    let head = node.ledger.head(member);
+    let store = node.ledger.store().clone();
+    let rows = tokio::task::spawn_blocking(move || store.range(member, Seq(from), limit))
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| internal(&e))?;
+    let until = head.map_or(0, |h| h.seq.0);
+    let entries = rows
+        .into_iter()
+        .take(until.saturating_sub(from - 1) as usize)
+        .map(|v| HexBytes(v.to_vec()))
+        .collect();
+    Ok(Json(FeedPage {
+        member,
+        from: Seq(from),
+        entries,
+        head,
+    }))
+}
+
+async fn forks(State(node): State<Arc<Node>>) -> Json<Forks> {
+    Json(Forks {
+        forks: node.ledger.forks().iter().map(Into::into).collect(),
+    })
+}
+
+async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "status": "ok",
+        "member": node.member,
+        "network": node.ledger.roster().network_id(),
+        "entries": node.ledger.entry_count(),
+    }))
+}
+
+async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
+    let heads = node.ledger.heads();
+    let body = node.metrics.render(
+        node.ledger.entry_count(),
+        heads.len(),
+        node.ledger.forks().len(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+async fn not_found() -> Failure {
+    Failure::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no such endpoint; see the API list in README.md",
+    )
+}
+
+async fn method_not_allowed() -> Failure {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method",
+        "method not allowed on this endpoint",
+    )
+}
+
+fn internal(e: &dyn std::fmt::Display) -> Failure {
+    tracing::error!("{e}");
+    Failure::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error; see the node's log",
+    )
+}

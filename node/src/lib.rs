@@ -1,0 +1,93 @@
+//! # pacta-node
+//!
+//! A member's node: it stores every member's feed, verifies every entry it receives,
+//! serves the ledger over HTTP, and replicates with its peers. It never signs entries.
+//!
+//! # Layout
+//!
+//! - [`config`]: flags and the config file.
+//! - [`store`]: the only module that touches sled; what is durable, and when.
+//! - [`ledger`]: tips and forks in memory, and the one rule that accepts an entry.
+//! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
+//! - [`api`]: the HTTP API (axum), `app(node)`.
+//! - [`replicate`]: push on accept, pull on start-up and on a timer.
+//! - [`metrics`]: the Prometheus counters.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod ledger;
+pub mod metrics;
+pub mod node;
+pub mod replicate;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+pub use config::Config;
+use ledger::Ledger;
+use metrics::Metrics;
+use node::Node;
+use store::Store;
+
+/// Capacity of each peer's push queue, in batches.
+const PUSH_QUEUE: usize = 1024;
+
+/// Runs a node on an already-bound listener until `shutdown` completes, then stops its
+/// replication and flushes its store.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let network = config.roster.network_id();
+    let data = config.data.clone();
+    let (store, recovered) = tokio::task::spawn_blocking(move || Store::open(&data, network))
+        .await
+        .context("opening the store")??;
+    tracing::info!(
+        member = %config.member,
+        entries = recovered.entries,
+        feeds = recovered.tips.len(),
+        forks = recovered.forks.len(),
+        "store checked"
+    );
+    let ledger = Arc::new(Ledger::new(config.roster.clone(), store.clone(), recovered));
+
+    let mut queues = Vec::new();
+    let mut push = Vec::new();
+    for peer in &config.peers {
+        let (tx, rx) = mpsc::channel(PUSH_QUEUE);
+        push.push(tx);
+        queues.push((peer.clone(), rx));
+    }
+    let node = Arc::new(Node {
+        member: config.member,
+        ledger,
+        metrics: Metrics::default(),
+        push,
+    });
+    let (stop, stopped) = watch::channel(false);
+    let client = replicate::client().context("building the HTTP client")?;
+    let tasks = replicate::spawn(node.clone(), queues, config.pull_interval, client, stopped);
+
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, member = %config.member, network = %config.roster.network_name(), "serving");
+    axum::serve(listener, api::app(node))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    store.flush().await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! A running node: its ledger, its counters, and the queues to its peers.
+
+use std::sync::Arc;
+
+use pacta_core::entry::Entry;
+use pacta_core::ids::MemberCode;
+use pacta_core::wire::{Accepted, Outcome};
+use tokio::sync::mpsc;
+
+use crate::ledger::{Ledger, Rejection};
+use crate::metrics::Metrics;
+
+/// Where a batch came from, for the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Client,
+    Peer,
+}
+
+/// A batch's failure: the index of the entry that failed, the entries before it (which
+/// were accepted and are durable), and the reason.
+pub type BatchError = (usize, Vec<Accepted>, Rejection);
+
+#[derive(Debug)]
+pub struct Node {
+    pub member: MemberCode,
+    pub ledger: Arc<Ledger>,
+    pub metrics: Metrics,
+    /// One queue per peer; newly stored entries are pushed through them.
+    pub(crate) push: Vec<mpsc::Sender<Arc<Vec<Entry>>>>,
+}
+
+impl Node {
+    /// Accepts a batch in order, up to the first rejection, and makes what was written
+    /// durable before returning: whatever `Ok` or the `accepted` of an `Err` lists is on
+    /// disk.
+    pub async fn submit(&self, batch: Vec<Vec<u8>>) -> Result<Vec<Accepted>, BatchError> {
+        self.ingest(batch, Source::Client).await
+    }
+
+    pub(crate) async fn ingest(
+        &self,
+        batch: Vec<Vec<u8>>,
+        source: Source,
+    ) -> Result<Vec<Accepted>, BatchError> {
+        let ledger = self.ledger.clone();
+        // Signature checks and sled calls block: keep them off the async workers.
+        let outcome = tokio::task::spawn_blocking(move || {
+            let mut accepted = Vec::with_capacity(batch.len());
+            let mut stored = Vec::new();
+            for (index, bytes) in batch.iter().enumerate() {
+                match ledger.accept(bytes) {
+                    Ok((a, entry)) => {
+                        accepted.push(a);
+                        stored.extend(entry);
+                    }
+                    Err(rejection) => return (accepted, stored, Some((index, rejection))),
+                }
+            }
+            (accepted, stored, None)
+        })
+        .await;
+        let (accepted, stored, failure) = match outcome {
+            Ok(v) => v,
+            Err(join) => {
+                let err =
+                    crate::store::StoreError::Corrupt(format!("the accepting task failed: {join}"));
+                return Err((0, vec![], Rejection::Store(err)));
+            }
+        };
+        // Flush even when everything was a duplicate: a duplicate may be of an entry a
+        // concurrent request wrote and has not flushed yet, and we must not acknowledge
+        // it before it is durable. A flush with nothing dirty is cheap.
+        let wrote_fork = matches!(failure, Some((_, Rejection::Fork { .. })));
+        if !accepted.is_empty() || wrote_fork {
+            if let Err(e) = self.ledger.store().flush().await {
+                return Err((0, vec![], Rejection::Store(e)));
+            }
+            Metrics::bump(&self.metrics.flushes, 1);
+        }
+        let new = accepted
+            .iter()
+            .filter(|a| a.outcome == Outcome::Stored)
+            .count() as u64;
+        Metrics::bump(&self.metrics.stored, new);
+        Metrics::bump(&self.metrics.duplicates, accepted.len() as u64 - new);
+        if source == Source::Peer {
+            Metrics::bump(&self.metrics.pulled, new);
+        }
+        if !stored.is_empty() {
+            let batch = Arc::new(stored);
+            for queue in &self.push {
+                // A full queue means the peer is slow or down; the anti-entropy pull
+                // repairs whatever is dropped here, so never wait on it.
+                let _ = queue.try_send(batch.clone());
+            }
+        }
+        match failure {
+            None => Ok(accepted),
+            Some((index, rejection)) => Err((index, accepted, rejection)),
+        }
+    }
+}

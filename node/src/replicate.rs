@@ -1,0 +1,340 @@
+//! Replication: push on accept, and pull (anti-entropy) on start-up and on a timer.
+//!
+//! Every entry from a peer goes through [`Node::ingest`], the same path as a
+//! delegation's submission, so it is verified before it is stored. A node only ever
+//! appends: a peer's shorter or different history never replaces what it holds. A
+//! peer that holds a different entry at a position this node holds gives a fork proof.
+//!
+//! Each peer has its own push task and pull task, so a peer that is down, slow or lying
+//! only delays itself. Responses are read with a size cap and every request has a
+//! timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pacta_core::entry::Entry;
+use pacta_core::fork::ForkProof;
+use pacta_core::ids::{MemberCode, Seq};
+use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Submit};
+use reqwest::{Client, Url};
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+use tokio::sync::{mpsc, watch};
+
+use crate::ledger::Rejection;
+use crate::metrics::Metrics;
+use crate::node::{Node, Source};
+
+/// Entries asked for per page when catching up.
+const PAGE: usize = 1000;
+/// Largest response read from a peer: a full page of the largest entries, in hex.
+const MAX_RESPONSE: usize = PAGE * (2 * pacta_core::entry::MAX_ENTRY + 8) + 64 * 1024;
+/// Longest wait between pulls from a peer that keeps failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Most entries sent to a peer in one push.
+const PUSH_BATCH: usize = 1000;
+
+#[derive(Debug, Error)]
+pub enum PullError {
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("{url}: HTTP {status}")]
+    Status {
+        url: Url,
+        status: reqwest::StatusCode,
+    },
+    #[error("{0}: response larger than {MAX_RESPONSE} bytes")]
+    TooLarge(Url),
+    #[error("{url}: not the expected JSON: {reason}")]
+    Json { url: Url, reason: String },
+    #[error("peer is on network {0}, not ours")]
+    OtherNetwork(String),
+    #[error("bad peer URL: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+pub fn client() -> Result<Client, reqwest::Error> {
+    // reqwest is built without a default TLS provider; choose ring, once per process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(30))
+        .build()
+}
+
+async fn get_json<T: DeserializeOwned>(client: &Client, url: Url) -> Result<T, PullError> {
+    let mut resp = client.get(url.clone()).send().await?;
+    if !resp.status().is_success() {
+        return Err(PullError::Status {
+            url,
+            status: resp.status(),
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE {
+            return Err(PullError::TooLarge(url));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| PullError::Json {
+        url,
+        reason: e.to_string(),
+    })
+}
+
+/// Starts the push and pull tasks for every peer.
+pub fn spawn(
+    node: Arc<Node>,
+    peers: Vec<(Url, mpsc::Receiver<Arc<Vec<Entry>>>)>,
+    interval: Duration,
+    client: Client,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for (peer, queue) in peers {
+        tasks.push(tokio::spawn(push_loop(
+            node.clone(),
+            client.clone(),
+            peer.clone(),
+            queue,
+            shutdown.clone(),
+        )));
+        tasks.push(tokio::spawn(pull_loop(
+            node.clone(),
+            client.clone(),
+            peer,
+            interval,
+            shutdown.clone(),
+        )));
+    }
+    tasks
+}
+
+async fn push_loop(
+    node: Arc<Node>,
+    client: Client,
+    peer: Url,
+    mut queue: mpsc::Receiver<Arc<Vec<Entry>>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let Ok(url) = peer.join("v1/entries") else {
+        return;
+    };
+    loop {
+        let first = tokio::select! {
+            _ = shutdown.changed() => return,
+            batch = queue.recv() => match batch { Some(b) => b, None => return },
+        };
+        let mut entries: Vec<HexBytes> = first
+            .iter()
+            .map(|e| HexBytes(e.as_bytes().to_vec()))
+            .collect();
+        while entries.len() < PUSH_BATCH {
+            match queue.try_recv() {
+                Ok(more) => entries.extend(more.iter().map(|e| HexBytes(e.as_bytes().to_vec()))),
+                Err(_) => break,
+            }
+        }
+        let result = client
+            .post(url.clone())
+            .json(&Submit { entries })
+            .send()
+            .await;
+        Metrics::bump(&node.metrics.pushes, 1);
+        match result {
+            // 409 (a gap on a peer that is behind, or a fork) is not a failure of the
+            // push: the peer's own pull fills the gap, and a fork is now known to it.
+            Ok(r) if r.status().is_success() || r.status() == reqwest::StatusCode::CONFLICT => {}
+            Ok(r) => {
+                Metrics::bump(&node.metrics.push_failures, 1);
+                tracing::debug!(%peer, status = %r.status(), "push refused");
+            }
+            Err(e) => {
+                Metrics::bump(&node.metrics.push_failures, 1);
+                tracing::debug!(%peer, "push failed: {e}");
+            }
+        }
+    }
+}
+
+async fn pull_loop(
+    node: Arc<Node>,
+    client: Client,
+    peer: Url,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut wait = Duration::ZERO; // pull at once on start-up
+    let mut failures = 0u32;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        Metrics::bump(&node.metrics.pull_rounds, 1);
+        match pull_once(&node, &client, &peer).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(%peer, entries = n, "pulled");
+                }
+                failures = 0;
+                wait = interval;
+            }
+            Err(e) => {
+                Metrics::bump(&node.metrics.pull_failures, 1);
+                failures = failures.saturating_add(1);
+                wait = interval
+                    .saturating_mul(1 << failures.min(6))
+                    .min(MAX_BACKOFF);
+                if failures == 1 || failures % 10 == 0 {
+                    tracing::warn!(%peer, failures, "pull failed: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// One anti-entropy round against `peer`: fetch what it has that we lack, check what
+/// differs, and fetch fork proofs we do not have. Returns the entries stored.
+pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, PullError> {
+    let heads: Heads = get_json(client, peer.join("v1/heads")?).await?;
+    let roster = node.ledger.roster();
+    if heads.network != roster.network_id() {
+        return Err(PullError::OtherNetwork(heads.network.to_string()));
+    }
+    let mut stored = 0;
+    for (member, theirs) in &heads.heads {
+        if roster.member(*member).is_none() {
+            tracing::warn!(%peer, %member, "peer lists a feed for a non-member; ignored");
+            continue;
+        }
+        let ours = node.ledger.head(*member).map_or(0, |h| h.seq.0);
+        if theirs.seq.0 > ours {
+            stored += catch_up(node, client, peer, *member, ours + 1, theirs.seq.0).await?;
+        } else {
+            let held = node
+                .ledger
+                .store()
+                .entry(*member, theirs.seq)
+                .ok()
+                .flatten();
+            if held.is_some_and(|e| e.id() != theirs.id) {
+                // Same position, different entry: fetch theirs so the fork is proven.
+                fetch_and_ingest(node, client, peer, *member, theirs.seq).await?;
+            }
+        }
+    }
+    let known = node.ledger.forks();
+    let unknown = heads.forks.iter().any(|f| {
+        !known.iter().any(|k| {
+            k.member() == f.member && k.seq() == f.seq && k.entries().map(|e| e.id()) == f.ids
+        })
+    });
+    if unknown {
+        let forks: Forks = get_json(client, peer.join("v1/forks")?).await?;
+        for f in forks.forks {
+            let proof = Entry::decode(&f.entries[0].0)
+                .and_then(|a| Entry::decode(&f.entries[1].0).map(|b| (a, b)))
+                .ok()
+                .and_then(|(a, b)| ForkProof::from_ordered(a, b).ok());
+            let Some(proof) = proof else {
+                Metrics::bump(&node.metrics.peer_rejected, 1);
+                tracing::warn!(%peer, member = %f.member, "peer served a malformed fork proof");
+                continue;
+            };
+            match node.ledger.add_fork(proof) {
+                Ok(true) => {
+                    let _ = node.ledger.store().flush().await;
+                    tracing::warn!(%peer, member = %f.member, seq = %f.seq, "fork proof received: the feed is disputed");
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    Metrics::bump(&node.metrics.peer_rejected, 1);
+                    tracing::warn!(%peer, "peer served an invalid fork proof: {e}");
+                }
+            }
+        }
+    }
+    Ok(stored)
+}
+
+/// Fetches `member`'s entries `from..=to` from `peer` in pages and ingests them.
+async fn catch_up(
+    node: &Node,
+    client: &Client,
+    peer: &Url,
+    member: MemberCode,
+    from: u64,
+    to: u64,
+) -> Result<u64, PullError> {
+    let mut next = from;
+    let mut stored = 0;
+    while next <= to {
+        let limit = PAGE.min((to - next + 1) as usize);
+        let url = peer.join(&format!("v1/feeds/{member}?from={next}&limit={limit}"))?;
+        let page: FeedPage = get_json(client, url).await?;
+        if page.member != member
+            || page.from != Seq(next)
+            || page.entries.is_empty()
+            || page.entries.len() > limit
+        {
+            Metrics::bump(&node.metrics.peer_rejected, 1);
+            tracing::warn!(%peer, %member, "peer served a page that is not the one asked for; stopping");
+            return Ok(stored);
+        }
+        let count = page.entries.len() as u64;
+        match node
+            .ingest(
+                page.entries.into_iter().map(|h| h.0).collect(),
+                Source::Peer,
+            )
+            .await
+        {
+            Ok(accepted) => stored += accepted.len() as u64,
+            Err((index, accepted, rejection)) => {
+                stored += accepted.len() as u64;
+                match rejection {
+                    Rejection::Diverges { .. } => {
+                        // The peer's history differs below our head: prove it at our head.
+                        if let Some(head) = node.ledger.head(member) {
+                            fetch_and_ingest(node, client, peer, member, head.seq).await?;
+                        }
+                    }
+                    Rejection::Fork { .. } => {}
+                    other => {
+                        Metrics::bump(&node.metrics.peer_rejected, 1);
+                        tracing::warn!(%peer, %member, index, "peer served an entry that failed: {other}");
+                    }
+                }
+                return Ok(stored);
+            }
+        }
+        next += count;
+    }
+    Ok(stored)
+}
+
+async fn fetch_and_ingest(
+    node: &Node,
+    client: &Client,
+    peer: &Url,
+    member: MemberCode,
+    seq: Seq,
+) -> Result<(), PullError> {
+    let url = peer.join(&format!("v1/feeds/{member}?from={}&limit=1", seq.0))?;
+    let page: FeedPage = get_json(client, url).await?;
+    if let Some(bytes) = page.entries.into_iter().next() {
+        match node.ingest(vec![bytes.0], Source::Peer).await {
+            Err((_, _, Rejection::Fork { fork, .. })) => {
+                tracing::warn!(%peer, member = %fork.member, seq = %fork.seq, "fork detected: the feed is disputed");
+            }
+            Err((_, _, other)) => {
+                Metrics::bump(&node.metrics.peer_rejected, 1);
+                tracing::warn!(%peer, %member, "peer served an entry that failed: {other}");
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
