@@ -38,7 +38,6 @@ enum Command {
         out: PathBuf,
     },
     /// Sign an entry on this machine and submit it to a node.
-    #[command(group(ArgGroup::new("what").args(["body"]).conflicts_with("kind")))]
     Submit {
         /// The node to submit to, e.g. http://127.0.0.1:7001.
         #[arg(long, value_name = "URL")]
@@ -198,4 +197,13 @@ fn main() -> ExitCode {
 /// clap's ArgGroup makes one of --bundle and --node required.
 fn unreachable_source() -> cmd::verify::Source<'static> {
     cmd::verify::Source::Bundle(std::path::Path::new(""))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

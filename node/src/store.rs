@@ -218,3 +218,109 @@ fn decode_fork(value: &[u8]) -> Option<ForkProof> {
     let b = Entry::decode(value.get(4 + len..)?).ok()?;
     ForkProof::from_ordered(a, b).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacta_core::SecretKey;
+    use pacta_core::entry::Draft;
+    use pacta_core::ids::{Kind, Timestamp};
+    use pacta_core::payload::{Note, Payload};
+
+    fn chain(n: u64) -> Vec<Entry> {
+        let key = SecretKey::from_seed(&[5; 32]);
+        let mut out: Vec<Entry> = Vec::new();
+        for seq in 1..=n {
+            let d = Draft {
+                network: NetworkId([1; 32]),
+                author: "FR".parse().unwrap(),
+                seq: Seq(seq),
+                prev: out.last().map(Entry::id),
+                time: Timestamp::from_millis(seq).unwrap(),
+                kind: Kind::NOTE,
+                payload: Payload::Note(Note {
+                    text: format!("{seq}"),
+                })
+                .encode(),
+            };
+            out.push(d.sign(&key).unwrap());
+        }
+        out
+    }
+
+    fn open(dir: &Path) -> Result<(Store, Recovered), StoreError> {
+        Store::open(dir, NetworkId([1; 32]))
+    }
+
+    #[tokio::test]
+    async fn entries_survive_reopening_and_give_the_tips() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        for e in chain(3) {
+            store.insert_entry(&e).unwrap();
+        }
+        store.flush().await.unwrap();
+        drop(store);
+        let (store, recovered) = open(dir.path()).unwrap();
+        assert_eq!(recovered.entries, 3);
+        assert_eq!(recovered.tips[0].1.seq, Seq(3));
+        assert_eq!(
+            store
+                .range("FR".parse().unwrap(), Seq(2), 10)
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    /// Writes straight into sled, as disk corruption would, then reopens.
+    fn corrupt_with(edit: impl FnOnce(&sled::Tree, &[Entry])) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = chain(3);
+        {
+            let (store, _) = open(dir.path()).unwrap();
+            for e in &entries {
+                store.insert_entry(e).unwrap();
+            }
+            edit(&store.entries, &entries);
+            store.db.flush().unwrap();
+        }
+        open(dir.path()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_garbled_entry_is_found() {
+        let err = corrupt_with(|t, e| {
+            let mut bytes = e[1].as_bytes().to_vec();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+            t.insert(entry_key(e[1].author(), e[1].seq()), bytes)
+                .unwrap();
+        });
+        assert!(
+            err.starts_with("the store is corrupt: entry under key"),
+            "{err}"
+        );
+        assert!(err.contains("payload does not match its hash"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_entry_is_found() {
+        let err = corrupt_with(|t, e| {
+            t.remove(entry_key(e[1].author(), e[1].seq())).unwrap();
+        });
+        assert!(
+            err.contains("FR #3: sequence number is #3, expected #2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_entry_under_the_wrong_key_is_found() {
+        let err = corrupt_with(|t, e| {
+            t.insert(entry_key(e[0].author(), Seq(9)), e[0].as_bytes())
+                .unwrap();
+        });
+        assert!(err.contains("FR #1 is stored under the key"), "{err}");
+    }
+}

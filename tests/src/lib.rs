@@ -71,3 +71,5 @@ pub fn private_example_keys(dir: &Path) -> std::io::Result<PathBuf> {
     }
     Ok(keys)
 }
+
+pub mod net;

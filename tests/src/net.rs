@@ -1,0 +1,323 @@
+//! A harness for real `pacta-node` processes on 127.0.0.1: start, `kill -9`, restart,
+//! and talk to them over HTTP. The example roster and keys sign real entries.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test harness: failing loudly is the point"
+)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pacta_core::entry::{Draft, Entry};
+use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
+use pacta_core::payload::{Note, Payload};
+use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Submit};
+use pacta_core::{Roster, SecretKey};
+
+use crate::{bin, workspace};
+
+pub fn roster_path() -> PathBuf {
+    workspace().join("keys-example/roster.toml")
+}
+
+pub fn roster() -> Roster {
+    Roster::from_toml(&std::fs::read_to_string(roster_path()).unwrap()).unwrap()
+}
+
+pub fn key(member: &str) -> SecretKey {
+    SecretKey::from_file_text(
+        &std::fs::read_to_string(workspace().join(format!("keys-example/{member}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn code(s: &str) -> MemberCode {
+    s.parse().unwrap()
+}
+
+/// A free port on 127.0.0.1 (bound and released, so peers can be told in advance).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One `pacta-node` process.
+#[derive(Debug)]
+pub struct NodeProc {
+    pub member: String,
+    pub port: u16,
+    pub data: PathBuf,
+    peers: Vec<String>,
+    pull_ms: u64,
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl NodeProc {
+    /// Starts a node for `member` on `port`, storing in `data`, pulling from `peers`.
+    pub fn start(member: &str, port: u16, data: &Path, peers: &[String], pull_ms: u64) -> NodeProc {
+        let mut node = NodeProc {
+            member: member.to_owned(),
+            port,
+            data: data.to_owned(),
+            peers: peers.to_vec(),
+            pull_ms,
+            child: None,
+            log: data.with_extension("log"),
+        };
+        node.spawn();
+        node
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let mut cmd = Command::new(bin("pacta-node"));
+        cmd.arg("--roster")
+            .arg(roster_path())
+            .args([
+                "--member",
+                &self.member,
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+            ])
+            .arg("--data")
+            .arg(&self.data)
+            .args(["--pull-interval-ms", &self.pull_ms.to_string()]);
+        for p in &self.peers {
+            cmd.args(["--peer", p]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
+        // The node prints one line once it serves.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains("serving http://127.0.0.1:"),
+            "{} did not start: {line:?}; log: {}",
+            self.member,
+            self.log_text()
+        );
+        self.child = Some(child);
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `kill -9`: no chance to flush or clean up.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait().unwrap()
+    }
+
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Starts `members.len()` nodes, each pulling from all the others.
+pub fn mesh(dir: &Path, members: &[&str], pull_ms: u64) -> Vec<NodeProc> {
+    let ports: Vec<u16> = members.iter().map(|_| free_port()).collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let peers: Vec<String> = urls
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, u)| u.clone())
+                .collect();
+            NodeProc::start(m, ports[i], &dir.join(m), &peers, pull_ms)
+        })
+        .collect()
+}
+
+/// A small HTTP client for tests.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub async fn heads(url: &str) -> Heads {
+    http()
+        .get(format!("{url}/v1/heads"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn forks(url: &str) -> Forks {
+    http()
+        .get(format!("{url}/v1/forks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn page(url: &str, member: &str, from: u64, limit: u64) -> FeedPage {
+    http()
+        .get(format!("{url}/v1/feeds/{member}?from={from}&limit={limit}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Posts entries; returns the status and the JSON body.
+pub async fn post(url: &str, entries: &[&Entry]) -> (u16, serde_json::Value) {
+    let body = Submit {
+        entries: entries
+            .iter()
+            .map(|e| HexBytes(e.as_bytes().to_vec()))
+            .collect(),
+    };
+    let resp = http()
+        .post(format!("{url}/v1/entries"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+/// Waits until `check` holds, or fails after `secs` seconds with `what`.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs notes for one member, chaining them: the delegation's side, in a test.
+#[derive(Debug)]
+pub struct Author {
+    pub member: MemberCode,
+    key: SecretKey,
+    network: pacta_core::NetworkId,
+    pub next: u64,
+    prev: Option<EntryId>,
+}
+
+impl Author {
+    pub fn new(member: &str) -> Author {
+        Author {
+            member: code(member),
+            key: key(member),
+            network: roster().network_id(),
+            next: 1,
+            prev: None,
+        }
+    }
+
+    /// Signs the next note without advancing (for forks).
+    pub fn sign(&self, text: &str) -> Entry {
+        Draft {
+            network: self.network,
+            author: self.member,
+            seq: Seq(self.next),
+            prev: self.prev,
+            time: Timestamp::from_millis(1_767_700_800_000 + self.next).unwrap(),
+            kind: Kind::NOTE,
+            payload: Payload::Note(Note {
+                text: text.to_owned(),
+            })
+            .encode(),
+        }
+        .sign(&self.key)
+        .unwrap()
+    }
+
+    /// Signs the next note and advances.
+    pub fn next(&mut self, text: &str) -> Entry {
+        let e = self.sign(text);
+        self.prev = Some(e.id());
+        self.next += 1;
+        e
+    }
+}
+
+/// Every node's heads, as a map from node to view.
+pub async fn views(nodes: &[&NodeProc]) -> Vec<BTreeMap<MemberCode, pacta_core::wire::Head>> {
+    let mut out = Vec::new();
+    for n in nodes {
+        out.push(heads(&n.url()).await.heads);
+    }
+    out
+}
+
+/// Runs `pacta` with `args`; returns (exit code, stdout, stderr).
+pub fn pacta(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin("pacta")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,371 @@
+//! Every answer a submission can get, from a real node process over real HTTP, and the
+//! node keeps serving and stores nothing it should not.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use pacta_core::entry::Draft;
+use pacta_core::ids::{NetworkId, Seq};
+use pacta_tests::net::*;
+
+async fn raw_post(url: &str, content_type: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let resp = http()
+        .post(format!("{url}/v1/entries"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")),
+    )
+}
+
+fn hex_body(entries: &[&[u8]]) -> Vec<u8> {
+    let list: Vec<String> = entries
+        .iter()
+        .map(|e| format!("\"{}\"", hex::encode(e)))
+        .collect();
+    format!("{{\"entries\":[{}]}}", list.join(",")).into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_rejection_has_its_status_and_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProc::start("FR", free_port(), &dir.path().join("FR"), &[], 60_000);
+    let url = node.url();
+    let mut fr = Author::new("FR");
+    let first = fr.next("first");
+    let (status, body) = post(&url, &[&first]).await;
+    assert_eq!(
+        (status, body["accepted"][0]["outcome"].as_str()),
+        (200, Some("stored"))
+    );
+
+    // Idempotent: the same entry again is a duplicate, not an error.
+    let (status, body) = post(&url, &[&first]).await;
+    assert_eq!(
+        (status, body["accepted"][0]["outcome"].as_str()),
+        (200, Some("duplicate"))
+    );
+
+    let json = "application/json";
+    let cases: Vec<(&str, Vec<u8>, u16, &str, &str)> = vec![
+        (
+            "not JSON",
+            b"{entries".to_vec(),
+            400,
+            "malformed",
+            "body is not",
+        ),
+        (
+            "wrong type",
+            b"{\"entries\":\"abc\"}".to_vec(),
+            400,
+            "malformed",
+            "body is not",
+        ),
+        (
+            "unknown field",
+            b"{\"entries\":[],\"x\":1}".to_vec(),
+            400,
+            "malformed",
+            "unknown field",
+        ),
+        (
+            "no entries",
+            b"{\"entries\":[]}".to_vec(),
+            400,
+            "malformed",
+            "no entries",
+        ),
+        (
+            "odd hex",
+            b"{\"entries\":[\"abc\"]}".to_vec(),
+            400,
+            "malformed",
+            "invalid hex",
+        ),
+        (
+            "uppercase hex",
+            b"{\"entries\":[\"AB\"]}".to_vec(),
+            400,
+            "malformed",
+            "lowercase",
+        ),
+        (
+            "invalid UTF-8",
+            b"{\"entries\":[\"\xff\"]}".to_vec(),
+            400,
+            "malformed",
+            "body is not",
+        ),
+        (
+            "not an entry",
+            hex_body(&[b"hello"]),
+            400,
+            "malformed",
+            "truncated",
+        ),
+    ];
+    for (name, body, status, reason, words) in cases {
+        let (s, b) = raw_post(&url, json, body).await;
+        assert_eq!(
+            (s, b["reason"].as_str()),
+            (status, Some(reason)),
+            "{name}: {b}"
+        );
+        assert!(b["error"].as_str().unwrap().contains(words), "{name}: {b}");
+    }
+
+    // Another network's entry, even signed by FR's own key: 422.
+    let mut d = Draft {
+        network: NetworkId([7; 32]),
+        ..draft_of(&fr.sign("x"))
+    };
+    d.seq = Seq(2);
+    let other_net = d.sign(&key("FR")).unwrap();
+    let (s, b) = post(&url, &[&other_net]).await;
+    assert_eq!((s, b["reason"].as_str()), (422, Some("network")), "{b}");
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("FR #2: signed for network"),
+        "{b}"
+    );
+
+    // Signed by another member's key: 422, naming whose key.
+    let forged = Draft {
+        ..draft_of(&fr.sign("forged"))
+    }
+    .sign(&key("GB"))
+    .unwrap();
+    let (s, b) = post(&url, &[&forged]).await;
+    assert_eq!((s, b["reason"].as_str()), (422, Some("signature")), "{b}");
+    assert_eq!(
+        b["error"],
+        "FR #2: signature does not verify under FR's key"
+    );
+
+    // A well-formed entry by a code that is not a member: 422.
+    let mut stranger = draft_of(&fr.sign("x"));
+    stranger.author = code("XX");
+    stranger.seq = Seq(1);
+    stranger.prev = None;
+    let (s, b) = post(&url, &[&stranger.sign(&key("FR")).unwrap()]).await;
+    assert_eq!(
+        (s, b["reason"].as_str()),
+        (422, Some("unknown-member")),
+        "{b}"
+    );
+
+    // A gap: 409 with the head the node holds.
+    let mut ahead = Author::new("FR");
+    ahead.next("first");
+    ahead.next("second, never sent");
+    let third = ahead.next("third");
+    let (s, b) = post(&url, &[&third]).await;
+    assert_eq!((s, b["reason"].as_str()), (409, Some("gap")), "{b}");
+    assert_eq!(b["head"]["seq"], 1);
+    assert_eq!(b["head"]["id"], first.id().to_string());
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap()
+            .contains("send the missing entries first"),
+        "{b}"
+    );
+
+    // A conflicting entry at a held position: 409, and the fork proof is kept.
+    let mut other = Author::new("FR");
+    let conflicting = other.next("another first");
+    let (s, b) = post(&url, &[&conflicting]).await;
+    assert_eq!((s, b["reason"].as_str()), (409, Some("fork")), "{b}");
+    assert_eq!(b["fork"]["seq"], 1);
+    assert_eq!(forks(&url).await.forks.len(), 1);
+
+    // Oversized: 413, before the node reads it all.
+    let huge = vec![b'a'; 17 * 1024 * 1024];
+    let (s, b) = raw_post(&url, json, huge).await;
+    assert_eq!((s, b["reason"].as_str()), (413, Some("too-large")), "{b}");
+
+    // A batch stops at its first bad entry; what came before is durable and reported.
+    let second = fr.next("second");
+    let bad_third = fr.sign("third").as_bytes().to_vec();
+    let mut broken = bad_third.clone();
+    let last = broken.len() - 1;
+    broken[last] ^= 1;
+    let (s, b) = raw_post(&url, json, hex_body(&[second.as_bytes(), &broken])).await;
+    assert_eq!(
+        (s, b["reason"].as_str(), b["index"].as_u64()),
+        (400, Some("malformed"), Some(1)),
+        "{b}"
+    );
+    assert_eq!(b["accepted"][0]["seq"], 2);
+    assert_eq!(heads(&url).await.heads[&code("FR")].seq.0, 2);
+
+    // Unknown routes and methods, and path tricks.
+    for (method, path, status) in [
+        ("GET", "/nope", 404),
+        ("DELETE", "/v1/entries", 405),
+        ("GET", "/v1/feeds/fr", 400),
+        ("GET", "/v1/feeds/ZZ", 404),
+        ("GET", "/v1/feeds/FR?from=0", 400),
+        ("GET", "/v1/feeds/FR?limit=100000", 400),
+        ("GET", "/v1/feeds/FR?from=abc", 400),
+        ("GET", "/v1/feeds/..%2F..%2Fetc%2Fpasswd", 400),
+        ("GET", "/../../etc/passwd", 404),
+    ] {
+        let req = http().request(method.parse().unwrap(), format!("{url}{path}"));
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{method} {path}");
+        let b: serde_json::Value = resp.json().await.unwrap();
+        assert!(b["error"].is_string(), "{method} {path}: {b}");
+    }
+
+    // Through all of it, the node kept serving and stored exactly FR #1 and #2.
+    let health: serde_json::Value = http()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["entries"], 2);
+    let metrics = http()
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("pacta_entries 2\n"), "{metrics}");
+    assert!(
+        metrics.contains("pacta_rejected_total{reason=\"gap\"} 1"),
+        "{metrics}"
+    );
+}
+
+fn draft_of(e: &pacta_core::Entry) -> Draft {
+    let h = e.header();
+    Draft {
+        network: h.network,
+        author: h.author,
+        seq: h.seq,
+        prev: h.prev,
+        time: h.time,
+        kind: h.kind,
+        payload: e.payload().to_vec(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_shuts_down_cleanly_and_a_config_file_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "roster = \"{}\"\nmember = \"GB\"\ndata = \"{}\"\nlisten = \"127.0.0.1:{port}\"\npeer = []\npull_interval_ms = 1000\n",
+            roster_path().display(),
+            dir.path().join("GB").display()
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(pacta_tests::bin("pacta-node"))
+        .arg("--config")
+        .arg(&config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(
+        line.starts_with(&format!("pacta-node GB serving http://127.0.0.1:{port}")),
+        "{line}"
+    );
+    let mut gb = Author::new("GB");
+    assert_eq!(
+        post(&format!("http://127.0.0.1:{port}"), &[&gb.next("hello")])
+            .await
+            .0,
+        200
+    );
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    // A config file with an unknown setting is refused, naming it.
+    std::fs::write(&config, "colour = \"blue\"\n").unwrap();
+    let out = std::process::Command::new(pacta_tests::bin("pacta-node"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("colour"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_of_another_network_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("FR");
+    let mut node = NodeProc::start("FR", free_port(), &data, &[], 60_000);
+    let mut fr = Author::new("FR");
+    for i in 0..3 {
+        assert_eq!(
+            post(&node.url(), &[&fr.next(&format!("n{i}"))]).await.0,
+            200
+        );
+    }
+    let status = node.terminate();
+    assert!(status.success());
+    // A store of another network: refused.
+    let other = dir.path().join("other.toml");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(roster_path())
+            .unwrap()
+            .replace("pacta-demo-paris-2026", "elsewhere"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(pacta_tests::bin("pacta-node"))
+        .arg("--roster")
+        .arg(&other)
+        .args([
+            "--member",
+            "FR",
+            "--listen",
+            "127.0.0.1:0",
+            "--peer",
+            "http://127.0.0.1:9",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("belongs to network"), "{err}");
+}

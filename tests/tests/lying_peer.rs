@@ -1,0 +1,188 @@
+//! A node whose peers lie: forged, reordered, truncated and mislabelled data, a peer
+//! claiming another network, and one that never answers. Nothing of it is stored,
+//! and the node keeps serving.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query};
+use axum::routing::get;
+use pacta_core::entry::Entry;
+use pacta_core::ids::{NetworkId, Seq};
+use pacta_core::wire::{FeedPage, Forks, Head, Heads, HexBytes};
+use pacta_tests::net::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Lie {
+    /// Entries "by FR" signed with GB's key.
+    Forged,
+    /// FR's real entries, served out of order.
+    Reordered,
+    /// FR's real entries with their last bytes cut off.
+    Truncated,
+    /// A page for another member than the one asked for.
+    WrongPage,
+    /// Heads of another network.
+    OtherNetwork,
+    /// Accepts the connection and never answers.
+    Silent,
+}
+
+/// Starts a lying peer on a free port; returns its URL.
+async fn liar(lie: Lie) -> String {
+    let mut fr = Author::new("FR");
+    let real: Vec<Entry> = (0..3).map(|i| fr.next(&format!("real {i}"))).collect();
+    let forged: Vec<Entry> = {
+        let mut a = Author::new("FR");
+        (0..3)
+            .map(|i| a.next(&format!("forged {i}")))
+            .map(|e| resign_as_gb(&e))
+            .collect()
+    };
+    let served: Vec<Vec<u8>> = match lie {
+        Lie::Forged => forged.iter().map(|e| e.as_bytes().to_vec()).collect(),
+        Lie::Reordered => [1, 0, 2]
+            .iter()
+            .map(|&i| real[i].as_bytes().to_vec())
+            .collect(),
+        Lie::Truncated => real
+            .iter()
+            .map(|e| e.as_bytes()[..e.as_bytes().len() - 7].to_vec())
+            .collect(),
+        _ => real.iter().map(|e| e.as_bytes().to_vec()).collect(),
+    };
+    let network = if matches!(lie, Lie::OtherNetwork) {
+        NetworkId([9; 32])
+    } else {
+        roster().network_id()
+    };
+    let head = Head {
+        seq: Seq(3),
+        id: real[2].id(),
+    };
+    let heads = Heads {
+        network,
+        heads: BTreeMap::from([(code("FR"), head)]),
+        forks: vec![],
+    };
+    let app = axum::Router::new()
+        .route(
+            "/v1/heads",
+            get(move || {
+                let heads = heads.clone();
+                async move {
+                    if matches!(lie, Lie::Silent) {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    Json(heads)
+                }
+            }),
+        )
+        .route(
+            "/v1/feeds/{member}",
+            get(
+                move |Path(member): Path<String>, Query(q): Query<BTreeMap<String, u64>>| {
+                    let served = served.clone();
+                    async move {
+                        let from = q.get("from").copied().unwrap_or(1);
+                        let member = if matches!(lie, Lie::WrongPage) {
+                            "GB".to_owned()
+                        } else {
+                            member
+                        };
+                        let entries = served
+                            .iter()
+                            .skip(from as usize - 1)
+                            .map(|b| HexBytes(b.clone()))
+                            .collect();
+                        Json(FeedPage {
+                            member: member.parse().unwrap(),
+                            from: Seq(from),
+                            entries,
+                            head: Some(head),
+                        })
+                    }
+                },
+            ),
+        )
+        .route("/v1/forks", get(|| async { Json(Forks { forks: vec![] }) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn resign_as_gb(e: &Entry) -> Entry {
+    let h = e.header();
+    pacta_core::entry::Draft {
+        network: h.network,
+        author: h.author,
+        seq: h.seq,
+        prev: h.prev,
+        time: h.time,
+        kind: h.kind,
+        payload: e.payload().to_vec(),
+    }
+    .sign(&key("GB"))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_a_lying_peer_serves_is_stored() {
+    let mut peers = Vec::new();
+    for lie in [
+        Lie::Forged,
+        Lie::Reordered,
+        Lie::Truncated,
+        Lie::WrongPage,
+        Lie::OtherNetwork,
+        Lie::Silent,
+    ] {
+        peers.push(liar(lie).await);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProc::start("UA", free_port(), &dir.path().join("UA"), &peers, 100);
+    let url = node.url();
+    // Wait for several pull rounds against every liar.
+    eventually(
+        20,
+        "the node has pulled from its peers several times",
+        || async {
+            let m = http()
+                .get(format!("{url}/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            metric(&m, "pacta_pull_rounds_total") >= 15
+                && metric(&m, "pacta_peer_invalid_total") >= 4
+        },
+    )
+    .await;
+    assert!(
+        heads(&url).await.heads.is_empty(),
+        "the node stored something a liar served"
+    );
+    // It still serves and accepts honest entries.
+    let mut ua = Author::new("UA");
+    assert_eq!(post(&url, &[&ua.next("still here")]).await.0, 200);
+    let log = node.log_text();
+    assert!(log.contains("peer is on network"), "{log}");
+    assert!(log.contains("not the one asked for"), "{log}");
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
