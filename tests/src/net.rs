@@ -83,6 +83,9 @@ impl NodeProc {
     }
 
     fn spawn(&mut self) {
+        if let Some(parent) = self.log.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

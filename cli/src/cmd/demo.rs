@@ -104,8 +104,10 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     }
 
     println!(
-        "\nThe delegations sign and submit the scenario (6 January 2026, from the seed documents):"
+        "\nThe Paris Declaration of 6 January 2026. SHA-256 of the Élysée's official text: {}",
+        scenario::DECLARATION_SHA256
     );
+    println!("The delegations sign and submit what happened that day (from the seed documents):");
     let entries = scenario::entries();
     for (code, text) in &entries {
         let member: MemberCode = code.parse()?;
