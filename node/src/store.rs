@@ -207,9 +207,11 @@ impl Store {
     /// Writes an entry; the caller has checked that it extends its feed. Not durable
     /// until [`Store::flush`].
     pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        self.entries
-            .insert(entry_key(entry.author(), entry.seq()), entry.as_bytes())?;
-        Ok(())
+        self.write(
+            &self.entries,
+            entry_key(entry.author(), entry.seq()),
+            entry.as_bytes(),
+        )
     }
 
     /// Writes a fork proof. Not durable until [`Store::flush`].
@@ -222,7 +224,18 @@ impl Store {
         value.extend_from_slice(&(a.as_bytes().len() as u32).to_be_bytes());
         value.extend_from_slice(a.as_bytes());
         value.extend_from_slice(b.as_bytes());
-        self.forks.insert(key, value)?;
+        self.write(&self.forks, key, value)
+    }
+
+    /// Every write goes through here, so that [`Store::flush`] knows about it.
+    fn write(
+        &self,
+        tree: &sled::Tree,
+        key: Vec<u8>,
+        value: impl Into<sled::IVec>,
+    ) -> Result<(), StoreError> {
+        tree.insert(key, value)?;
+        // After the insert: a flush that reads this generation began after the write.
         self.commit.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -309,6 +322,21 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    /// Regression: an insert that did not register with the group commit made
+    /// `flush` return at once, so acknowledged entries were lost to `kill -9`.
+    #[tokio::test]
+    async fn every_write_makes_the_next_flush_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let entries = chain(2);
+        store.insert_entry(&entries[0]).unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(store.commit.flushed.load(Ordering::SeqCst), 1);
+        store.insert_entry(&entries[1]).unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(store.commit.flushed.load(Ordering::SeqCst), 2);
     }
 
     /// Writes straight into sled, as disk corruption would, then reopens.

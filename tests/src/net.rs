@@ -106,6 +106,11 @@ impl NodeProc {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
+        if self.peers.is_empty() {
+            // Without --peer a node pulls from the roster's URLs (the demo's ports);
+            // a lone test node gets the discard port instead, where nothing listens.
+            cmd.args(["--peer", "http://127.0.0.1:9"]);
+        }
         let mut child = cmd.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
         // The node prints one line once it serves.
         let mut line = String::new();

@@ -123,7 +123,7 @@ async fn kill_9_during_submissions_loses_no_acknowledged_entry() {
                     }
                     for i in already..already + 10_000 {
                         let e = a.sign(&format!("{m} {i}"));
-                        match reqwest::Client::new()
+                        match http()
                             .post(format!("{url}/v1/entries"))
                             .json(&pacta_core::wire::Submit {
                                 entries: vec![HexBytes(e.as_bytes().to_vec())],
@@ -151,11 +151,18 @@ async fn kill_9_during_submissions_loses_no_acknowledged_entry() {
         // Every acknowledged entry is there, byte for byte.
         for (m, e) in &acked {
             let p = page(&node.url(), m, e.seq().0, 1).await;
+            let found = p
+                .entries
+                .first()
+                .map(|h| pacta_core::Entry::decode(&h.0).unwrap());
             assert_eq!(
-                p.entries.first().map(|h| h.0.as_slice()),
+                found.as_ref().map(|f| f.as_bytes()),
                 Some(e.as_bytes()),
-                "{m} {} lost after kill -9",
-                e.seq()
+                "{m} {} acknowledged in round {round} but after kill -9 the node has {:?} there (head {:?}); log:\n{}",
+                e.seq(),
+                found,
+                p.head,
+                node.log_text()
             );
         }
     }
