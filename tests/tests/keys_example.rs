@@ -91,3 +91,19 @@ fn the_participants_of_6_january_2026() {
         );
     }
 }
+
+#[test]
+fn the_demo_records_the_hash_of_the_official_text() {
+    let text =
+        std::fs::read(workspace().join("docs/declaration-de-paris-2026-01-06.fr.txt")).unwrap();
+    let hash = hex::encode(sha2::Sha256::digest(&text));
+    assert_eq!(
+        hash,
+        "304ef2b0c17ada63b178e73b1087c79c106db005144159e486753438afe56565"
+    );
+    let scenario = std::fs::read_to_string(workspace().join("cli/src/scenario.rs")).unwrap();
+    assert!(
+        scenario.contains(&hash),
+        "the demo scenario records another hash"
+    );
+}

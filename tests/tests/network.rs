@@ -230,6 +230,24 @@ async fn conflicting_entries_on_two_nodes_become_a_fork_proof_everywhere() {
             .unwrap();
         assert_eq!(fr_feed["disputed"], true);
     }
+    // An exported bundle carries the fork proof, and verifies offline the same way.
+    let bundle = tempfile::NamedTempFile::new().unwrap();
+    let path = bundle.path().to_str().unwrap();
+    let (code, _, err) = pacta(&["export", "--node", &nodes[2].url(), "--out", path]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = pacta(&[
+        "verify",
+        "--bundle",
+        path,
+        "--roster",
+        roster_path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DISPUTED (fork)"), "{out}");
+    assert!(
+        out.contains("forks (two validly signed entries at one position):\n  FR #2: "),
+        "{out}"
+    );
     // The node keeps serving FR's feed (the branch it holds) and still accepts other feeds.
     let mut gb = Author::new("GB");
     assert_eq!(

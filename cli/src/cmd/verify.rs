@@ -27,7 +27,12 @@ pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<O
         }
         Source::Node(url) => NodeClient::new(url)?.download().await?,
     };
+    // A spinner on a terminal (indicatif hides it in pipes): a million entries take a while.
+    let spinner = indicatif::ProgressBar::new_spinner()
+        .with_message(format!("verifying {} bytes of ledger", bytes.len()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let report = verify_bundle(&roster, &bytes).report;
+    spinner.finish_and_clear();
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
