@@ -131,7 +131,12 @@ impl NodeClient {
     /// node served them. Shows a progress bar on a terminal.
     pub async fn download(&self) -> Result<Vec<u8>> {
         let heads = self.heads().await?;
-        let total: u64 = heads.heads.values().map(|h| h.seq.0).sum();
+        // Heads come from the node, which an auditor does not trust: no overflow, and no
+        // allocation sized by a number it sent.
+        let total = heads
+            .heads
+            .values()
+            .fold(0u64, |sum, h| sum.saturating_add(h.seq.0));
         let bar = ProgressBar::new(total);
         bar.set_style(
             ProgressStyle::with_template(
@@ -143,7 +148,7 @@ impl NodeClient {
         bar.set_message("downloading");
         let mut feeds: Vec<(MemberCode, Vec<Vec<u8>>)> = Vec::new();
         for (member, head) in &heads.heads {
-            let mut entries = Vec::with_capacity(head.seq.0 as usize);
+            let mut entries = Vec::new();
             let mut next = 1;
             while next <= head.seq.0 {
                 let page = self
@@ -155,7 +160,11 @@ impl NodeClient {
                         head.seq
                     );
                 }
-                next += page.entries.len() as u64;
+                next = next
+                    .checked_add(page.entries.len() as u64)
+                    .with_context(|| {
+                        format!("the node serves more than 2^64 entries of {member}")
+                    })?;
                 bar.inc(page.entries.len() as u64);
                 entries.extend(page.entries.into_iter().map(|h| h.0));
             }

@@ -8,10 +8,12 @@
 //! entries are sent again; a different entry is never signed at a used position.
 //!
 //! The journal is a text file next to the key, `<key file>.journal`: `#` comments, then
-//! one entry per line in lowercase hex, oldest first.
+//! one entry per line in lowercase hex, oldest first. An open journal holds an
+//! exclusive lock on the file, so two `pacta submit` runs with one key take turns
+//! instead of both signing at the same position.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -21,6 +23,7 @@ use pacta_core::ids::{MemberCode, NetworkId};
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
+    file: File,
     entries: Vec<Entry>,
 }
 
@@ -31,14 +34,49 @@ impl Journal {
         PathBuf::from(name)
     }
 
+    /// Opens (or creates) the journal and locks it until it is dropped.
     pub fn open(path: PathBuf) -> Result<Journal> {
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read journal {}", path.display()));
+        let ctx = || format!("cannot open journal {}", path.display());
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path).with_context(ctx)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                eprintln!(
+                    "pacta: waiting for another pacta submit that uses this key ({} is locked)",
+                    path.display()
+                );
+                file.lock().with_context(ctx)?;
             }
-        };
+            Err(TryLockError::Error(e)) => return Err(e).with_context(ctx),
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .with_context(|| format!("cannot read journal {}", path.display()))?;
+        if text.is_empty() {
+            file.write_all(b"# pacta journal: every entry signed with this key, oldest first. Keep it with the key.\n")
+                .and_then(|()| file.sync_all())
+                .with_context(ctx)?;
+            sync_dir(&path)?;
+        } else if !text.ends_with('\n') {
+            // A crash in the middle of an append leaves a torn last line. That entry was
+            // never sent (the journal is written first), so it is safe to drop.
+            let keep = text.rfind('\n').map_or(0, |i| i + 1);
+            eprintln!(
+                "pacta: the last line of {} was cut short by a crash; dropping it (it was never sent)",
+                path.display()
+            );
+            file.set_len(keep as u64)
+                .and_then(|()| file.sync_all())
+                .with_context(ctx)?;
+            text.truncate(keep);
+        }
         let mut entries = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -53,7 +91,11 @@ impl Journal {
                 })?;
             entries.push(entry);
         }
-        Ok(Journal { path, entries })
+        Ok(Journal {
+            path,
+            file,
+            entries,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -73,27 +115,63 @@ impl Journal {
 
     /// Records `entry` durably, before it is sent anywhere.
     pub fn append(&mut self, entry: &Entry) -> Result<()> {
-        let fresh = !self.path.exists();
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
-            .open(&self.path)
-            .with_context(|| format!("cannot open journal {}", self.path.display()))?;
-        let mut text = String::new();
-        if fresh {
-            text.push_str("# pacta journal: every entry signed with this key, oldest first. Keep it with the key.\n");
-        }
-        text.push_str(&hex::encode(entry.as_bytes()));
-        text.push('\n');
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
+        let line = format!("{}\n", hex::encode(entry.as_bytes()));
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_all())
             .with_context(|| format!("cannot write journal {}", self.path.display()))?;
         self.entries.push(entry.clone());
         Ok(())
+    }
+}
+
+/// Makes a new file's directory entry durable, so the file survives a power loss.
+fn sync_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync folder {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_the_journal_stays_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.journal");
+        fs::write(&path, "# header\nabcdef").unwrap();
+        let journal = Journal::open(path.clone()).unwrap();
+        assert!(journal.entries.is_empty());
+        drop(journal);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "# header\n");
+    }
+
+    #[test]
+    fn a_second_opener_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.journal");
+        let first = Journal::open(path.clone()).unwrap();
+        let other = File::open(&path).unwrap();
+        assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        drop(first);
+        assert!(other.try_lock().is_ok());
+    }
+
+    #[test]
+    fn garbage_lines_are_refused_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.journal");
+        fs::write(&path, "# header\nnot hex\n").unwrap();
+        let err = Journal::open(path).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("line 2: not an entry"),
+            "{err:#}"
+        );
     }
 }

@@ -89,14 +89,14 @@ impl<'a> BundleView<'a> {
                     reason: e.to_string(),
                 }
             })?;
-            if let Some(&(previous, _)) = feeds.last() {
-                if code <= previous {
-                    return Err(BundleError::FeedOrder {
-                        offset,
-                        code,
-                        previous,
-                    });
-                }
+            if let Some(&(previous, _)) = feeds.last()
+                && code <= previous
+            {
+                return Err(BundleError::FeedOrder {
+                    offset,
+                    code,
+                    previous,
+                });
             }
             let count = r.u32("entry count")?;
             if count == 0 {

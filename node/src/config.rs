@@ -59,7 +59,7 @@ impl Config {
                 roster.network_name()
             );
         }
-        let peers = if peers.is_empty() {
+        let peers: Vec<Url> = if peers.is_empty() {
             roster
                 .members()
                 .filter(|m| m.code != member)
@@ -78,6 +78,18 @@ impl Config {
                 })
                 .collect::<Result<_>>()?
         };
+        // `Url::join("v1/heads")` replaces the last path segment unless the path ends in
+        // '/', so a peer at https://host/pacta must be https://host/pacta/ here.
+        let peers = peers
+            .into_iter()
+            .map(|mut url: Url| {
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                url
+            })
+            .collect();
         if pull_interval.is_zero() {
             bail!("the pull interval must be more than 0 ms");
         }
@@ -95,4 +107,57 @@ pub fn load_roster(path: &Path) -> Result<Roster> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read roster {}", path.display()))?;
     Roster::from_toml(&text).with_context(|| format!("{} is not a valid roster", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_urls_keep_their_path() {
+        let roster = pacta_core::Roster::from_toml(&format!(
+            "network = \"t\"\n[[member]]\ncode = \"FR\"\nname = \"F\"\nkey = \"{}\"\nnode = \"https://fr.example/pacta\"\nprofile = \"generic\"\n[[member]]\ncode = \"GB\"\nname = \"G\"\nkey = \"{}\"\nnode = \"https://gb.example\"\nprofile = \"generic\"\n",
+            pacta_core::SecretKey::from_seed(&[1; 32]).public(),
+            pacta_core::SecretKey::from_seed(&[2; 32]).public()
+        ))
+        .unwrap();
+        let config = Config::new(
+            roster.clone(),
+            "GB".parse().unwrap(),
+            "d".into(),
+            &[],
+            DEFAULT_PULL_INTERVAL,
+        )
+        .unwrap();
+        assert_eq!(
+            config.peers[0].join("v1/heads").unwrap().as_str(),
+            "https://fr.example/pacta/v1/heads"
+        );
+        let explicit = [
+            "http://127.0.0.1:7001".to_owned(),
+            "http://h/a/b".to_owned(),
+        ];
+        let config = Config::new(
+            roster,
+            "GB".parse().unwrap(),
+            "d".into(),
+            &explicit,
+            DEFAULT_PULL_INTERVAL,
+        )
+        .unwrap();
+        assert_eq!(
+            config.peers[1].join("v1/heads").unwrap().as_str(),
+            "http://h/a/b/v1/heads"
+        );
+        assert!(
+            Config::new(
+                pacta_core::Roster::clone(&config.roster),
+                "GB".parse().unwrap(),
+                "d".into(),
+                &["ftp://x".to_owned()],
+                DEFAULT_PULL_INTERVAL
+            )
+            .is_err()
+        );
+    }
 }

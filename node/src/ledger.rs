@@ -86,7 +86,9 @@ impl Rejection {
 
 struct State {
     tips: BTreeMap<MemberCode, Tip>,
-    forks: BTreeMap<(MemberCode, Seq, [u8; 32], [u8; 32]), ForkProof>,
+    /// One proof per position: it is enough to dispute the feed, and a bundle carries
+    /// at most one per (member, seq, first id), so more could not all be exported.
+    forks: BTreeMap<(MemberCode, Seq), ForkProof>,
 }
 
 /// The node's ledger: store plus in-memory tips and forks.
@@ -104,9 +106,8 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-fn fork_key(p: &ForkProof) -> (MemberCode, Seq, [u8; 32], [u8; 32]) {
-    let [a, b] = p.entries();
-    (p.member(), p.seq(), a.id().0, b.id().0)
+fn fork_key(p: &ForkProof) -> (MemberCode, Seq) {
+    (p.member(), p.seq())
 }
 
 impl Ledger {

@@ -36,8 +36,8 @@ use metrics::Metrics;
 use node::Node;
 use store::Store;
 
-/// Capacity of each peer's push queue, in batches.
-const PUSH_QUEUE: usize = 1024;
+/// Bytes of entries each peer's push queue may hold before batches are dropped.
+const PUSH_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Runs a node on an already-bound listener until `shutdown` completes, then stops its
 /// replication and flushes its store.
@@ -63,8 +63,11 @@ pub async fn run(
     let mut queues = Vec::new();
     let mut push = Vec::new();
     for peer in &config.peers {
-        let (tx, rx) = mpsc::channel(PUSH_QUEUE);
-        push.push(tx);
+        let (tx, rx) = mpsc::unbounded_channel();
+        push.push(node::PushQueue {
+            tx,
+            budget: Arc::new(tokio::sync::Semaphore::new(PUSH_BUDGET)),
+        });
         queues.push((peer.clone(), rx));
     }
     let node = Arc::new(Node {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pacta_core::entry::Entry;
 use pacta_core::ids::MemberCode;
 use pacta_core::wire::{Accepted, Outcome};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::ledger::{Ledger, Rejection};
 use crate::metrics::Metrics;
@@ -27,7 +27,19 @@ pub struct Node {
     pub ledger: Arc<Ledger>,
     pub metrics: Metrics,
     /// One queue per peer; newly stored entries are pushed through them.
-    pub(crate) push: Vec<mpsc::Sender<Arc<Vec<Entry>>>>,
+    pub(crate) push: Vec<PushQueue>,
+}
+
+/// A batch waiting to be pushed, holding its share of the peer's byte budget.
+pub(crate) type Pushed = (Arc<Vec<Entry>>, OwnedSemaphorePermit);
+
+/// A peer's push queue. The queue itself is unbounded in items, but every batch holds
+/// permits for its bytes from `budget`, so a peer that is slow or down costs at most
+/// the budget in memory; beyond it, batches are dropped and the pull repairs them.
+#[derive(Debug)]
+pub(crate) struct PushQueue {
+    pub(crate) tx: mpsc::UnboundedSender<Pushed>,
+    pub(crate) budget: Arc<Semaphore>,
 }
 
 impl Node {
@@ -87,12 +99,21 @@ impl Node {
         if source == Source::Peer {
             Metrics::bump(&self.metrics.pulled, new);
         }
-        if !stored.is_empty() {
+        // Entries pulled from a peer are not pushed on: every node pulls from every
+        // peer, and pushing them would send a catch-up's pages around the network.
+        if !stored.is_empty() && source == Source::Client {
+            let bytes: usize = stored.iter().map(|e| e.as_bytes().len()).sum();
+            let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
             let batch = Arc::new(stored);
             for queue in &self.push {
-                // A full queue means the peer is slow or down; the anti-entropy pull
-                // repairs whatever is dropped here, so never wait on it.
-                let _ = queue.try_send(batch.clone());
+                // Over budget means the peer is slow or down: drop, never wait; the
+                // peer's pull repairs it.
+                match queue.budget.clone().try_acquire_many_owned(bytes) {
+                    Ok(permit) => {
+                        let _ = queue.tx.send((batch.clone(), permit));
+                    }
+                    Err(_) => Metrics::bump(&self.metrics.push_failures, 1),
+                }
             }
         }
         match failure {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use pacta_core::entry::Entry;
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, Seq};
-use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Submit};
+use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Outcome, Submit};
 use reqwest::{Client, Url};
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::ledger::Rejection;
 use crate::metrics::Metrics;
-use crate::node::{Node, Source};
+use crate::node::{Node, Pushed, Source};
 
 /// Entries asked for per page when catching up.
 const PAGE: usize = 1000;
@@ -31,8 +31,9 @@ const PAGE: usize = 1000;
 const MAX_RESPONSE: usize = PAGE * (2 * pacta_core::entry::MAX_ENTRY + 8) + 64 * 1024;
 /// Longest wait between pulls from a peer that keeps failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-/// Most entries sent to a peer in one push.
-const PUSH_BATCH: usize = 1000;
+/// Most bytes of entries sent to a peer in one push: hex doubles them, which keeps a
+/// push well under a node's request body limit.
+const PUSH_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum PullError {
@@ -86,7 +87,7 @@ async fn get_json<T: DeserializeOwned>(client: &Client, url: Url) -> Result<T, P
 /// Starts the push and pull tasks for every peer.
 pub fn spawn(
     node: Arc<Node>,
-    peers: Vec<(Url, mpsc::Receiver<Arc<Vec<Entry>>>)>,
+    peers: Vec<(Url, mpsc::UnboundedReceiver<Pushed>)>,
     interval: Duration,
     client: Client,
     shutdown: watch::Receiver<bool>,
@@ -115,26 +116,37 @@ async fn push_loop(
     node: Arc<Node>,
     client: Client,
     peer: Url,
-    mut queue: mpsc::Receiver<Arc<Vec<Entry>>>,
+    mut queue: mpsc::UnboundedReceiver<Pushed>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let Ok(url) = peer.join("v1/entries") else {
         return;
     };
+    // Entries taken from the queue but not yet sent, with the permits they hold.
+    let mut pending: std::collections::VecDeque<Entry> = std::collections::VecDeque::new();
+    let mut permits = Vec::new();
     loop {
-        let first = tokio::select! {
-            _ = shutdown.changed() => return,
-            batch = queue.recv() => match batch { Some(b) => b, None => return },
-        };
-        let mut entries: Vec<HexBytes> = first
-            .iter()
-            .map(|e| HexBytes(e.as_bytes().to_vec()))
-            .collect();
-        while entries.len() < PUSH_BATCH {
-            match queue.try_recv() {
-                Ok(more) => entries.extend(more.iter().map(|e| HexBytes(e.as_bytes().to_vec()))),
-                Err(_) => break,
+        if pending.is_empty() {
+            permits.clear(); // everything they covered has been sent: release the budget
+            let (batch, permit) = tokio::select! {
+                _ = shutdown.changed() => return,
+                item = queue.recv() => match item { Some(i) => i, None => return },
+            };
+            pending.extend(batch.iter().cloned());
+            permits.push(permit);
+            while let Ok((batch, permit)) = queue.try_recv() {
+                pending.extend(batch.iter().cloned());
+                permits.push(permit);
             }
+        }
+        let mut entries = Vec::new();
+        let mut bytes = 0;
+        while let Some(e) = pending.front() {
+            if !entries.is_empty() && bytes + e.as_bytes().len() > PUSH_BYTES {
+                break;
+            }
+            bytes += e.as_bytes().len();
+            entries.extend(pending.pop_front().map(|e| HexBytes(e.as_bytes().to_vec())));
         }
         let result = client
             .post(url.clone())
@@ -173,7 +185,11 @@ async fn pull_loop(
             _ = tokio::time::sleep(wait) => {}
         }
         Metrics::bump(&node.metrics.pull_rounds, 1);
-        match pull_once(&node, &client, &peer).await {
+        let round = tokio::select! {
+            _ = shutdown.changed() => return,
+            round = pull_once(&node, &client, &peer) => round,
+        };
+        match round {
             Ok(n) => {
                 if n > 0 {
                     tracing::info!(%peer, entries = n, "pulled");
@@ -187,7 +203,7 @@ async fn pull_loop(
                 wait = interval
                     .saturating_mul(1 << failures.min(6))
                     .min(MAX_BACKOFF);
-                if failures == 1 || failures % 10 == 0 {
+                if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(%peer, failures, "pull failed: {e}");
                 }
             }
@@ -210,8 +226,13 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
             continue;
         }
         let ours = node.ledger.head(*member).map_or(0, |h| h.seq.0);
+        // A failure on one feed is logged and the round goes on with the others, so a
+        // peer that fails one feed still delivers the rest and its fork proofs.
         if theirs.seq.0 > ours {
-            stored += catch_up(node, client, peer, *member, ours + 1, theirs.seq.0).await?;
+            match catch_up(node, client, peer, *member, theirs.seq.0).await {
+                Ok(n) => stored += n,
+                Err(e) => tracing::warn!(%peer, %member, "catching up failed: {e}"),
+            }
         } else {
             let held = node
                 .ledger
@@ -221,15 +242,18 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
                 .flatten();
             if held.is_some_and(|e| e.id() != theirs.id) {
                 // Same position, different entry: fetch theirs so the fork is proven.
-                fetch_and_ingest(node, client, peer, *member, theirs.seq).await?;
+                if let Err(e) = fetch_and_ingest(node, client, peer, *member, theirs.seq).await {
+                    tracing::warn!(%peer, %member, "fetching a conflicting entry failed: {e}");
+                }
             }
         }
     }
     let known = node.ledger.forks();
+    // One proof per position is enough; a peer's different proof there adds nothing.
     let unknown = heads.forks.iter().any(|f| {
-        !known.iter().any(|k| {
-            k.member() == f.member && k.seq() == f.seq && k.entries().map(|e| e.id()) == f.ids
-        })
+        !known
+            .iter()
+            .any(|k| k.member() == f.member && k.seq() == f.seq)
     });
     if unknown {
         let forks: Forks = get_json(client, peer.join("v1/forks")?).await?;
@@ -259,18 +283,26 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
     Ok(stored)
 }
 
-/// Fetches `member`'s entries `from..=to` from `peer` in pages and ingests them.
+/// Fetches `member`'s entries after our head, up to `to`, from `peer` in pages, and
+/// ingests them. Progress is measured by our own head: a page that does not advance it
+/// (a peer serving what we hold, or lying about its head) ends the catch-up, so a peer
+/// cannot keep this loop going.
 async fn catch_up(
     node: &Node,
     client: &Client,
     peer: &Url,
     member: MemberCode,
-    from: u64,
     to: u64,
 ) -> Result<u64, PullError> {
-    let mut next = from;
     let mut stored = 0;
-    while next <= to {
+    loop {
+        let next = node
+            .ledger
+            .head(member)
+            .map_or(1, |h| h.seq.0.saturating_add(1));
+        if next > to {
+            return Ok(stored);
+        }
         let limit = PAGE.min((to - next + 1) as usize);
         let url = peer.join(&format!("v1/feeds/{member}?from={next}&limit={limit}"))?;
         let page: FeedPage = get_json(client, url).await?;
@@ -283,7 +315,6 @@ async fn catch_up(
             tracing::warn!(%peer, %member, "peer served a page that is not the one asked for; stopping");
             return Ok(stored);
         }
-        let count = page.entries.len() as u64;
         match node
             .ingest(
                 page.entries.into_iter().map(|h| h.0).collect(),
@@ -291,9 +322,22 @@ async fn catch_up(
             )
             .await
         {
-            Ok(accepted) => stored += accepted.len() as u64,
+            Ok(accepted) => {
+                let new = accepted
+                    .iter()
+                    .filter(|a| a.outcome == Outcome::Stored)
+                    .count() as u64;
+                if new == 0 {
+                    tracing::warn!(%peer, %member, "peer served a page with nothing new; stopping");
+                    return Ok(stored);
+                }
+                stored += new;
+            }
             Err((index, accepted, rejection)) => {
-                stored += accepted.len() as u64;
+                stored += accepted
+                    .iter()
+                    .filter(|a| a.outcome == Outcome::Stored)
+                    .count() as u64;
                 match rejection {
                     Rejection::Diverges { .. } => {
                         // The peer's history differs below our head: prove it at our head.
@@ -310,9 +354,7 @@ async fn catch_up(
                 return Ok(stored);
             }
         }
-        next += count;
     }
-    Ok(stored)
 }
 
 async fn fetch_and_ingest(

@@ -6,8 +6,8 @@
 //!   exactly as received and verified. Keys sort by feed, then by position, so a
 //!   feed's head is the last key of its prefix: the head is never stored apart from
 //!   the entry, and an entry and its new head are written in one atomic insert.
-//! - tree `forks`: key `len(code) ‖ code ‖ seq ‖ id(a) ‖ id(b)`, value
-//!   `u32 len(a) ‖ a ‖ b` (a fork proof, [`pacta_core::fork`]).
+//! - tree `forks`: key `len(code) ‖ code ‖ seq`, value `u32 len(a) ‖ a ‖ b`: one fork
+//!   proof per position ([`pacta_core::fork`]); the first one found is kept.
 //! - tree `meta`: `network` → the network id the store belongs to; `format` → 1.
 //!
 //! # Durability
@@ -217,9 +217,7 @@ impl Store {
     /// Writes a fork proof. Not durable until [`Store::flush`].
     pub fn insert_fork(&self, proof: &ForkProof) -> Result<(), StoreError> {
         let [a, b] = proof.entries();
-        let mut key = entry_key(proof.member(), proof.seq());
-        key.extend_from_slice(&a.id().0);
-        key.extend_from_slice(&b.id().0);
+        let key = entry_key(proof.member(), proof.seq());
         let mut value = Vec::with_capacity(4 + a.as_bytes().len() + b.as_bytes().len());
         value.extend_from_slice(&(a.as_bytes().len() as u32).to_be_bytes());
         value.extend_from_slice(a.as_bytes());

@@ -61,12 +61,12 @@ pub fn private_example_keys(dir: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(&keys)?;
     for entry in std::fs::read_dir(workspace().join("keys-example"))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "key") {
-            if let Some(name) = path.file_name() {
-                let to = keys.join(name);
-                std::fs::copy(&path, &to)?;
-                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))?;
-            }
+        if path.extension().is_some_and(|e| e == "key")
+            && let Some(name) = path.file_name()
+        {
+            let to = keys.join(name);
+            std::fs::copy(&path, &to)?;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))?;
         }
     }
     Ok(keys)

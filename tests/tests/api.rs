@@ -191,6 +191,21 @@ async fn each_rejection_has_its_status_and_a_message() {
     assert_eq!((s, b["reason"].as_str()), (409, Some("fork")), "{b}");
     assert_eq!(b["fork"]["seq"], 1);
     assert_eq!(forks(&url).await.forks.len(), 1);
+    // A third entry at the same position is refused as a fork too, but the node keeps
+    // one proof per position, so its ledger still exports as a valid (disputed) bundle.
+    let third_history = Author::new("FR").next("yet another first");
+    let (s, b) = post(&url, &[&third_history]).await;
+    assert_eq!((s, b["reason"].as_str()), (409, Some("fork")), "{b}");
+    assert_eq!(forks(&url).await.forks.len(), 1);
+    let (exit, out, err) = pacta(&[
+        "verify",
+        "--node",
+        &url,
+        "--roster",
+        roster_path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(exit, 0, "{out}{err}");
 
     // Oversized: 413, before the node reads it all.
     let huge = vec![b'a'; 17 * 1024 * 1024];

@@ -34,6 +34,8 @@ enum Lie {
     OtherNetwork,
     /// Accepts the connection and never answers.
     Silent,
+    /// Claims a feed of 2^64 - 1 entries and serves #1, which we hold, for every page.
+    Endless,
 }
 
 /// Starts a lying peer on a free port; returns its URL.
@@ -64,8 +66,13 @@ async fn liar(lie: Lie) -> String {
     } else {
         roster().network_id()
     };
+    let seq = if matches!(lie, Lie::Endless) {
+        Seq(u64::MAX)
+    } else {
+        Seq(3)
+    };
     let head = Head {
-        seq: Seq(3),
+        seq,
         id: real[2].id(),
     };
     let heads = Heads {
@@ -93,6 +100,15 @@ async fn liar(lie: Lie) -> String {
                     let served = served.clone();
                     async move {
                         let from = q.get("from").copied().unwrap_or(1);
+                        if matches!(lie, Lie::Endless) {
+                            let entries = vec![HexBytes(served[0].clone())];
+                            return Json(FeedPage {
+                                member: member.parse().unwrap(),
+                                from: Seq(from),
+                                entries,
+                                head: Some(head),
+                            });
+                        }
                         let member = if matches!(lie, Lie::WrongPage) {
                             "GB".to_owned()
                         } else {
@@ -145,6 +161,7 @@ async fn nothing_a_lying_peer_serves_is_stored() {
         Lie::WrongPage,
         Lie::OtherNetwork,
         Lie::Silent,
+        Lie::Endless,
     ] {
         peers.push(liar(lie).await);
     }
@@ -169,9 +186,16 @@ async fn nothing_a_lying_peer_serves_is_stored() {
         },
     )
     .await;
+    // The only thing worth storing was a genuine, validly signed FR #1 (the Endless liar
+    // serves it); nothing forged, reordered or truncated, and nothing past it.
+    let held = heads(&url).await.heads;
+    let genuine_first = Author::new("FR").next("real 0").id();
     assert!(
-        heads(&url).await.heads.is_empty(),
-        "the node stored something a liar served"
+        held.is_empty()
+            || (held.len() == 1
+                && held[&code("FR")].seq == Seq(1)
+                && held[&code("FR")].id == genuine_first),
+        "the node stored something a liar served: {held:?}"
     );
     // It still serves and accepts honest entries.
     let mut ua = Author::new("UA");
@@ -179,6 +203,9 @@ async fn nothing_a_lying_peer_serves_is_stored() {
     let log = node.log_text();
     assert!(log.contains("peer is on network"), "{log}");
     assert!(log.contains("not the one asked for"), "{log}");
+    // No pull is stuck on a liar: SIGTERM stops the node cleanly.
+    let mut node = node;
+    assert!(node.terminate().success());
 }
 
 fn metric(text: &str, name: &str) -> u64 {

@@ -149,9 +149,11 @@ impl Signer<'_> {
         // Entries this key signed that the node lacks are sent again, unchanged.
         let missing: Vec<&Entry> = signed.iter().filter(|e| e.seq().0 > node_seq).collect();
         if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
-            let contiguous = first.seq().0 == node_seq + 1
+            let contiguous = node_seq.checked_add(1) == Some(first.seq().0)
                 && first.header().prev == head.map(|h| h.id)
-                && missing.windows(2).all(|w| w[1].seq().0 == w[0].seq().0 + 1);
+                && missing
+                    .windows(2)
+                    .all(|w| w[0].seq().next() == Some(w[1].seq()));
             if contiguous {
                 eprintln!(
                     "pacta: the node lacks {member} {}..{}, which this key already signed; sending the same signed {} again instead of signing anything new at {}",
@@ -205,7 +207,11 @@ impl Signer<'_> {
                     .context("the node lists a head it does not serve")?;
                 // Claimed times never go backwards within a feed, even with a skewed clock.
                 let time = now()?.max(prev_entry.header().time);
-                (Seq(h.seq.0 + 1), Some(h.id), time)
+                let seq = h
+                    .seq
+                    .next()
+                    .with_context(|| format!("{member}'s feed is full"))?;
+                (seq, Some(h.id), time)
             }
         };
         if !self.force && signed.iter().any(|e| e.seq() == seq) {
