@@ -172,6 +172,20 @@ impl Entry {
         &self.raw
     }
 
+    /// The entry's fields as a draft: to show them, or, in tests, to sign an altered copy.
+    pub fn to_draft(&self) -> Draft {
+        let h = &self.header;
+        Draft {
+            network: h.network,
+            author: h.author,
+            seq: h.seq,
+            prev: h.prev,
+            time: h.time,
+            kind: h.kind,
+            payload: self.payload().to_vec(),
+        }
+    }
+
     /// Whether the signature verifies under `key` (with `verify_strict`).
     pub fn signature_verifies(&self, key: &PublicKey) -> bool {
         key.verify(self.signed_bytes(), &self.signature())

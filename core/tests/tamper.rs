@@ -47,19 +47,6 @@ fn field() -> impl Strategy<Value = Field> {
     ]
 }
 
-fn draft_of(e: &pacta_core::Entry) -> Draft {
-    let h = e.header();
-    Draft {
-        network: h.network,
-        author: h.author,
-        seq: h.seq,
-        prev: h.prev,
-        time: h.time,
-        kind: h.kind,
-        payload: e.payload().to_vec(),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -106,7 +93,7 @@ proptest! {
         let member = feeds[feed_pick].member;
         // Position 2 or later, so that prev and time have something to contradict.
         let k = 1 + entry_pick.index(feeds[feed_pick].entries.len() - 1);
-        let mut d = draft_of(&feeds[feed_pick].entries[k]);
+        let mut d = feeds[feed_pick].entries[k].to_draft();
         let expected = match field {
             Field::Seq => { d.seq = Seq(d.seq.0 + 1 + u64::from(noise[0])); "seq" }
             Field::Prev => { d.prev = Some(EntryId(noise)); "prev" }

@@ -128,7 +128,7 @@ async fn each_rejection_has_its_status_and_a_message() {
     // Another network's entry, even signed by FR's own key: 422.
     let mut d = Draft {
         network: NetworkId([7; 32]),
-        ..draft_of(&fr.sign("x"))
+        ..fr.sign("x").to_draft()
     };
     d.seq = Seq(2);
     let other_net = d.sign(&key("FR")).unwrap();
@@ -144,7 +144,7 @@ async fn each_rejection_has_its_status_and_a_message() {
 
     // Signed by another member's key: 422, naming whose key.
     let forged = Draft {
-        ..draft_of(&fr.sign("forged"))
+        ..fr.sign("forged").to_draft()
     }
     .sign(&key("GB"))
     .unwrap();
@@ -156,7 +156,7 @@ async fn each_rejection_has_its_status_and_a_message() {
     );
 
     // A well-formed entry by a code that is not a member: 422.
-    let mut stranger = draft_of(&fr.sign("x"));
+    let mut stranger = fr.sign("x").to_draft();
     stranger.author = code("XX");
     stranger.seq = Seq(1);
     stranger.prev = None;
@@ -269,19 +269,6 @@ async fn each_rejection_has_its_status_and_a_message() {
         metrics.contains("pacta_rejected_total{reason=\"gap\"} 1"),
         "{metrics}"
     );
-}
-
-fn draft_of(e: &pacta_core::Entry) -> Draft {
-    let h = e.header();
-    Draft {
-        network: h.network,
-        author: h.author,
-        seq: h.seq,
-        prev: h.prev,
-        time: h.time,
-        kind: h.kind,
-        payload: e.payload().to_vec(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

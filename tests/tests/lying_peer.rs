@@ -137,18 +137,7 @@ async fn liar(lie: Lie) -> String {
 }
 
 fn resign_as_gb(e: &Entry) -> Entry {
-    let h = e.header();
-    pacta_core::entry::Draft {
-        network: h.network,
-        author: h.author,
-        seq: h.seq,
-        prev: h.prev,
-        time: h.time,
-        kind: h.kind,
-        payload: e.payload().to_vec(),
-    }
-    .sign(&key("GB"))
-    .unwrap()
+    e.to_draft().sign(&key("GB")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
