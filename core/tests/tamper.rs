@@ -12,7 +12,6 @@
 mod support;
 
 use pacta_core::bundle;
-use pacta_core::entry::Draft;
 use pacta_core::feed::Feed;
 use pacta_core::ids::{EntryId, NetworkId, Seq, Timestamp};
 use pacta_core::verify::verify_bundle;
