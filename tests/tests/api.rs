@@ -372,3 +372,50 @@ async fn a_store_of_another_network_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("belongs to network"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_clients_cannot_hold_the_node() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProc::start("FR", free_port(), &dir.path().join("FR"), &[], 60_000);
+    let addr = format!("127.0.0.1:{}", node.port);
+    // A hundred clients that send half a request, then trickle one byte a second.
+    let mut slow = Vec::new();
+    for _ in 0..100 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(
+            b"POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"entries\":[",
+        )
+        .await
+        .unwrap();
+        slow.push(s);
+    }
+    let trickle = tokio::spawn(async move {
+        for _ in 0..5 {
+            for s in &mut slow {
+                let _ = s.write_all(b" ").await;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        slow
+    });
+    // Meanwhile an honest delegation is served at once.
+    let mut fr = Author::new("FR");
+    for i in 0..5 {
+        let started = std::time::Instant::now();
+        let (status, body) =
+            post(&node.url(), &[&fr.next(&format!("while others crawl {i}"))]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "a slow client held the node"
+        );
+    }
+    drop(trickle.await.unwrap());
+    let health = http()
+        .get(format!("{}/healthz", node.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
