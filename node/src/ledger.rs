@@ -179,15 +179,34 @@ impl Ledger {
     /// Decides what becomes of one entry and writes it (not yet durably: the caller
     /// flushes before acknowledging). `Ok` is stored or already held.
     pub fn accept(&self, bytes: &[u8]) -> Result<(Accepted, Option<Entry>), Rejection> {
+        self.place(self.precheck(bytes)?)
+    }
+
+    #[allow(clippy::result_large_err, reason = "see Rejection")]
+    /// The checks that need only the entry and the roster: decoding, author, signature,
+    /// network, payload. The expensive part of `accept`; needs no lock, so a batch's
+    /// entries can be prechecked in parallel.
+    pub fn precheck(&self, bytes: &[u8]) -> Result<Entry, Rejection> {
         let entry = Entry::decode(bytes).map_err(Rejection::Malformed)?;
+        let (member, seq) = (entry.author(), entry.seq());
+        check_entry(&self.roster, member, &entry).map_err(|problem| Rejection::Invalid {
+            member,
+            seq,
+            problem,
+        })?;
+        Ok(entry)
+    }
+
+    #[allow(clippy::result_large_err, reason = "see Rejection")]
+    /// The rest of `accept`, for an entry that passed [`Ledger::precheck`]: its place in
+    /// its feed (duplicate, fork, gap, or the next entry) and the write.
+    pub fn place(&self, entry: Entry) -> Result<(Accepted, Option<Entry>), Rejection> {
         let (member, seq) = (entry.author(), entry.seq());
         let invalid = |problem| Rejection::Invalid {
             member,
             seq,
             problem,
         };
-        // The expensive checks (signature, payload) need no lock.
-        check_entry(&self.roster, member, &entry).map_err(invalid)?;
         let accepted = |outcome| Accepted {
             member,
             seq,

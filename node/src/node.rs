@@ -1,5 +1,10 @@
 //! A running node: its ledger, its counters, and the queues to its peers.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "Rejection is large but rare and short-lived; see ledger.rs"
+)]
+
 use std::sync::Arc;
 
 use pacta_core::entry::Entry;
@@ -58,10 +63,17 @@ impl Node {
         let ledger = self.ledger.clone();
         // Signature checks and sled calls block: keep them off the async workers.
         let outcome = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            // Signatures first, in parallel; then each entry's place, in order. The first
+            // failure in batch order is the one reported, as if checked one by one.
+            let checked: Vec<_> = batch
+                .par_iter()
+                .map(|bytes| ledger.precheck(bytes))
+                .collect();
             let mut accepted = Vec::with_capacity(batch.len());
             let mut stored = Vec::new();
-            for (index, bytes) in batch.iter().enumerate() {
-                match ledger.accept(bytes) {
+            for (index, entry) in checked.into_iter().enumerate() {
+                match entry.and_then(|e| ledger.place(e)) {
                     Ok((a, entry)) => {
                         accepted.push(a);
                         stored.extend(entry);
