@@ -419,3 +419,95 @@ async fn slow_clients_cannot_hold_the_node() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[test]
+fn bad_node_flags_exit_2_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap().to_string();
+    let roster = roster_path();
+    let roster = roster.to_str().unwrap();
+    let data = data.to_str().unwrap();
+    for (args, words) in [
+        (
+            vec![
+                "--roster",
+                roster,
+                "--member",
+                "ZZ",
+                "--data",
+                data,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            "ZZ is not a member",
+        ),
+        (
+            vec![
+                "--roster",
+                roster,
+                "--member",
+                "fr",
+                "--data",
+                data,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            "--member \"fr\"",
+        ),
+        (
+            vec![
+                "--roster",
+                roster,
+                "--member",
+                "FR",
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            "--data is required",
+        ),
+        (
+            vec![
+                "--roster", roster, "--member", "FR", "--data", data, "--listen", &busy_addr,
+            ],
+            "cannot listen on",
+        ),
+        (
+            vec![
+                "--roster",
+                "/nonexistent.toml",
+                "--member",
+                "FR",
+                "--data",
+                data,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            "cannot read roster",
+        ),
+        (
+            vec![
+                "--roster",
+                roster,
+                "--member",
+                "FR",
+                "--data",
+                data,
+                "--listen",
+                "127.0.0.1:0",
+                "--peer",
+                "ftp://x",
+            ],
+            "not an http://",
+        ),
+    ] {
+        let out = std::process::Command::new(pacta_tests::bin("pacta-node"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+}
