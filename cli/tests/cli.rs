@@ -45,10 +45,9 @@ fn private_keys(dir: &Path) -> PathBuf {
     keys
 }
 
-fn synth(dir: &Path, n: u64) -> PathBuf {
-    let keys = private_keys(dir);
-    let out = dir.join("ledger.bundle");
-    let o = pacta(&[
+/// `pacta dev synth` with the demo roster, `keys` and `entries`, into `out`.
+fn synth_into(keys: &Path, entries: &str, out: &Path) -> Output {
+    pacta(&[
         "dev",
         "synth",
         "--roster",
@@ -56,10 +55,16 @@ fn synth(dir: &Path, n: u64) -> PathBuf {
         "--keys",
         keys.to_str().unwrap(),
         "--entries",
-        &n.to_string(),
+        entries,
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ])
+}
+
+fn synth(dir: &Path, n: u64) -> PathBuf {
+    let keys = private_keys(dir);
+    let out = dir.join("ledger.bundle");
+    let o = synth_into(&keys, &n.to_string(), &out);
     assert!(o.status.success(), "{}", stderr(&o));
     out
 }
@@ -125,18 +130,7 @@ fn a_key_file_others_can_read_is_refused_like_ssh_does() {
     let fr = keys.join("FR.key");
     fs::set_permissions(&fr, fs::Permissions::from_mode(0o644)).unwrap();
     let out = dir.path().join("x.bundle");
-    let o = pacta(&[
-        "dev",
-        "synth",
-        "--roster",
-        ROSTER,
-        "--keys",
-        keys.to_str().unwrap(),
-        "--entries",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = synth_into(&keys, "5", &out);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
@@ -147,33 +141,11 @@ fn a_key_file_others_can_read_is_refused_like_ssh_does() {
     assert!(!out.exists());
     for mode in [0o640, 0o604, 0o660] {
         fs::set_permissions(&fr, fs::Permissions::from_mode(mode)).unwrap();
-        let o = pacta(&[
-            "dev",
-            "synth",
-            "--roster",
-            ROSTER,
-            "--keys",
-            keys.to_str().unwrap(),
-            "--entries",
-            "5",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = synth_into(&keys, "5", &out);
         assert_eq!(o.status.code(), Some(2), "mode {mode:o}");
     }
     fs::set_permissions(&fr, fs::Permissions::from_mode(0o400)).unwrap();
-    let o = pacta(&[
-        "dev",
-        "synth",
-        "--roster",
-        ROSTER,
-        "--keys",
-        keys.to_str().unwrap(),
-        "--entries",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = synth_into(&keys, "5", &out);
     assert!(
         o.status.success(),
         "read-only for the owner is fine: {}",
@@ -187,18 +159,7 @@ fn a_garbage_key_file_is_refused_with_the_line() {
     let keys = private_keys(dir.path());
     fs::write(keys.join("GB.key"), "secret-key: not-hex\n").unwrap();
     let out = dir.path().join("x.bundle");
-    let o = pacta(&[
-        "dev",
-        "synth",
-        "--roster",
-        ROSTER,
-        "--keys",
-        keys.to_str().unwrap(),
-        "--entries",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = synth_into(&keys, "5", &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("GB.key is not a Pacta secret key file: line 1"),
@@ -213,18 +174,7 @@ fn synth_with_a_missing_key_names_the_file() {
     let keys = private_keys(dir.path());
     fs::remove_file(keys.join("NZ.key")).unwrap();
     let out = dir.path().join("x.bundle");
-    let o = pacta(&[
-        "dev",
-        "synth",
-        "--roster",
-        ROSTER,
-        "--keys",
-        keys.to_str().unwrap(),
-        "--entries",
-        "5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = synth_into(&keys, "5", &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("NZ.key"), "{}", stderr(&o));
 }

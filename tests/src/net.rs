@@ -208,6 +208,26 @@ pub async fn heads(url: &str) -> Heads {
         .unwrap()
 }
 
+/// The node's `/metrics` text.
+pub async fn metrics(url: &str) -> String {
+    http()
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// One unlabelled counter or gauge from a `/metrics` text (0 when absent).
+pub fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 pub async fn forks(url: &str) -> Forks {
     http()
         .get(format!("{url}/v1/forks"))

@@ -256,14 +256,7 @@ async fn each_rejection_has_its_status_and_a_message() {
         .await
         .unwrap();
     assert_eq!(health["entries"], 2);
-    let metrics = http()
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&url).await;
     assert!(metrics.contains("pacta_entries 2\n"), "{metrics}");
     assert!(
         metrics.contains("pacta_rejected_total{reason=\"gap\"} 1"),

@@ -162,14 +162,7 @@ async fn nothing_a_lying_peer_serves_is_stored() {
         20,
         "the node has pulled from its peers several times",
         || async {
-            let m = http()
-                .get(format!("{url}/metrics"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let m = metrics(&url).await;
             // At least the forged, truncated and mislabelled pages are refused in the
             // first round, whatever order the liars answer in.
             metric(&m, "pacta_pull_rounds_total") >= 15
@@ -213,11 +206,4 @@ async fn nothing_a_lying_peer_serves_is_stored() {
     // No pull is stuck on a liar: SIGTERM stops the node cleanly.
     let mut node = node;
     assert!(node.terminate().success());
-}
-
-fn metric(text: &str, name: &str) -> u64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
