@@ -162,6 +162,11 @@ hash_id!(
     "entry id"
 );
 hash_id!(
+    /// A SHA-256 digest of a document, such as an instrument's official text.
+    Digest,
+    "SHA-256 digest"
+);
+hash_id!(
     /// SHA-256 over the roster's canonical trust content (see SPEC.md, "Network id").
     NetworkId,
     "network id"
@@ -310,6 +315,16 @@ pub struct Kind {
 impl Kind {
     pub const MAX_LEN: usize = 32;
     pub const NOTE: Kind = Kind::known(b"note");
+    pub const INSTRUMENT: Kind = Kind::known(b"instrument");
+    pub const COMMITMENT: Kind = Kind::known(b"commitment");
+    pub const SIGNATURE: Kind = Kind::known(b"signature");
+    pub const PROCEDURE_STEP: Kind = Kind::known(b"procedure-step");
+    pub const CONSENT: Kind = Kind::known(b"consent");
+    pub const DEPOSIT_RECEIPT: Kind = Kind::known(b"deposit-receipt");
+    pub const PROVISIONAL_APPLICATION: Kind = Kind::known(b"provisional-application");
+    pub const WITHDRAWAL: Kind = Kind::known(b"withdrawal");
+    pub const CORRECTION: Kind = Kind::known(b"correction");
+    pub const KEY_ROTATION: Kind = Kind::known(b"key-rotation");
 
     const fn known(name: &[u8]) -> Kind {
         let mut bytes = [0u8; Kind::MAX_LEN];

@@ -11,11 +11,14 @@
 //! - [`keys`]: secret keys and the text of key files.
 //! - [`roster`]: the trust root (TOML) and the network id.
 //! - [`entry`]: the signed entry: exact bytes, strict decoding, signing, ids.
+//! - [`date`]: calendar dates of legal acts.
 //! - [`payload`]: what each kind of entry says, in canonical JSON.
+//! - [`profile`]: domestic procedure profiles (who approves, by what vote).
 //! - [`feed`]: chain verification of one member's feed.
 //! - [`fork`]: fork proofs, the evidence of equivocation.
 //! - [`bundle`]: a whole ledger in one file.
 //! - [`verify`]: an auditor's verification of a whole ledger, and its report.
+//! - [`status`]: the status engine: who is bound by what, since when, by which entries.
 //! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
 //! - [`wire`]: the JSON bodies of the node's HTTP API.
 
@@ -23,13 +26,16 @@
 
 pub mod bundle;
 pub mod codec;
+pub mod date;
 pub mod entry;
 pub mod feed;
 pub mod fork;
 pub mod ids;
 pub mod keys;
 pub mod payload;
+pub mod profile;
 pub mod roster;
+pub mod status;
 pub mod synth;
 pub mod verify;
 pub mod wire;

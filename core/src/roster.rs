@@ -168,6 +168,15 @@ impl Roster {
                 && profile
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if profile_ok && crate::profile::profile(&profile).is_none() {
+                return Err(invalid(
+                    m.profile.span(),
+                    format!(
+                        "{code}: profile {profile:?} is not a known procedure profile ({})",
+                        crate::profile::profile_ids()
+                    ),
+                ));
+            }
             if !profile_ok {
                 return Err(invalid(
                     m.profile.span(),

@@ -76,7 +76,7 @@ fn synth_feed(
             prev,
             time: Timestamp::from_millis(SYNTH_START_MS + seq * 1000)?,
             kind: Kind::NOTE,
-            payload: Payload::Note(Note { text }).encode(),
+            payload: Payload::Note(Note::new(text)).encode(),
         };
         let entry = draft.sign(key)?;
         prev = Some(entry.id());

@@ -287,10 +287,7 @@ mod tests {
                 prev: out.last().map(Entry::id),
                 time: Timestamp::from_millis(seq).unwrap(),
                 kind: Kind::NOTE,
-                payload: Payload::Note(Note {
-                    text: format!("{seq}"),
-                })
-                .encode(),
+                payload: Payload::Note(Note::new(format!("{seq}"))).encode(),
             };
             out.push(d.sign(&key).unwrap());
         }

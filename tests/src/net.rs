@@ -313,10 +313,7 @@ impl Author {
             prev: self.prev,
             time: Timestamp::from_millis(1_767_700_800_000 + self.next).unwrap(),
             kind: Kind::NOTE,
-            payload: Payload::Note(Note {
-                text: text.to_owned(),
-            })
-            .encode(),
+            payload: Payload::Note(Note::new(text.to_owned())).encode(),
         }
         .sign(&self.key)
         .unwrap()

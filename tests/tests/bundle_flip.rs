@@ -40,7 +40,7 @@ fn feed(roster: &Roster, code: &str, n: u64, first_text: &str) -> Feed {
             prev: entries.last().map(Entry::id),
             time: Timestamp::from_millis(1_767_700_800_000 + seq).unwrap(),
             kind: Kind::NOTE,
-            payload: Payload::Note(Note { text }).encode(),
+            payload: Payload::Note(Note::new(text)).encode(),
         };
         entries.push(d.sign(&key(code)).unwrap());
     }

@@ -122,7 +122,7 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
             journal: &mut journal,
             force: false,
         };
-        let payload = Payload::Note(Note { text: text.clone() }).encode();
+        let payload = Payload::Note(Note::new(text.clone())).encode();
         match signer.sign_and_submit(Kind::NOTE, payload).await? {
             Ok(a) => println!(
                 "  {} {} note, stored on {}'s node: {}",

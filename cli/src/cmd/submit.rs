@@ -34,7 +34,7 @@ pub async fn run(
     force: bool,
 ) -> Result<Outcome> {
     let payload = match body {
-        Body::Note { text } => Payload::Note(Note { text }),
+        Body::Note { text } => Payload::Note(Note::new(text)),
         Body::File(path) => payload_from_file(path)?,
     };
     // Validate before signing anything, so a mistake never reaches the journal.

@@ -67,10 +67,7 @@ pub fn note_draft(
         prev,
         time: Timestamp::from_millis(T0 + seq * 1000).unwrap(),
         kind: Kind::NOTE,
-        payload: Payload::Note(Note {
-            text: text.to_owned(),
-        })
-        .encode(),
+        payload: Payload::Note(Note::new(text.to_owned())).encode(),
     }
 }
 
