@@ -1,0 +1,640 @@
+//! The status engine, rule by rule: each test builds a small ledger by hand, signs it,
+//! runs it through the real verifier, and checks the exact status the Vienna
+//! Convention rules in SPEC.md ("Status") give.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use std::collections::BTreeMap;
+
+use pacta_core::date::Date;
+use pacta_core::entry::Draft;
+use pacta_core::fork::ForkProof;
+use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
+use pacta_core::payload::Payload;
+use pacta_core::status::{Establishment, MemberStatus, Stage, Status, compute};
+use pacta_core::verify::{Ledger, verify_bundle};
+use pacta_core::{Entry, Roster, SecretKey, bundle};
+use serde_json::{Value, json};
+
+const MEMBERS: [(&str, &str); 6] = [
+    ("DE", "de-art59"),
+    ("FR", "fr-art53"),
+    ("GB", "gb-crag2010"),
+    ("NL", "nl-states-general"),
+    ("UA", "ua-rada-law"),
+    ("US", "us-article-ii"),
+];
+
+/// 2026-11-20T00:00:00Z: every entry is recorded after the acts it describes.
+const RECORDED_FROM_MS: u64 = 1_795_132_800_000;
+
+struct World {
+    roster: Roster,
+    keys: BTreeMap<MemberCode, SecretKey>,
+    feeds: BTreeMap<MemberCode, Vec<Entry>>,
+    forks: Vec<ForkProof>,
+    clock: u64,
+}
+
+fn code(s: &str) -> MemberCode {
+    s.parse().unwrap()
+}
+
+fn day(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+impl World {
+    fn new() -> World {
+        let mut toml = "network = \"status-tests\"\n".to_owned();
+        let mut keys = BTreeMap::new();
+        for (c, profile) in MEMBERS {
+            let key = SecretKey::from_seed(&pacta_core::codec::sha256(c.as_bytes()));
+            toml.push_str(&format!(
+                "[[member]]\ncode = \"{c}\"\nname = \"{c}\"\nkey = \"{}\"\nnode = \"http://127.0.0.1:1\"\nprofile = \"{profile}\"\n",
+                key.public()
+            ));
+            keys.insert(code(c), key);
+        }
+        World {
+            roster: Roster::from_toml(&toml).unwrap(),
+            keys,
+            feeds: BTreeMap::new(),
+            forks: Vec::new(),
+            clock: RECORDED_FROM_MS,
+        }
+    }
+
+    fn draft(&mut self, member: &str, kind: &str, body: Value) -> Draft {
+        let kind: Kind = kind.parse().unwrap();
+        let payload = Payload::from_json(kind, body).unwrap();
+        let feed = self.feeds.entry(code(member)).or_default();
+        self.clock += 1000;
+        Draft {
+            network: self.roster.network_id(),
+            author: code(member),
+            seq: Seq(feed.len() as u64 + 1),
+            prev: feed.last().map(Entry::id),
+            time: Timestamp::from_millis(self.clock).unwrap(),
+            kind,
+            payload: payload.encode(),
+        }
+    }
+
+    /// Signs and appends an entry to `member`'s feed; returns its id.
+    fn add(&mut self, member: &str, kind: &str, body: Value) -> EntryId {
+        let draft = self.draft(member, kind, body);
+        let entry = draft.sign(&self.keys[&code(member)]).unwrap();
+        let id = entry.id();
+        self.feeds.entry(code(member)).or_default().push(entry);
+        id
+    }
+
+    /// Signs a second, different entry at `member`'s next position and keeps both as a
+    /// fork proof (the feed keeps the first).
+    fn fork(&mut self, member: &str) {
+        let a = self.draft(member, "note", json!({"text": "side a"}));
+        let b = Draft {
+            payload: Payload::from_json(Kind::NOTE, json!({"text": "side b"}))
+                .unwrap()
+                .encode(),
+            ..a.clone()
+        };
+        let key = &self.keys[&code(member)];
+        let (a, b) = (a.sign(key).unwrap(), b.sign(key).unwrap());
+        self.forks.push(ForkProof::new(a.clone(), b).unwrap());
+        self.feeds.entry(code(member)).or_default().push(a);
+    }
+
+    /// The ledger, through the real bundle encoding and verifier.
+    fn ledger(&self) -> Ledger {
+        let feeds: Vec<_> = self
+            .feeds
+            .iter()
+            .map(|(m, e)| pacta_core::feed::Feed {
+                member: *m,
+                entries: e.clone(),
+            })
+            .collect();
+        let mut forks = self.forks.clone();
+        forks.sort_by_key(|f| (f.member(), f.seq(), f.entries()[0].id()));
+        let bytes = bundle::encode(self.roster.network_id(), &feeds, &forks);
+        let v = verify_bundle(&self.roster, &bytes);
+        assert!(v.report.valid, "{:?}", v.report.errors);
+        v.ledger
+    }
+
+    fn status(&self, as_of: &str) -> Status {
+        compute(&self.roster, &self.ledger(), day(as_of))
+    }
+
+    fn row(&self, as_of: &str, member: &str) -> MemberStatus {
+        let status = self.status(as_of);
+        assert_eq!(status.warnings, vec![], "ledger-level warnings");
+        status.instruments[0].member(code(member)).unwrap().clone()
+    }
+
+    /// Registers the test treaty: legal, France depositary, in force on the 30th day
+    /// after the third deposit, twelve months' notice of withdrawal.
+    fn treaty(&mut self) -> EntryId {
+        self.add(
+            "FR",
+            "instrument",
+            json!({
+                "short": "guarantees",
+                "title": "Treaty on binding security guarantees (test)",
+                "nature": "legal",
+                "adopted": "2026-03-02",
+                "parties": ["DE", "FR", "GB", "NL", "UA", "US"],
+                "depositary": "FR",
+                "consent_means": ["signature", "ratification", "acceptance", "approval", "accession"],
+                "entry_into_force": {"rule": "after-deposits", "deposits": 3, "days": 30},
+                "withdrawal": {"rule": "after-notice", "months": 12}
+            }),
+        )
+    }
+
+    fn sign(&mut self, t: EntryId, member: &str, date: &str, kind: &str) -> EntryId {
+        self.add(
+            member,
+            "signature",
+            json!({"instrument": t, "type": kind, "date": date}),
+        )
+    }
+
+    fn step(&mut self, t: EntryId, member: &str, step: &str, date: &str, extra: Value) -> EntryId {
+        let mut body = json!({
+            "instrument": t, "step": step, "body": "a body", "action": "an action",
+            "date": date, "result": "completed"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.add(member, "procedure-step", body)
+    }
+
+    fn consent(&mut self, t: EntryId, member: &str, means: &str, date: &str) -> EntryId {
+        self.add(
+            member,
+            "consent",
+            json!({"instrument": t, "means": means, "date": date}),
+        )
+    }
+
+    fn receipt(
+        &mut self,
+        t: EntryId,
+        by: &str,
+        member: &str,
+        consent: EntryId,
+        date: &str,
+    ) -> EntryId {
+        self.add(
+            by,
+            "deposit-receipt",
+            json!({"instrument": t, "member": member, "consent": consent, "date": date}),
+        )
+    }
+
+    /// A member that ratifies with its whole procedure and deposits on `deposit`.
+    fn ratify_fully(&mut self, t: EntryId, member: &str, deposit: &str) -> EntryId {
+        let profile =
+            pacta_core::profile::profile(MEMBERS.iter().find(|(c, _)| *c == member).unwrap().1)
+                .unwrap();
+        for def in profile.required() {
+            let result = if def.threshold == pacta_core::profile::Threshold::None {
+                "completed"
+            } else {
+                "passed"
+            };
+            self.step(t, member, def.id, "2026-03-10", json!({"result": result}));
+        }
+        let consent = self.consent(t, member, "ratification", "2026-03-20");
+        self.receipt(t, "FR", member, consent, deposit)
+    }
+}
+
+#[test]
+fn a_vote_authorises_ratification_but_is_not_ratification() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.sign(t, "UA", "2026-03-02", "subject-to-ratification");
+    assert_eq!(w.row("2026-11-22", "UA").stage, Stage::Signed);
+
+    w.step(
+        t,
+        "UA",
+        "rada-vote",
+        "2026-03-19",
+        json!({"votes": {"for": 305, "against": 12, "abstaining": 9}, "result": "passed"}),
+    );
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.stage, Stage::DomesticApprovalInProgress);
+
+    w.step(t, "UA", "presidential-signature", "2026-03-25", json!({}));
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.stage, Stage::ApprovedDomestically);
+    assert_eq!(row.established, None);
+    assert_eq!(row.in_force_on, None);
+    assert!(!row.is_bound());
+    assert_eq!(row.warnings, Vec::<String>::new());
+    assert_eq!(row.steps.len(), 2);
+    assert!(row.steps.iter().all(|s| s.required));
+}
+
+#[test]
+fn consent_is_established_only_by_the_depositary_receipt() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.step(
+        t,
+        "UA",
+        "rada-vote",
+        "2026-03-19",
+        json!({"votes": {"for": 305, "against": 12, "abstaining": 9}, "result": "passed"}),
+    );
+    w.step(t, "UA", "presidential-signature", "2026-03-25", json!({}));
+    let consent = w.consent(t, "UA", "ratification", "2026-03-26");
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.stage, Stage::ConsentExpressed);
+    assert_eq!(row.established, None);
+
+    // A receipt in a feed that is not the depositary's does not count.
+    w.receipt(t, "GB", "UA", consent, "2026-04-02");
+    // Nor one that names another entry.
+    w.receipt(t, "FR", "UA", t, "2026-04-02");
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.stage, Stage::ConsentExpressed);
+    assert_eq!(row.warnings.len(), 2, "{:?}", row.warnings);
+    let said = |text: &str| row.warnings.iter().any(|w| w.contains(text));
+    assert!(
+        said("the depositary of guarantees is FR"),
+        "{:?}",
+        row.warnings
+    );
+    assert!(said("which is not UA's consent"), "{:?}", row.warnings);
+
+    let receipt = w.receipt(t, "FR", "UA", consent, "2026-04-02");
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.stage, Stage::Bound);
+    let established = row.established.clone().unwrap();
+    assert_eq!(established.date, day("2026-04-02"));
+    assert_eq!(established.by, Establishment::DepositReceipt);
+    assert_eq!(established.source.entry.id, receipt);
+    assert_eq!(row.in_force_on, None, "one deposit of the three needed");
+    assert!(row.is_bound());
+    // The proof names the registration, the consent and the receipt.
+    for id in [t, consent, receipt] {
+        assert!(row.proof.iter().any(|p| p.id == id));
+    }
+    assert_eq!(row.depends_on, vec![code("FR"), code("UA")]);
+}
+
+#[test]
+fn entry_into_force_on_the_30th_day_after_the_third_deposit() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    let two = w.status("2026-11-22");
+    assert_eq!(two.instruments[0].in_force_on, None);
+    assert_eq!(
+        two.instruments[0].member(code("UA")).unwrap().stage,
+        Stage::Bound
+    );
+
+    w.ratify_fully(t, "GB", "2026-05-19");
+    let status = w.status("2026-11-22");
+    let inst = &status.instruments[0];
+    assert_eq!(inst.in_force_on, Some(day("2026-06-18")));
+    assert_eq!(inst.in_force_by, vec![code("UA"), code("FR"), code("GB")]);
+    for m in ["UA", "FR", "GB"] {
+        let row = inst.member(code(m)).unwrap();
+        assert_eq!(row.in_force_on, Some(day("2026-06-18")), "{m}");
+        assert_eq!(row.stage, Stage::Party, "{m}");
+        assert_eq!(row.warnings, Vec::<String>::new(), "{m}");
+    }
+    assert_eq!(inst.counts.bound, 3);
+    assert_eq!(inst.counts.parties, 3);
+    assert_eq!(inst.headline(), "3 of 6 bound, 3 in force");
+
+    // The day before, they are bound but not yet parties.
+    assert_eq!(w.row("2026-06-17", "GB").stage, Stage::Bound);
+    assert_eq!(w.row("2026-06-18", "GB").stage, Stage::Party);
+    // GB's status rests on the feeds whose deposits brought the treaty into force.
+    assert_eq!(
+        w.row("2026-11-22", "GB").depends_on,
+        vec![code("FR"), code("GB"), code("UA")]
+    );
+}
+
+#[test]
+fn a_late_consent_enters_into_force_30_days_after_its_own_deposit() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    w.ratify_fully(t, "GB", "2026-05-19");
+    w.step(t, "NL", "submitted", "2026-04-01", json!({}));
+    w.step(
+        t,
+        "NL",
+        "approval",
+        "2026-05-01",
+        json!({"result": "passed"}),
+    );
+    let consent = w.consent(t, "NL", "acceptance", "2026-06-05");
+    w.receipt(t, "FR", "NL", consent, "2026-06-10");
+
+    let row = w.row("2026-11-22", "NL");
+    assert_eq!(row.in_force_on, Some(day("2026-07-10")));
+    assert_eq!(row.consent.as_ref().unwrap().marker, "A");
+    assert_eq!(row.stage, Stage::Party);
+    assert_eq!(w.row("2026-07-09", "NL").stage, Stage::Bound);
+    // The instrument itself entered into force earlier, without NL.
+    assert_eq!(
+        w.status("2026-11-22").instruments[0].in_force_on,
+        Some(day("2026-06-18"))
+    );
+}
+
+#[test]
+fn a_withdrawal_takes_effect_on_its_effective_date_not_when_notified() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    w.ratify_fully(t, "GB", "2026-05-19");
+    w.add(
+        "GB",
+        "withdrawal",
+        json!({"instrument": t, "notified": "2026-10-01", "effective": "2027-10-01"}),
+    );
+    let before = w.row("2026-11-22", "GB");
+    assert_eq!(before.stage, Stage::Party);
+    let withdrawal = before.withdrawal.clone().unwrap();
+    assert_eq!(withdrawal.notified, day("2026-10-01"));
+    assert_eq!(withdrawal.effective, day("2027-10-01"));
+    assert!(before.is_bound());
+
+    assert_eq!(w.row("2027-09-30", "GB").stage, Stage::Party);
+    let after = w.row("2027-10-01", "GB");
+    assert_eq!(after.stage, Stage::Withdrawn);
+    assert!(!after.is_bound());
+    let counts = w.status("2027-10-01").instruments[0].counts;
+    assert_eq!((counts.bound, counts.withdrawn), (2, 1));
+    // Before it was notified, nothing of it shows.
+    assert_eq!(w.row("2026-09-30", "GB").withdrawal, None);
+}
+
+#[test]
+fn a_withdrawal_cannot_take_effect_before_the_notice_period_ends() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.add(
+        "UA",
+        "withdrawal",
+        json!({"instrument": t, "notified": "2026-10-01", "effective": "2026-11-01"}),
+    );
+    let row = w.row("2026-11-22", "UA");
+    assert_eq!(row.withdrawal.unwrap().effective, day("2027-10-01"));
+    assert_eq!(row.stage, Stage::Bound);
+    assert!(
+        row.warnings[0].contains("12 months' notice"),
+        "{:?}",
+        row.warnings
+    );
+}
+
+#[test]
+fn a_correction_supersedes_the_entry_it_names() {
+    let mut w = World::new();
+    let t = w.treaty();
+    let wrong = w.step(
+        t,
+        "US",
+        "senate-vote",
+        "2026-11-10",
+        json!({"votes": {"for": 60, "against": 40, "abstaining": 0}, "result": "passed"}),
+    );
+    let row = w.row("2026-11-22", "US");
+    assert!(
+        row.warnings[0].contains("does not meet the threshold (two thirds of members present)"),
+        "{:?}",
+        row.warnings
+    );
+
+    let fix = w.add(
+        "US",
+        "correction",
+        json!({
+            "entry": wrong,
+            "reason": "roll call transcribed wrongly",
+            "kind": "procedure-step",
+            "payload": {"instrument": t, "step": "senate-vote", "body": "Senate", "action": "advice and consent",
+                        "date": "2026-11-10", "votes": {"for": 71, "against": 27, "abstaining": 0}, "result": "passed"}
+        }),
+    );
+    let row = w.row("2026-11-22", "US");
+    assert_eq!(row.warnings, Vec::<String>::new());
+    assert_eq!(row.stage, Stage::ApprovedDomestically);
+    assert_eq!(row.steps.len(), 1);
+    assert_eq!(row.steps[0].votes.unwrap().r#for, 71);
+    assert_eq!(row.steps[0].source.entry.id, wrong);
+    assert_eq!(row.steps[0].source.corrected_by.unwrap().id, fix);
+    assert!(row.proof.iter().any(|p| p.id == fix));
+
+    // A correction without a payload annuls the entry.
+    w.add(
+        "US",
+        "correction",
+        json!({"entry": wrong, "reason": "entered in error"}),
+    );
+    let row = w.row("2026-11-22", "US");
+    assert_eq!(row.steps, vec![]);
+    assert_eq!(row.stage, Stage::None);
+
+    // Nobody corrects another member's feed.
+    w.add("GB", "correction", json!({"entry": t, "reason": "hostile"}));
+    let status = w.status("2026-11-22");
+    assert_eq!(status.instruments.len(), 1, "FR's instrument still stands");
+    assert_eq!(status.warnings.len(), 1);
+    assert!(
+        status.warnings[0]
+            .message
+            .contains("corrects only its own feed")
+    );
+}
+
+#[test]
+fn a_fork_makes_every_status_resting_on_the_feed_disputed() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.sign(t, "GB", "2026-03-02", "subject-to-ratification");
+    w.fork("UA");
+    let status = w.status("2026-11-22");
+    let inst = &status.instruments[0];
+    let ua = inst.member(code("UA")).unwrap();
+    assert_eq!(ua.stage, Stage::Disputed);
+    assert!(!ua.is_bound());
+    assert!(
+        ua.warnings
+            .iter()
+            .any(|w| w.contains("UA's feed has forked"))
+    );
+    assert_eq!(inst.member(code("GB")).unwrap().stage, Stage::Signed);
+    assert_eq!(inst.counts.disputed, 1);
+
+    // The depositary's and registrant's feed: every row rests on it.
+    w.fork("FR");
+    let status = w.status("2026-11-22");
+    assert!(
+        status.instruments[0]
+            .members
+            .iter()
+            .all(|m| m.stage == Stage::Disputed)
+    );
+}
+
+#[test]
+fn status_as_of_a_past_date() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.sign(t, "UA", "2026-03-02", "subject-to-ratification");
+    w.add(
+        "UA",
+        "provisional-application",
+        json!({"instrument": t, "date": "2026-03-05"}),
+    );
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    w.ratify_fully(t, "GB", "2026-05-19");
+
+    assert!(
+        w.status("2026-03-01").instruments.is_empty(),
+        "not yet adopted"
+    );
+    assert_eq!(w.row("2026-03-02", "UA").stage, Stage::Signed);
+    assert_eq!(
+        w.row("2026-03-05", "UA").stage,
+        Stage::ProvisionallyApplying
+    );
+    let april = w.row("2026-04-02", "UA");
+    assert_eq!(april.stage, Stage::ProvisionallyApplying);
+    assert!(april.is_bound(), "bound and applying provisionally");
+    assert_eq!(
+        april.in_force_on, None,
+        "as of April only one deposit is made"
+    );
+    assert_eq!(w.row("2026-06-18", "UA").stage, Stage::Party);
+    assert_eq!(w.row("2026-05-18", "GB").stage, Stage::ConsentExpressed);
+}
+
+#[test]
+fn consent_without_a_required_domestic_step_binds_with_a_warning() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.step(
+        t,
+        "DE",
+        "bundestag-vote",
+        "2026-06-25",
+        json!({"votes": {"for": 512, "against": 85, "abstaining": 3}, "result": "passed"}),
+    );
+    let consent = w.consent(t, "DE", "ratification", "2026-07-01");
+    w.receipt(t, "FR", "DE", consent, "2026-07-03");
+    let row = w.row("2026-11-22", "DE");
+    assert_eq!(row.stage, Stage::Bound);
+    assert!(row.is_bound());
+    assert_eq!(row.warnings.len(), 1, "{:?}", row.warnings);
+    assert!(row.warnings[0].contains("without the required step `promulgation`"));
+    assert!(row.warnings[0].contains("VCLT Art. 46"));
+}
+
+#[test]
+fn a_definitive_signature_binds_only_where_the_instrument_allows_it() {
+    let mut w = World::new();
+    let t = w.treaty();
+    for m in ["DE", "FR", "GB"] {
+        w.step(t, m, "approval-not-in-profile", "2026-03-01", json!({}));
+    }
+    let sig = w.sign(t, "NL", "2026-03-02", "definitive");
+    let row = w.row("2026-11-22", "NL");
+    assert_eq!(row.stage, Stage::Bound);
+    let e = row.established.unwrap();
+    assert_eq!(
+        (e.by, e.date, e.source.entry.id),
+        (Establishment::DefinitiveSignature, day("2026-03-02"), sig)
+    );
+
+    // A treaty that allows only ratification: the same signature binds no one.
+    let t2 = w.add(
+        "FR",
+        "instrument",
+        json!({
+            "short": "ratification-only", "title": "Ratification only", "nature": "legal",
+            "adopted": "2026-03-02", "parties": ["FR", "NL"], "depositary": "FR",
+            "consent_means": ["ratification"],
+            "entry_into_force": {"rule": "on-consent"}, "withdrawal": {"rule": "not-provided"}
+        }),
+    );
+    w.sign(t2, "NL", "2026-03-02", "definitive");
+    let status = w.status("2026-11-22");
+    let row = status.instruments[1].member(code("NL")).unwrap();
+    assert_eq!(row.stage, Stage::Signed);
+    assert!(row.warnings[0].contains("does not allow consent by definitive signature"));
+}
+
+#[test]
+fn a_political_declaration_binds_no_one() {
+    let mut w = World::new();
+    let d = w.add(
+        "FR",
+        "instrument",
+        json!({
+            "short": "declaration", "title": "A declaration", "nature": "political",
+            "adopted": "2026-01-06", "parties": ["DE", "FR", "GB"],
+            "entry_into_force": {"rule": "none"}, "withdrawal": {"rule": "not-provided"}
+        }),
+    );
+    for m in ["DE", "FR"] {
+        w.sign(d, m, "2026-01-06", "definitive");
+    }
+    w.consent(d, "GB", "ratification", "2026-02-01");
+    let status = w.status("2026-11-22");
+    let inst = &status.instruments[0];
+    assert_eq!(inst.member(code("FR")).unwrap().stage, Stage::Signed);
+    assert_eq!(inst.member(code("GB")).unwrap().stage, Stage::None);
+    assert!(inst.member(code("GB")).unwrap().warnings[0].contains("political instrument"));
+    assert_eq!(inst.counts.bound, 0);
+    assert_eq!(
+        inst.headline(),
+        "2 of 3 participants signed (political: binds no one in law)"
+    );
+}
+
+#[test]
+fn references_to_unknown_instruments_are_warnings_not_facts() {
+    let mut w = World::new();
+    w.treaty();
+    let ghost = EntryId([7; 32]);
+    w.consent(ghost, "UA", "ratification", "2026-03-20");
+    let status = w.status("2026-11-22");
+    assert_eq!(status.warnings.len(), 1);
+    assert!(
+        status.warnings[0]
+            .message
+            .contains("not registered in the ledger")
+    );
+    assert_eq!(
+        status.instruments[0].member(code("UA")).unwrap().stage,
+        Stage::None
+    );
+}
