@@ -58,6 +58,12 @@ impl Date {
         Date::from_ymd(d.year(), d.month().into(), d.day())
     }
 
+    /// The day before, or `None` before 1900-01-02.
+    pub fn previous_day(self) -> Option<Date> {
+        let d = self.0.previous_day()?;
+        Date::from_ymd(d.year(), d.month().into(), d.day())
+    }
+
     /// `n` calendar months later. A day that does not exist in the target month (31
     /// March plus one month) becomes the month's last day (30 April), as civil-law
     /// computations of periods do.

@@ -14,6 +14,7 @@
 //! - [`date`]: calendar dates of legal acts.
 //! - [`payload`]: what each kind of entry says, in canonical JSON.
 //! - [`profile`]: domestic procedure profiles (who approves, by what vote).
+//! - [`proof`]: portable proofs of one member's status for one instrument.
 //! - [`feed`]: chain verification of one member's feed.
 //! - [`fork`]: fork proofs, the evidence of equivocation.
 //! - [`bundle`]: a whole ledger in one file.
@@ -34,6 +35,7 @@ pub mod ids;
 pub mod keys;
 pub mod payload;
 pub mod profile;
+pub mod proof;
 pub mod roster;
 pub mod status;
 pub mod synth;

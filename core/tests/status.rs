@@ -16,6 +16,7 @@ use pacta_core::entry::Draft;
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
 use pacta_core::payload::Payload;
+use pacta_core::proof::{ProofError, prove, verify_proof};
 use pacta_core::status::{Establishment, MemberStatus, Stage, Status, compute};
 use pacta_core::verify::{Ledger, verify_bundle};
 use pacta_core::{Entry, Roster, SecretKey, bundle};
@@ -292,7 +293,9 @@ fn consent_is_established_only_by_the_depositary_receipt() {
     for id in [t, consent, receipt] {
         assert!(row.proof.iter().any(|p| p.id == id));
     }
-    assert_eq!(row.depends_on, vec![code("FR"), code("UA")]);
+    // It rests on the depositary's feed and UA's, and on GB's, whose ignored receipt
+    // is part of what the row says.
+    assert_eq!(row.depends_on, vec![code("FR"), code("GB"), code("UA")]);
 }
 
 #[test]
@@ -637,4 +640,109 @@ fn references_to_unknown_instruments_are_warnings_not_facts() {
         status.instruments[0].member(code("UA")).unwrap().stage,
         Stage::None
     );
+}
+
+#[test]
+fn a_proof_round_trips_offline_and_any_edit_fails() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    w.ratify_fully(t, "GB", "2026-05-19");
+    w.sign(t, "DE", "2026-03-02", "subject-to-ratification");
+    let ledger = w.ledger();
+    let (statement, bytes) = prove(
+        &w.roster,
+        &ledger,
+        code("GB"),
+        "guarantees",
+        day("2026-11-22"),
+    )
+    .unwrap();
+    assert_eq!(statement.status.stage, Stage::Party);
+    // GB's status rests on the three deposits; DE's and the others' feeds stay out.
+    let carried: Vec<_> = statement.heads.iter().map(|h| h.member).collect();
+    assert_eq!(carried, vec![code("FR"), code("GB"), code("UA")]);
+
+    let checked = verify_proof(&w.roster, &bytes).unwrap();
+    assert_eq!(checked, statement);
+    // Asked for 2026-11-22, the proof names the day the status began.
+    assert_eq!(checked.since, day("2026-06-18"));
+    assert_eq!(checked.status.in_force_on, Some(day("2026-06-18")));
+    // The same proof says the same thing by instrument id.
+    let by_id = prove(
+        &w.roster,
+        &ledger,
+        code("GB"),
+        &t.to_string(),
+        day("2026-11-22"),
+    )
+    .unwrap();
+    assert_eq!(by_id.1, bytes);
+
+    // Every single-bit flip anywhere in the file is refused.
+    for i in 0..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            verify_proof(&w.roster, &bad).is_err(),
+            "a flip at byte {i} of {} was accepted: {}",
+            bytes.len(),
+            String::from_utf8_lossy(&bad[..300.min(bad.len())])
+        );
+    }
+    // So are truncation and trailing bytes.
+    assert!(verify_proof(&w.roster, &bytes[..bytes.len() - 1]).is_err());
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(verify_proof(&w.roster, &longer).is_err());
+}
+
+#[test]
+fn a_proof_with_a_feed_missing_or_added_is_refused() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.sign(t, "DE", "2026-03-02", "subject-to-ratification");
+    let ledger = w.ledger();
+    let (statement, _) = prove(
+        &w.roster,
+        &ledger,
+        code("UA"),
+        "guarantees",
+        day("2026-11-22"),
+    )
+    .unwrap();
+
+    // Re-frame the proof by hand with DE's feed added: the statement is unchanged, but
+    // the proof no longer carries exactly what the status rests on.
+    let json = serde_json::to_vec(&statement).unwrap();
+    let frame = |feeds: &[&str]| {
+        let feeds: Vec<_> = ledger
+            .feeds
+            .iter()
+            .filter(|f| feeds.contains(&f.member.as_str()))
+            .cloned()
+            .collect();
+        let bundle = bundle::encode(w.roster.network_id(), &feeds, &[]);
+        let mut out = b"pacta/proof\0\x01".to_vec();
+        out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&(bundle.len() as u32).to_be_bytes());
+        out.extend_from_slice(&bundle);
+        out
+    };
+    assert!(verify_proof(&w.roster, &frame(&["FR", "UA"])).is_ok());
+    assert!(matches!(
+        verify_proof(&w.roster, &frame(&["DE", "FR", "UA"])),
+        Err(ProofError::Feeds { .. })
+    ));
+    // Without the depositary's feed, the receipt is gone and so is the status.
+    assert!(verify_proof(&w.roster, &frame(&["UA"])).is_err());
+    // Garbage is refused, not trusted.
+    assert!(matches!(
+        verify_proof(&w.roster, b"pacta/bundle"),
+        Err(ProofError::Magic)
+    ));
+    assert!(verify_proof(&w.roster, b"").is_err());
 }

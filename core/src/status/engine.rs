@@ -201,6 +201,9 @@ struct Row {
     consent_ok: bool,
     approved: bool,
     sources: Vec<(EntryRef, bool)>,
+    /// Every feed with an entry about this member and instrument, used or ignored: a
+    /// proof must carry them all to reproduce the row, warnings included.
+    authors: BTreeSet<MemberCode>,
 }
 
 fn instrument_status(
@@ -696,6 +699,7 @@ fn member_facts(
         consent_ok,
         approved,
         sources,
+        authors: mine.iter().map(|i| i.source.entry.member).collect(),
     }
 }
 
@@ -715,6 +719,7 @@ fn finish_row(
         consent_ok,
         approved,
         mut sources,
+        authors,
     } = row;
 
     status.in_force_on = match (&status.established, trigger, inst.entry_into_force) {
@@ -726,7 +731,7 @@ fn finish_row(
         _ => None,
     };
 
-    let mut depends: BTreeSet<MemberCode> = BTreeSet::new();
+    let mut depends: BTreeSet<MemberCode> = authors;
     depends.insert(status.member);
     depends.insert(reg.item.source.entry.member);
     if let Some(d) = inst.depositary {

@@ -140,6 +140,46 @@ pub struct InstrumentStatus {
     pub commitments: Vec<CommitmentFact>,
 }
 
+impl Status {
+    /// Finds an instrument by its short name, its full id, or a unique prefix of its id
+    /// (at least 8 hex digits).
+    pub fn find(&self, query: &str) -> Result<&InstrumentStatus, String> {
+        let by_name: Vec<_> = self
+            .instruments
+            .iter()
+            .filter(|i| i.short == query)
+            .collect();
+        let found: Vec<_> = if by_name.is_empty() && query.len() >= 8 {
+            self.instruments
+                .iter()
+                .filter(|i| i.id.to_string().starts_with(query))
+                .collect()
+        } else {
+            by_name
+        };
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!(
+                "no instrument {query:?} as of {} (known: {})",
+                self.as_of,
+                self.instruments
+                    .iter()
+                    .map(|i| format!("{} {}", i.short, i.id.short()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            many => Err(format!(
+                "{query:?} names {} instruments; give the id instead: {}",
+                many.len(),
+                many.iter()
+                    .map(|i| i.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
 impl InstrumentStatus {
     pub fn member(&self, code: MemberCode) -> Option<&MemberStatus> {
         self.members.iter().find(|m| m.member == code)
