@@ -64,8 +64,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Verify a whole ledger against the roster: exit 0 valid, 1 invalid, 2 error.
-    #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node"])))]
+    /// Verify a whole ledger, or a proof, against the roster: exit 0 valid, 1 invalid,
+    /// 2 error. A valid ledger's report ends with who is bound by each legal instrument.
+    #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node", "proof"])))]
     Verify {
         /// The ledger, as a bundle file.
         #[arg(long, value_name = "FILE")]
@@ -73,12 +74,56 @@ enum Command {
         /// The ledger, as a live node serves it.
         #[arg(long, value_name = "URL")]
         node: Option<String>,
+        /// A proof written by `pacta prove`, checked offline.
+        #[arg(long, value_name = "FILE")]
+        proof: Option<PathBuf>,
         /// The roster: the network's trust root.
         #[arg(long, value_name = "FILE")]
         roster: PathBuf,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Who is bound by which instrument, as a "Status of Treaties" table.
+    #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node"])))]
+    Status {
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        #[arg(long, value_name = "URL")]
+        node: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        roster: PathBuf,
+        /// Only this member's row, followed by its timeline.
+        #[arg(long, value_name = "CODE")]
+        member: Option<MemberCode>,
+        /// Only this instrument: its short name, its id, or an id prefix of 8+ digits.
+        #[arg(long, value_name = "ID")]
+        instrument: Option<String>,
+        /// The status on this day (YYYY-MM-DD); today (UTC) by default.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<pacta_core::date::Date>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a self-contained proof of one member's status for one instrument.
+    #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node"])))]
+    Prove {
+        #[arg(long, value_name = "CODE")]
+        member: MemberCode,
+        /// The instrument: its short name, its id, or an id prefix of 8+ digits.
+        #[arg(long, value_name = "ID")]
+        instrument: String,
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        #[arg(long, value_name = "URL")]
+        node: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        roster: PathBuf,
+        /// The status on this day (YYYY-MM-DD); today (UTC) by default.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<pacta_core::date::Date>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Run a local network with the Paris Declaration scenario.
     Demo {
@@ -119,6 +164,21 @@ enum DevCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// The ledger's source from `--bundle` or `--node`. clap's ArgGroup already requires
+/// one; say so rather than assume.
+fn source<'a>(
+    bundle: &'a Option<PathBuf>,
+    node: &'a Option<String>,
+) -> Result<cmd::verify::Source<'a>> {
+    match (bundle, node) {
+        (Some(path), _) => Ok(cmd::verify::Source::Bundle(path)),
+        (None, Some(url)) => Ok(cmd::verify::Source::Node(url)),
+        (None, None) => Err(anyhow::anyhow!(
+            "give the ledger with --bundle FILE or --node URL"
+        )),
+    }
 }
 
 /// The documented exit codes.
@@ -163,24 +223,49 @@ fn main() -> ExitCode {
         Command::Verify {
             bundle,
             node,
+            proof,
             roster,
             json,
-        } => match (&bundle, &node) {
-            (Some(path), _) => block_on(cmd::verify::run(
-                cmd::verify::Source::Bundle(path),
-                &roster,
-                json,
-            )),
-            (None, Some(url)) => block_on(cmd::verify::run(
-                cmd::verify::Source::Node(url),
-                &roster,
-                json,
-            )),
-            // clap's ArgGroup already requires one of the two; say so rather than assume.
-            (None, None) => Err(anyhow::anyhow!(
-                "give the ledger with --bundle FILE or --node URL"
-            )),
+        } => match (&proof, source(&bundle, &node)) {
+            (Some(path), _) => cmd::verify::run_proof(path, &roster, json),
+            (None, Ok(source)) => block_on(cmd::verify::run(source, &roster, json)),
+            (None, Err(e)) => Err(e),
         },
+        Command::Status {
+            bundle,
+            node,
+            roster,
+            member,
+            instrument,
+            as_of,
+            json,
+        } => source(&bundle, &node).and_then(|source| {
+            let query = cmd::status::Query {
+                member,
+                instrument: instrument.as_deref(),
+                as_of,
+                json,
+            };
+            block_on(cmd::status::run(source, &roster, query))
+        }),
+        Command::Prove {
+            member,
+            instrument,
+            bundle,
+            node,
+            roster,
+            as_of,
+            out,
+        } => source(&bundle, &node).and_then(|source| {
+            block_on(cmd::prove::run(
+                source,
+                &roster,
+                member,
+                &instrument,
+                as_of,
+                &out,
+            ))
+        }),
         Command::Demo { nodes, exit } => block_on(cmd::demo::run(nodes, exit)),
         Command::Dev {
             command:

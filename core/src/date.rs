@@ -22,6 +22,9 @@ pub struct DateError(pub String);
 pub struct Date(time::Date);
 
 impl Date {
+    /// 1900-01-01, the first day a date can name.
+    pub const MIN: Date = Date(time::macros::date!(1900 - 01 - 01));
+
     /// Builds a date from its parts, or `None` if it is not a real day in range.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
         if !(1900..=9999).contains(&year) {

@@ -22,7 +22,8 @@ pub enum Threshold {
     None,
     /// More votes for than against.
     Majority,
-    /// Two thirds of the members present and voting (US Senate, Art. II §2).
+    /// Two thirds of the members present (US Senate, Art. II §2): abstentions count as
+    /// present, so `for` must be at least two thirds of for + against + abstaining.
     TwoThirdsPresent,
     /// More than half of the body's full membership, e.g. 226 of 450 in the Rada.
     AbsoluteMajority { of: u32 },

@@ -22,9 +22,51 @@ fn the_demo_runs_replicates_and_verifies() {
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
-    assert!(out.contains("Every node holds all 8 entries"), "{out}");
-    assert!(out.contains("8 entries verified"), "{out}");
+    assert!(out.contains("Every node holds all 84 entries"), "{out}");
+    assert!(out.contains("84 entries verified"), "{out}");
     assert!(out.contains("VALID: every signature"), "{out}");
+    // Every outcome of the scenario lands in the stage its entries imply.
+    assert!(
+        out.contains("35 of 37 participants signed (political: binds no one in law)"),
+        "{out}"
+    );
+    assert!(out.contains("4 of 36 bound, 4 in force"), "{out}");
+    assert!(
+        out.contains("entered into force on 2026-06-18, on the deposits of UA, FR, GB"),
+        "{out}"
+    );
+    let row = |code: &str| {
+        out.lines()
+            .filter(|l| l.starts_with(&format!("  {code:<5} ")) && l.contains("2026-03-02"))
+            .last()
+            .unwrap_or_else(|| panic!("no {code} row in:\n{out}"))
+            .to_owned()
+    };
+    assert!(
+        row("UA").contains("2026-04-02   2026-06-18  party (in force)"),
+        "{}",
+        row("UA")
+    );
+    assert!(row("NL").contains("2026-06-05 A   2026-06-10   2026-07-10  party (in force); withdrawal effective 2027-10-01"), "{}", row("NL"));
+    assert!(
+        row("DE").contains("consent expressed, awaiting deposit receipt"),
+        "{}",
+        row("DE")
+    );
+    assert!(row("US").contains("approved domestically"), "{}", row("US"));
+    assert!(
+        row("JP").contains("domestic approval in progress"),
+        "{}",
+        row("JP")
+    );
+    assert!(
+        out.contains("ILLUSTRATIVE: rests on events after 6 January 2026"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(" ! "),
+        "the scenario raises no warning:\n{out}"
+    );
 
     let (code, _, err) = pacta(&["demo", "--exit", "--nodes", "0"]);
     assert_eq!(code, 2);

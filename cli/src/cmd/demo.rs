@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use pacta_core::ids::{Kind, MemberCode};
-use pacta_core::payload::{Note, Payload};
+use pacta_core::payload::Payload;
 use pacta_core::roster::Member;
+use pacta_core::status::compute;
 use pacta_core::verify::verify_bundle;
 use pacta_core::{Roster, SecretKey};
 use pacta_node::Config;
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::client::NodeClient;
+use crate::cmd::status::today;
 use crate::cmd::submit::Signer;
 use crate::journal::Journal;
 use crate::{Outcome, example, render, scenario};
@@ -107,10 +109,16 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
         "\nThe Paris Declaration of 6 January 2026. SHA-256 of the Élysée's official text: {}",
         scenario::DECLARATION_SHA256
     );
-    println!("The delegations sign and submit what happened that day (from the seed documents):");
-    let entries = scenario::entries();
-    for (code, text) in &entries {
-        let member: MemberCode = code.parse()?;
+    println!(
+        "The delegations sign and submit what happened that day (from the seed documents), then an\nILLUSTRATIVE binding instrument and its ratifications (invented, labelled so in every entry):"
+    );
+    let illustrative_sha = hex::encode(pacta_core::codec::sha256(
+        scenario::ILLUSTRATIVE_TEXT.as_bytes(),
+    ));
+    let steps = scenario::steps(&illustrative_sha);
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for step in &steps {
+        let member: MemberCode = step.member.parse()?;
         let key = keys.get(&member).context("no demo key")?;
         // Each delegation submits to its own node when it runs one, else to the first.
         let at = members.iter().position(|m| m.code == member).unwrap_or(0);
@@ -122,21 +130,34 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
             journal: &mut journal,
             force: false,
         };
-        let payload = Payload::Note(Note::new(text.clone())).encode();
-        match signer.sign_and_submit(Kind::NOTE, payload).await? {
-            Ok(a) => println!(
-                "  {} {} note, stored on {}'s node: {}",
-                a.member,
-                a.seq,
-                members[at].code,
-                a.id.short()
-            ),
+        let kind: Kind = step.kind.parse()?;
+        let payload = Payload::from_json(kind, resolve(&step.payload, &names)?)?;
+        let label = if payload.illustrative() {
+            " (illustrative)"
+        } else {
+            ""
+        };
+        match signer.sign_and_submit(kind, payload.encode()).await? {
+            Ok(a) => {
+                println!(
+                    "  {:<4} {:>4} {}{label}, stored on {}'s node: {}",
+                    a.member.as_str(),
+                    a.seq.to_string(),
+                    kind,
+                    members[at].code,
+                    a.id.short()
+                );
+                if let Some(name) = &step.name {
+                    names.insert(format!("${name}"), a.id.to_string());
+                }
+            }
             Err((status, err)) => bail!(
                 "{member}'s entry was refused (HTTP {status}): {}",
                 err.error
             ),
         }
     }
+    let entries = &steps;
     let submitted = Instant::now();
     wait_until_replicated(&clients, entries.len() as u64).await?;
     println!(
@@ -146,16 +167,26 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     );
 
     let bundle = clients[0].download().await?;
-    let report = verify_bundle(&roster, &bundle).report;
+    let verification = verify_bundle(&roster, &bundle);
+    let report = &verification.report;
     println!(
         "\nAudit of {}'s copy, against the roster alone:\n",
         members[0].code
     );
-    print!("{}", render::report(&report));
+    print!("{}", render::report(report));
+    if report.valid {
+        let status = compute(&roster, &verification.ledger, today());
+        print!("{}", render::bound_summary(&status));
+        println!("\n{}", "=".repeat(100));
+        print!("{}", render::status(&status, None, None));
+    }
     println!(
-        "\nTry:\n  curl {}/v1/heads\n  pacta verify --node {} --roster keys-example/roster.toml\n  pacta export --node {} --out ledger.bundle",
+        "\nTry:\n  curl {}/v1/heads\n  pacta verify --node {} --roster keys-example/roster.toml\n  pacta status --node {} --roster keys-example/roster.toml --instrument binding-commitments --member US\n  pacta status --node {} --roster keys-example/roster.toml --instrument binding-commitments --as-of 2026-06-01\n  pacta prove --node {} --roster keys-example/roster.toml --member GB --instrument binding-commitments --out gb.proof\n  pacta verify --proof gb.proof --roster keys-example/roster.toml\n  pacta export --node {} --out ledger.bundle",
         urls[0],
         urls[1 % urls.len()],
+        urls[0],
+        urls[0],
+        urls[0],
         urls[0]
     );
 
@@ -205,4 +236,32 @@ async fn wait_until_replicated(clients: &[NodeClient], total: u64) -> Result<()>
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Replaces every string `$name` in `value` by the id of the entry of that name.
+fn resolve(
+    value: &serde_json::Value,
+    names: &BTreeMap<String, String>,
+) -> Result<serde_json::Value> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::String(s) if s.starts_with('$') => Value::String(
+            names
+                .get(s)
+                .with_context(|| format!("the scenario names {s} before it is signed"))?
+                .clone(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve(v, names))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, names)?)))
+                .collect::<Result<_>>()?,
+        ),
+        other => other.clone(),
+    })
 }

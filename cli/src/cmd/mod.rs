@@ -3,6 +3,8 @@
 pub mod demo;
 pub mod export;
 pub mod keygen;
+pub mod prove;
+pub mod status;
 pub mod submit;
 pub mod synth;
 pub mod verify;

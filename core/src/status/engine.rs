@@ -373,7 +373,9 @@ fn member_facts(
     let inst = reg.inst;
     let legal = inst.nature == Nature::Legal;
     let mut warnings = Vec::new();
-    let mut sources = vec![(reg.item.source.entry, reg.item.illustrative)];
+    let mut sources: Vec<(EntryRef, bool)> = source_refs(reg.item.source)
+        .map(|at| (at, reg.item.illustrative))
+        .collect();
     let note = |item: &Item, sources: &mut Vec<(EntryRef, bool)>| {
         for at in source_refs(item.source) {
             sources.push((at, item.illustrative));
@@ -505,7 +507,7 @@ fn member_facts(
     };
     let required: Vec<_> = profile.required().collect();
     let approved = if required.is_empty() {
-        !steps.is_empty()
+        steps.iter().any(|s| s.result.satisfies())
     } else {
         required.iter().all(|d| satisfied(d.id, as_of))
     };
@@ -635,7 +637,6 @@ fn member_facts(
         .next()
         .and_then(|item| match &item.payload {
             Payload::ProvisionalApplication(p) => {
-                note(item, &mut sources);
                 if !legal {
                     warnings.push(format!(
                         "{}: a political instrument is not applied provisionally",
@@ -643,6 +644,7 @@ fn member_facts(
                     ));
                     return None;
                 }
+                note(item, &mut sources);
                 Some(ProvisionalFact {
                     date: p.date,
                     scope: p.scope.clone(),

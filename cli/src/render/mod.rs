@@ -1,6 +1,11 @@
-//! The verification report for people.
+//! What the commands print for people: the verification report here, statuses and
+//! proofs in their own modules.
+
+mod status;
 
 use std::fmt::Write;
+
+pub use status::{bound_summary, proof_verdict, status};
 
 use pacta_core::verify::Report;
 
