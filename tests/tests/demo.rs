@@ -37,8 +37,7 @@ fn the_demo_runs_replicates_and_verifies() {
     );
     let row = |code: &str| {
         out.lines()
-            .filter(|l| l.starts_with(&format!("  {code:<5} ")) && l.contains("2026-03-02"))
-            .last()
+            .rfind(|l| l.starts_with(&format!("  {code:<5} ")) && l.contains("2026-03-02"))
             .unwrap_or_else(|| panic!("no {code} row in:\n{out}"))
             .to_owned()
     };

@@ -85,8 +85,8 @@ fn instrument(
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<5} {:<22} {:<12} {:<14} {:<12} {:<11} {:<44} {}",
-        "", "participant", "signature", "consent", "deposit", "in force", "stage", "proving entry"
+        "  {:<5} {:<22} {:<12} {:<14} {:<12} {:<11} {:<44} proving entry",
+        "", "participant", "signature", "consent", "deposit", "in force", "stage"
     );
     let rows: Vec<&MemberStatus> = inst
         .members
