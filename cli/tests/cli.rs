@@ -223,6 +223,8 @@ fn verify_json_is_machine_readable() {
     assert_eq!(fr["head"]["seq"], 2);
     assert_eq!(fr["head"]["id"].as_str().unwrap().len(), 64);
     assert_eq!(v["errors"], serde_json::json!([]));
+    // A valid ledger's report carries the status too (no instrument in a synthetic one).
+    assert_eq!(v["status"]["instruments"], serde_json::json!([]));
 }
 
 #[test]

@@ -47,7 +47,11 @@ pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<O
         .valid
         .then(|| compute(&roster, &verification.ledger, today()));
     if json {
-        let value = serde_json::json!({"report": report, "status": status});
+        // The report's fields stay at the top level; the status joins them.
+        let mut value = serde_json::to_value(report)?;
+        if let (Some(object), Some(status)) = (value.as_object_mut(), &status) {
+            object.insert("status".into(), serde_json::to_value(status)?);
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{}", render::report(report));
