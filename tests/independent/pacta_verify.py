@@ -6,12 +6,15 @@ verification rules of SPEC.md section 4.2.
 
 Usage:
   pacta_verify.py vectors PATH/vectors.json
+  pacta_verify.py payloads [PATH/SPEC.md]   self-test of the payload checker (SPEC 6):
+      the examples of SPEC.md 6.3 to 6.13 must pass, the garbage below must be refused
   pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]
 
 Points where SPEC.md left a choice open, and what this verifier assumes, are
 marked "ASSUMPTION" in the comments below.
 """
 
+import datetime
 import hashlib
 import json
 import re
@@ -475,8 +478,16 @@ def decode_entry(raw):
 # ---------------------------------------------------------------------------
 # Payloads (SPEC 6)
 # ---------------------------------------------------------------------------
+#
+# A payload is checked as SPEC 6.1 says: parse it strictly (UTF-8, JSON, no
+# duplicate member), decode it against its kind's schema (6.3 to 6.13), check every
+# field rule (6.2 and the kind's section), encode the decoded value canonically in the
+# schema's member order, and compare those bytes with the bytes received.
 
-# ASSUMPTION: "only whitespace" uses the Unicode White_Space property.
+# "Whitespace" is the Unicode property White_Space (SPEC 6.2). Python has no lookup
+# for the property, so its 25 code points are listed.
+# ASSUMPTION: SPEC names no Unicode version; this is White_Space as it has been since
+# Unicode 6.3 (which dropped U+180E) up to Unicode 15.
 _UNICODE_WS = set(
     "\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -506,31 +517,528 @@ class _JsonObject(tuple):
     """A decoded JSON object: its (name, value) members in order, duplicates kept."""
 
 
+class _JsonFloat:
+    """A JSON number with a fraction or an exponent: never valid in version 1."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _reject_constant(c):
+    raise ValueError("%s is not JSON" % c)
+
+
+def parse_json_strict(payload):
+    """Bytes -> JSON value: objects as _JsonObject, arrays as list. Raises ValueError
+    (UnicodeDecodeError and JSONDecodeError are ValueErrors) or RecursionError."""
+    text = payload.decode("utf-8")  # strict: rejects invalid UTF-8 and encoded surrogates
+    return json.loads(text, object_pairs_hook=_JsonObject, parse_float=_JsonFloat,
+                      parse_constant=_reject_constant)
+
+
+class PayloadError(Exception):
+    """A broken schema or field rule, at a path in the style of SPEC 6.2 "Reporting"."""
+
+    def __init__(self, path, message):
+        super().__init__(path, message)
+        self.path = path
+        self.message = message
+
+    def __str__(self):
+        return "`%s`: %s" % (self.path, self.message) if self.path else self.message
+
+
+def _show(s, limit=40):
+    """A payload string for a message: repr (escapes lone surrogates), shortened."""
+    r = repr(s)
+    return r if len(r) <= limit else r[:limit - 4] + "...'"
+
+
+def _join(path, name):
+    return "%s.%s" % (path, name) if path else name
+
+
+def _type_name(v):
+    if v is None:
+        return "null"
+    if v is True or v is False:
+        return "boolean"
+    if type(v) is int or isinstance(v, _JsonFloat):
+        return "number"
+    if type(v) is str:
+        return "string"
+    if isinstance(v, _JsonObject):
+        return "object"
+    return "array"
+
+
+def _wrong_type(v, path, expected):
+    return PayloadError(path, "invalid type: %s, expected %s" % (_type_name(v), expected))
+
+
+def _want_str(v, path, expected="a string"):
+    if type(v) is not str:
+        raise _wrong_type(v, path, expected)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in v):
+        raise PayloadError(path, "contains a lone surrogate")
+    return v
+
+
+def _is_cc(ch):
+    o = ord(ch)
+    return o < 0x20 or 0x7F <= o <= 0x9F
+
+
+# --- value types and text rules (SPEC 6.2) ---------------------------------
+
+
+def t_text(n, allowed=("\n", "\t")):
+    """text(n); line(n) is t_text(n, allowed=())."""
+    def check(v, path):
+        s = _want_str(v, path)
+        if all(c in _UNICODE_WS for c in s):  # also true of ""
+            raise PayloadError(path, "is empty or only whitespace")
+        size = len(s.encode("utf-8"))
+        if size > n:
+            raise PayloadError(path, "is %d bytes, longer than %d" % (size, n))
+        for c in s:
+            if _is_cc(c) and c not in allowed:
+                raise PayloadError(path, "contains the control character U+%04X" % ord(c))
+        return s
+    return check
+
+
+def t_line(n):
+    return t_text(n, allowed=())
+
+
+_SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def t_slug(n):
+    def check(v, path):
+        s = _want_str(v, path)
+        if not (1 <= len(s) <= n) or not _SLUG_RE.fullmatch(s):
+            raise PayloadError(path, "%s is not 1 to %d of a-z 0-9 -, starting with a-z"
+                               % (_show(s), n))
+        return s
+    return check
+
+
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def t_date(v, path):
+    s = _want_str(v, path, "a date YYYY-MM-DD")
+    m = _DATE_RE.fullmatch(s)
+    if not m:
+        raise PayloadError(path, "%s is not a date YYYY-MM-DD" % _show(s))
+    y, mo, d = (int(g) for g in m.groups())
+    if y < 1900:
+        raise PayloadError(path, "%s is before 1900-01-01" % s)
+    try:
+        datetime.date(y, mo, d)
+    except ValueError:
+        raise PayloadError(path, "%s is not a day of the calendar" % s)
+    return s
+
+
+def _t_hex(n, what):
+    rx = re.compile("[0-9a-f]{%d}" % n)
+
+    def check(v, path):
+        s = _want_str(v, path)
+        if not rx.fullmatch(s):
+            raise PayloadError(path, "%s is not %s: %d lowercase hex digits" % (_show(s), what, n))
+        return s
+    return check
+
+
+t_id = _t_hex(64, "an entry id")
+t_digest = _t_hex(64, "a SHA-256 digest")
+
+
+def t_member(v, path):
+    s = _want_str(v, path)
+    if not (s.isascii() and valid_code(s.encode("ascii"))):
+        raise PayloadError(path, "%s is not a member code (2 to 8 of A-Z)" % _show(s))
+    return s
+
+
+def t_u32(v, path):
+    if isinstance(v, _JsonFloat):
+        raise PayloadError(path, "%s is not an integer" % _show(v.text))
+    if type(v) is not int:
+        raise _wrong_type(v, path, "a u32")
+    if not 0 <= v <= 0xFFFFFFFF:
+        raise PayloadError(path, "%d is out of range for a u32" % v)
+    return v
+
+
+def t_enum(*values):
+    def check(v, path):
+        s = _want_str(v, path)
+        if s not in values:
+            raise PayloadError(path, "unknown variant %s, expected one of %s"
+                               % (_show(s), ", ".join(values)))
+        return s
+    return check
+
+
+def t_flag(v, path):
+    """A flag decodes true as True and false as None (absent): an encoded `false` then
+    fails the canonical comparison, as SPEC 6.1 requires."""
+    if v is True:
+        return True
+    if v is False:
+        return None
+    raise _wrong_type(v, path, "a boolean")
+
+
+def t_list(k, item):
+    """list(k, ...). Empty decodes to [] (absent): an encoded `[]` then fails the
+    canonical comparison."""
+    def check(v, path):
+        if type(v) is not list:
+            raise _wrong_type(v, path, "a list")
+        if len(v) > k:
+            raise PayloadError(path, "has %d items, more than %d" % (len(v), k))
+        return [item(x, "%s[%d]" % (path, i)) for i, x in enumerate(v)]
+    return check
+
+
+def t_sorted_list(lo, hi, item, rank):
+    """A list of lo to hi items, strictly ascending by rank(item) (so each at most once)."""
+    def check(v, path):
+        if type(v) is not list:
+            raise _wrong_type(v, path, "a list")
+        if not lo <= len(v) <= hi:
+            raise PayloadError(path, "has %d items, not %d to %d" % (len(v), lo, hi))
+        out = []
+        for i, x in enumerate(v):
+            x = item(x, "%s[%d]" % (path, i))
+            if out and not rank(out[-1]) < rank(x):
+                raise PayloadError("%s[%d]" % (path, i), "%s is not strictly after %s"
+                                   % (_show(x), _show(out[-1])))
+            out.append(x)
+        return out
+    return check
+
+
+def _decode_members(v, path, schema):
+    """Decodes an object against schema = [(name, check, required), ...] into a dict in
+    the schema's order. Unknown and repeated members are refused; an optional member
+    that decodes to nothing (null, [], false) is left out."""
+    if not isinstance(v, _JsonObject):
+        raise _wrong_type(v, path, "an object")
+    known = {name for name, _, _ in schema}
+    given = {}
+    for name, value in v:
+        if name not in known:
+            raise PayloadError(path, "unknown field %s, expected one of %s"
+                               % (_show(name), ", ".join(n for n, _, _ in schema)))
+        if name in given:
+            raise PayloadError(_join(path, name), "duplicate field")
+        given[name] = value
+    out = {}
+    for name, check, required in schema:
+        if name not in given:
+            if required:
+                raise PayloadError(path, "missing field `%s`" % name)
+            continue
+        value = given[name]
+        if value is None and not required:
+            continue  # `null` for an absent member: not canonical (SPEC 6.1)
+        value = check(value, _join(path, name))
+        if value is None or value == []:
+            if required:
+                raise PayloadError(_join(path, name), "is empty")
+            continue
+        out[name] = value
+    return out
+
+
+def t_object(schema):
+    def check(v, path):
+        return _decode_members(v, path, schema)
+    return check
+
+
+def t_tagged(variants):
+    """An object whose first member `rule` names the variant, followed by the variant's
+    members (SPEC 6.4)."""
+    def check(v, path):
+        if not isinstance(v, _JsonObject):
+            raise _wrong_type(v, path, "an object")
+        rules = [x for name, x in v if name == "rule"]
+        if not rules:
+            raise PayloadError(path, "missing field `rule`")
+        rule = _want_str(rules[0], _join(path, "rule"))
+        if rule not in variants:
+            raise PayloadError(_join(path, "rule"), "unknown variant %s, expected one of %s"
+                               % (_show(rule), ", ".join(variants)))
+        return _decode_members(v, path, [("rule", _want_str, True)] + variants[rule])
+    return check
+
+
+# --- the kinds (SPEC 6.3 to 6.13) ------------------------------------------
+
+# SPEC 13.2: the only procedure profile ids version 1 knows.
+# ASSUMPTION: SPEC gives no list of ids; these are the bold headings of 13.2, in order.
+PROFILE_IDS = ("us-article-ii", "us-congressional-executive", "us-sole-executive",
+               "gb-crag2010", "fr-art53", "de-art59", "ua-rada-law", "nl-states-general",
+               "jp-diet", "tr-gna-law", "generic")
+
+CONSENT_MEANS = ("signature", "ratification", "acceptance", "approval", "accession")
+
+_FLAG = ("illustrative", t_flag, False)
+
+
+def t_any_object(v, path):
+    if not isinstance(v, _JsonObject):
+        raise _wrong_type(v, path, "an object")
+    return v
+
+
+def t_procedure(v, path):
+    s = t_slug(40)(v, path)
+    if s not in PROFILE_IDS:
+        raise PayloadError(path, "%s is not a procedure profile id of SPEC 13" % _show(s))
+    return s
+
+
+def t_kind_name(v, path):
+    s = _want_str(v, path)
+    if not (s.isascii() and valid_kind(s.encode("ascii"))):
+        raise PayloadError(path, "%s is not a kind (1 to 32 of a-z 0-9 -)" % _show(s))
+    return s
+
+
+def t_new_key(v, path):
+    s = _t_hex(64, "a public key")(v, path)
+    if decode_public_key(bytes.fromhex(s)) is None:
+        raise PayloadError(path, "is not a valid Ed25519 public key (SPEC 3.3)")
+    return s
+
+
+_EIF_RULES = {
+    "none": [],
+    "on-consent": [],
+    "after-deposits": [("deposits", t_u32, True), ("days", t_u32, True)],
+    "on-date": [("date", t_date, True)],
+}
+
+_WITHDRAWAL_RULES = {
+    "not-provided": [],
+    "after-notice": [("months", t_u32, True)],
+}
+
+SCHEMAS = {
+    "note": [
+        ("text", t_text(16384), True),
+        _FLAG,
+    ],
+    "instrument": [
+        ("short", t_slug(40), True),
+        ("title", t_line(500), True),
+        ("nature", t_enum("legal", "political"), True),
+        ("adopted", t_date, True),
+        ("text_sha256", t_digest, False),
+        ("parties", t_sorted_list(1, 500, t_member, lambda c: c.encode("ascii")), True),
+        ("depositary", t_member, False),
+        ("consent_means", t_sorted_list(0, len(CONSENT_MEANS), t_enum(*CONSENT_MEANS),
+                                        CONSENT_MEANS.index), False),
+        ("entry_into_force", t_tagged(_EIF_RULES), True),
+        ("withdrawal", t_tagged(_WITHDRAWAL_RULES), True),
+        _FLAG,
+    ],
+    "commitment": [
+        ("instrument", t_id, True),
+        ("pillar", t_enum("ceasefire-monitoring", "armed-forces-support",
+                          "multinational-force", "binding-commitments",
+                          "defence-cooperation", "coordination-cell", "other"), True),
+        ("description", t_text(4000), True),
+        ("quantity", t_object([("amount", t_line(100), True),
+                               ("unit", t_line(100), True)]), False),
+        ("conditions", t_list(20, t_text(1000)), False),
+        ("date", t_date, True),
+        _FLAG,
+    ],
+    "signature": [
+        ("instrument", t_id, True),
+        ("type", t_enum("subject-to-ratification", "definitive", "ad-referendum"), True),
+        ("date", t_date, True),
+        ("signatory", t_line(300), False),
+        _FLAG,
+    ],
+    "procedure-step": [
+        ("instrument", t_id, True),
+        ("step", t_slug(40), True),
+        ("body", t_line(200), True),
+        ("action", t_line(500), True),
+        ("date", t_date, True),
+        ("votes", t_object([("for", t_u32, True), ("against", t_u32, True),
+                            ("abstaining", t_u32, True)]), False),
+        ("threshold", t_line(200), False),
+        ("result", t_enum("passed", "failed", "completed"), True),
+        ("reference", t_line(500), False),
+        _FLAG,
+    ],
+    "consent": [
+        ("instrument", t_id, True),
+        ("means", t_enum("ratification", "acceptance", "approval", "accession"), True),
+        ("date", t_date, True),
+        ("declarations", t_list(50, t_text(4000)), False),
+        ("reservations", t_list(50, t_text(4000)), False),
+        ("procedure", t_procedure, False),
+        _FLAG,
+    ],
+    "deposit-receipt": [
+        ("instrument", t_id, True),
+        ("member", t_member, True),
+        ("consent", t_id, True),
+        ("date", t_date, True),
+        _FLAG,
+    ],
+    "provisional-application": [
+        ("instrument", t_id, True),
+        ("date", t_date, True),
+        ("scope", t_text(4000), False),
+        _FLAG,
+    ],
+    "withdrawal": [
+        ("instrument", t_id, True),
+        ("notified", t_date, True),
+        ("effective", t_date, True),
+        _FLAG,
+    ],
+    "correction": [
+        ("entry", t_id, True),
+        ("reason", t_text(4000), True),
+        ("kind", t_kind_name, False),
+        ("payload", t_any_object, False),  # decoded as its kind by _rules_correction
+        _FLAG,
+    ],
+    "key-rotation": [  # no `illustrative` member (SPEC 6.13)
+        ("new_key", t_new_key, True),
+        ("proof", _t_hex(128, "a signature"), True),
+    ],
+}
+
+
+def _rules_instrument(p):
+    eif, wd = p["entry_into_force"], p["withdrawal"]
+    if p["nature"] == "political":
+        if "depositary" in p:
+            raise PayloadError("depositary", "a political instrument has no depositary")
+        if "consent_means" in p:
+            raise PayloadError("consent_means", "a political instrument has no consent_means")
+        if eif["rule"] != "none":
+            raise PayloadError("entry_into_force", "a political instrument never enters "
+                               "into force: the rule must be none")
+    else:
+        if "depositary" not in p:
+            raise PayloadError("depositary", "a legal instrument needs a depositary")
+        if "consent_means" not in p:
+            raise PayloadError("consent_means", "a legal instrument needs at least one "
+                               "consent means")
+        if eif["rule"] == "none":
+            raise PayloadError("entry_into_force", "a legal instrument cannot have the rule none")
+        if eif["rule"] == "after-deposits":
+            if not 1 <= eif["deposits"] <= 500:
+                raise PayloadError("entry_into_force.deposits", "%d is not 1 to 500"
+                                   % eif["deposits"])
+            if eif["days"] > 3650:
+                raise PayloadError("entry_into_force.days", "%d is more than 3650" % eif["days"])
+    if wd["rule"] == "after-notice" and wd["months"] > 120:
+        raise PayloadError("withdrawal.months", "%d is more than 120" % wd["months"])
+
+
+def _rules_procedure_step(p):
+    if "votes" in p and p["result"] == "completed":
+        raise PayloadError("result", "a step with votes is passed or failed, never completed")
+
+
+def _rules_withdrawal(p):
+    if p["effective"] < p["notified"]:
+        raise PayloadError("effective", "%s is before notified %s"
+                           % (p["effective"], p["notified"]))
+
+
+def _rules_correction(p):
+    if ("kind" in p) != ("payload" in p):
+        missing = "payload" if "kind" in p else "kind"
+        raise PayloadError(missing, "kind and payload come together (both to replace, "
+                           "neither to annul)")
+    if "kind" not in p:
+        return
+    kind = p["kind"]
+    if kind in ("correction", "key-rotation") or kind not in SCHEMAS:
+        raise PayloadError("kind", "%s cannot be a replacement's kind" % _show(kind))
+    try:
+        p["payload"] = decode_payload(kind, p["payload"])
+    except PayloadError as e:
+        raise PayloadError("payload", "not a valid %s payload: %s" % (kind, e))
+
+
+_RULES = {
+    "instrument": _rules_instrument,
+    "procedure-step": _rules_procedure_step,
+    "withdrawal": _rules_withdrawal,
+    "correction": _rules_correction,
+}
+
+
+def decode_payload(kind, obj):
+    """A parsed JSON value -> the payload as a dict in schema order; PayloadError when a
+    schema or field rule of SPEC 6 is broken. kind must be a key of SCHEMAS."""
+    p = _decode_members(obj, "", SCHEMAS[kind])
+    if kind in _RULES:
+        _RULES[kind](p)
+    return p
+
+
+def canonical_json(v):
+    """SPEC 6.1: compact, members in the dict's (schema) order, the spec's escaping."""
+    if v is True:
+        return "true"
+    if type(v) is int:
+        return str(v)
+    if type(v) is str:
+        return canonical_string(v)
+    if type(v) is list:
+        return "[" + ",".join(canonical_json(x) for x in v) + "]"
+    if type(v) is dict:
+        return "{" + ",".join(canonical_string(k) + ":" + canonical_json(x)
+                              for k, x in v.items()) + "}"
+    raise ValueError("cannot encode %r" % (v,))
+
+
+KEY_ROTATION_REFUSED = "key-rotation: not accepted by this version (SPEC 6.13)"
+
+
 def payload_problem(kind, payload):
     """None when the payload is valid for its kind, else a message (reason 'payload')."""
-    if kind != "note":
+    if kind not in SCHEMAS:
         return "unknown kind %r" % kind
     try:
-        text = payload.decode("utf-8")  # strict: rejects encoded surrogates
-        obj = json.loads(text, object_pairs_hook=_JsonObject,
-                         parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        return "payload is not JSON: %s" % e
-    if not isinstance(obj, _JsonObject) or len(obj) != 1 or obj[0][0] != "text":
-        return "note payload does not match the schema {\"text\": string}"
-    value = obj[0][1]
-    if not isinstance(value, str):
-        return "note text is not a string"
+        obj = parse_json_strict(payload)
+    except (ValueError, RecursionError) as e:
+        return "%s: payload is not JSON: %s" % (kind, e)
     try:
-        canon = ('{"text":' + canonical_string(value) + "}").encode("utf-8")
-    except ValueError as e:
-        return "note text: %s" % e
+        value = decode_payload(kind, obj)
+    except PayloadError as e:
+        return "%s: %s" % (kind, e)
+    try:
+        canon = canonical_json(value).encode("utf-8")
+    except ValueError as e:  # unreachable: lone surrogates are refused when decoding
+        return "%s: %s" % (kind, e)
     if canon != payload:
-        return "note payload is not in canonical form"
-    if all(c in _UNICODE_WS for c in value):
-        return "note text is empty or only whitespace"
-    if len(value.encode("utf-8")) > 16384:
-        return "note text longer than 16384 bytes"
+        return "%s: payload is not in canonical form" % kind
+    if kind == "key-rotation":
+        return KEY_ROTATION_REFUSED
     return None
 
 
@@ -840,6 +1348,553 @@ def run_vectors(path):
 
 
 # ---------------------------------------------------------------------------
+# payloads command: a self-test of the payload checker (SPEC 6)
+# ---------------------------------------------------------------------------
+
+_ID = "304ef2b0c17ada63b178e73b1087c79c106db005144159e486753438afe56565"
+_IA = "7ac23bcf86abc468621088a259a303935d2a6c1dc6729df093a953c04d421370"
+
+# The examples of SPEC.md 6.3 to 6.13, copied so that this mode also runs without
+# SPEC.md (when SPEC.md is found, its examples are read from it as well).
+SPEC_EXAMPLES = [
+    ("note", '{"text":"The coordination cell in Paris met today.\\nMinutes follow."}'),
+    ("instrument", '{"short":"paris-declaration","title":"Paris Declaration of 6 January 2026","nature":"political","adopted":"2026-01-06","parties":["DE","FR","GB","UA","US"],"entry_into_force":{"rule":"none"},"withdrawal":{"rule":"not-provided"}}'),
+    ("instrument", '{"short":"guarantees","title":"Treaty on security guarantees for Ukraine","nature":"legal","adopted":"2026-03-02","text_sha256":"b8a65f92428ba09237ce7f4f38953fa344a982a45d86a73e295358bc0d3d7f7e","parties":["DE","FR","GB","NL","UA","US"],"depositary":"FR","consent_means":["signature","ratification","acceptance","approval","accession"],"entry_into_force":{"rule":"after-deposits","deposits":3,"days":30},"withdrawal":{"rule":"after-notice","months":12},"illustrative":true}'),
+    ("commitment", '{"instrument":"3b9e9cc0497db754d0ddcec4afa723bddbc5aa7f50f068b0299960afcc6cf60a","pillar":"multinational-force","description":"Contributes to the multinational force for Ukraine.","quantity":{"amount":"up to 2,000","unit":"personnel"},"conditions":["after a credible ceasefire"],"date":"2026-01-06","illustrative":true}'),
+    ("signature", '{"instrument":"%s","type":"subject-to-ratification","date":"2026-03-02","signatory":"Minister for Foreign Affairs","illustrative":true}' % _IA),
+    ("procedure-step", '{"instrument":"%s","step":"rada-vote","body":"Verkhovna Rada","action":"adopts the law on ratification","date":"2026-03-19","votes":{"for":305,"against":12,"abstaining":9},"threshold":"226 of 450","result":"passed","reference":"draft law 0000","illustrative":true}' % _IA),
+    ("consent", '{"instrument":"%s","means":"ratification","date":"2026-03-26","declarations":["Ukraine declares that it applies the Treaty to its whole territory."],"procedure":"ua-rada-law","illustrative":true}' % _IA),
+    ("deposit-receipt", '{"instrument":"%s","member":"UA","consent":"c41d6dd15c8af8b7389601e15cc69a7749a450201d44a0b1e08411b13f3ebd7f","date":"2026-04-02","illustrative":true}' % _IA),
+    ("provisional-application", '{"instrument":"%s","date":"2026-03-05","scope":"Articles 3 to 5","illustrative":true}' % _IA),
+    ("withdrawal", '{"instrument":"%s","notified":"2026-10-01","effective":"2027-10-01","illustrative":true}' % _IA),
+    ("correction", '{"entry":"9f07645b98184d6a6f003e379e6512339a4cd243859fc862abca24afa204520a","reason":"roll call transcribed wrongly","kind":"procedure-step","payload":{"instrument":"%s","step":"rada-vote","body":"Verkhovna Rada","action":"adopts the law on ratification","date":"2026-03-19","votes":{"for":305,"against":21,"abstaining":9},"result":"passed","illustrative":true},"illustrative":true}' % _IA),
+    ("correction", '{"entry":"52aa8f8493b449af0a30c523c1cad6f923e49a8c2dd07744c8075b11ce425fbd","reason":"entered in error"}'),
+    ("key-rotation", '{"new_key":"adc14011f82d1c56d956aa4f9d73d8858361a606048525e0d08c638dc75dd8c7","proof":"%s"}' % ("e3" * 64)),
+]
+
+_BY_KIND = {}
+for _k, _p in SPEC_EXAMPLES:
+    _BY_KIND.setdefault(_k, _p)
+_POLITICAL = SPEC_EXAMPLES[1][1]
+_LEGAL = SPEC_EXAMPLES[2][1]
+_CORR = SPEC_EXAMPLES[10][1]
+_KEY_ROT = SPEC_EXAMPLES[12][1]
+_WDR = '{"instrument":"%s","notified":"2026-10-01","effective":"2027-10-01"}' % _ID
+
+
+def _sub(base, old, new):
+    """base with old replaced by new, exactly once (so each case is one change away
+    from a valid payload)."""
+    if base.count(old) != 1:
+        raise AssertionError("self-test case: %r occurs %d times" % (old, base.count(old)))
+    return base.replace(old, new)
+
+
+def _codes(n):
+    """The first n two- and three-letter member codes, ascending."""
+    az = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = [a + b for a in az for b in az] + [a + b + c for a in az for b in az for c in az]
+    return sorted(out)[:n]
+
+
+def _parties(codes):
+    return '"parties":[%s]' % ",".join('"%s"' % c for c in codes)
+
+
+# Valid payloads beyond the SPEC examples: core/tests/payloads.rs's examples (test
+# data) and edge cases of the rules.
+EXTRA_VALID = [
+    ("note", '{"text":"Déclaration de Paris","illustrative":true}'),
+    ("instrument", '{"short":"paris-declaration","title":"Paris Declaration","nature":"political","adopted":"2026-01-06","text_sha256":"%s","parties":["DE","FR","GB","UA"],"entry_into_force":{"rule":"none"},"withdrawal":{"rule":"not-provided"}}' % _ID),
+    ("instrument", '{"short":"guarantees","title":"Binding commitments","nature":"legal","adopted":"2026-03-02","parties":["FR","UA"],"depositary":"FR","consent_means":["ratification","acceptance"],"entry_into_force":{"rule":"after-deposits","deposits":3,"days":30},"withdrawal":{"rule":"after-notice","months":12},"illustrative":true}'),
+    ("commitment", '{"instrument":"%s","pillar":"multinational-force","description":"Troops to secure the border","quantity":{"amount":"several thousand","unit":"troops"},"conditions":["once peace returns"],"date":"2026-01-06"}' % _ID),
+    ("signature", '{"instrument":"%s","type":"subject-to-ratification","date":"2026-03-02","signatory":"A minister"}' % _ID),
+    ("procedure-step", '{"instrument":"%s","step":"senate-vote","body":"Senate","action":"advice and consent","date":"2026-11-10","votes":{"for":71,"against":27,"abstaining":0},"threshold":"two thirds","result":"passed","reference":"Treaty Doc. 119-1","illustrative":true}' % _ID),
+    ("consent", '{"instrument":"%s","means":"acceptance","date":"2026-06-05","declarations":["A declaration"],"procedure":"us-congressional-executive"}' % _ID),
+    ("deposit-receipt", '{"instrument":"%s","member":"UA","consent":"%s","date":"2026-04-02"}' % (_ID, _ID)),
+    ("provisional-application", '{"instrument":"%s","date":"2026-03-05","scope":"Articles 1 to 4"}' % _ID),
+    ("withdrawal", _WDR),
+    ("correction", '{"entry":"%s","reason":"typo","kind":"withdrawal","payload":{"instrument":"%s","notified":"2026-10-01","effective":"2027-10-02"}}' % (_ID, _ID)),
+    ("correction", '{"entry":"%s","reason":"entered in error"}' % _ID),
+    # edge cases
+    ("note", '{"text":"q\\"b\\\\s\\nn\\tt/ \u00e9\u2028\U0001f600"}'),
+    ("note", '{"text":"%s"}' % ("a" * 16384)),
+    ("note", '{"text":"%s"}' % ("\u00e9" * 8192)),
+    ("note", '{"text":" a "}'),
+    ("instrument", _sub(_POLITICAL, '"adopted":"2026-01-06"', '"adopted":"1900-01-01"')),
+    ("instrument", _sub(_POLITICAL, '"adopted":"2026-01-06"', '"adopted":"9999-12-31"')),
+    ("instrument", _sub(_POLITICAL, '"adopted":"2026-01-06"', '"adopted":"2024-02-29"')),
+    ("instrument", _sub(_POLITICAL, '"adopted":"2026-01-06"', '"adopted":"2000-02-29"')),
+    ("instrument", _sub(_POLITICAL, '"short":"paris-declaration"', '"short":"%s"' % ("a" * 40))),
+    ("instrument", _sub(_POLITICAL, '"short":"paris-declaration"', '"short":"a--9"')),
+    ("instrument", _sub(_POLITICAL, '"parties":["DE","FR","GB","UA","US"]', _parties(_codes(500)))),
+    ("instrument", _sub(_POLITICAL, '"parties":["DE","FR","GB","UA","US"]', '"parties":["AB","ABCDEFGH","BB"]')),
+    ("instrument", _sub(_POLITICAL, '{"rule":"not-provided"}', '{"rule":"after-notice","months":120}')),
+    ("instrument", _sub(_LEGAL, '"months":12', '"months":0')),
+    ("instrument", _sub(_LEGAL, '"deposits":3,"days":30', '"deposits":500,"days":3650')),
+    ("instrument", _sub(_LEGAL, '"deposits":3,"days":30', '"deposits":1,"days":0')),
+    ("instrument", _sub(_LEGAL, '{"rule":"after-deposits","deposits":3,"days":30}', '{"rule":"on-consent"}')),
+    ("instrument", _sub(_LEGAL, '{"rule":"after-deposits","deposits":3,"days":30}', '{"rule":"on-date","date":"1950-06-30"}')),
+    ("instrument", _sub(_LEGAL, '"depositary":"FR"', '"depositary":"UNSG"')),
+    ("instrument", _sub(_LEGAL, '["signature","ratification","acceptance","approval","accession"]', '["accession"]')),
+    ("commitment", '{"instrument":"%s","pillar":"other","description":"line one\\n\\tline two","date":"2026-01-06"}' % _ID),
+    ("commitment", '{"instrument":"%s","pillar":"coordination-cell","description":"d","conditions":[%s],"date":"2026-01-06"}' % (_ID, ",".join(['"c"'] * 20))),
+    ("procedure-step", '{"instrument":"%s","step":"s","body":"b","action":"a","date":"2026-03-02","votes":{"for":4294967295,"against":0,"abstaining":4294967295},"result":"failed"}' % _ID),
+    ("procedure-step", '{"instrument":"%s","step":"laid","body":"Parliament","action":"laid","date":"2026-03-02","result":"completed"}' % _ID),
+    ("withdrawal", _sub(_WDR, '"effective":"2027-10-01"', '"effective":"2026-10-01"')),
+    ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"a","illustrative":true}}' % _ID),
+    ("correction", '{"entry":"%s","reason":"r","kind":"instrument","payload":%s}' % (_ID, _LEGAL)),
+    ("correction", '{"entry":"%s","reason":"r","illustrative":true}' % _ID),
+] + [("consent", '{"instrument":"%s","means":"approval","date":"2026-06-05","procedure":"%s"}' % (_ID, p))
+     for p in PROFILE_IDS]
+
+
+def _garbage():
+    """(kind, payload str or bytes, words the refusal must contain)."""
+    i = _ID
+    pol, leg = _POLITICAL, _LEGAL
+    sig = '{"instrument":"%s","type":"definitive","date":"2026-03-02"}' % i
+    step = ('{"instrument":"%s","step":"s","body":"b","action":"a","date":"2026-03-02",'
+            '"votes":{"for":1,"against":0,"abstaining":0},"result":"passed"}' % i)
+    com = ('{"instrument":"%s","pillar":"other","description":"d","quantity":{"amount":"1",'
+           '"unit":"u"},"conditions":["c"],"date":"2026-01-06"}' % i)
+    con = ('{"instrument":"%s","means":"ratification","date":"2026-03-02",'
+           '"declarations":["d"],"procedure":"generic"}' % i)
+    rec = '{"instrument":"%s","member":"UA","consent":"%s","date":"2026-04-02"}' % (i, i)
+    prov = '{"instrument":"%s","date":"2026-03-05","scope":"s"}' % i
+    corr = '{"entry":"%s","reason":"r","kind":"withdrawal","payload":%s}' % (i, _WDR)
+    ident = "01" + "00" * 31  # the identity point: small order
+    good_key = "a2233eb428171f6d1db2b3ab5459e75e159396b185d2217f1c5478eaf52de6fd"
+    return [
+        # -- parsing and canonical form (SPEC 6.1), on note
+        ("note", "", "not JSON"),
+        ("note", "null", "invalid type: null"),
+        ("note", '["text"]', "invalid type: array"),
+        ("note", '"text"', "invalid type: string"),
+        ("note", '{"text":1}', "`text`: invalid type: number"),
+        ("note", '{"text":"a"}{}', "not JSON"),
+        ("note", '{"text":"a"} ', "canonical"),
+        ("note", ' {"text":"a"}', "canonical"),
+        ("note", '{"text": "a"}', "canonical"),
+        ("note", '{ "text":"a"}', "canonical"),
+        ("note", '{"text":"\\u0041"}', "canonical"),
+        ("note", '{"te\\u0078t":"a"}', "canonical"),
+        ("note", '{"text":"a\\/b"}', "canonical"),
+        ("note", '{"text":"\\u00e9"}', "canonical"),
+        ("note", '{"text":"\\ud83d\\ude00"}', "canonical"),
+        ("note", '{"text":"a","illustrative":false}', "canonical"),
+        ("note", '{"text":"a","illustrative":null}', "canonical"),
+        ("note", '{"illustrative":true,"text":"a"}', "canonical"),
+        ("note", '{"text":"a","text":"a"}', "`text`: duplicate field"),
+        ("note", '{"text":"a","text":"b"}', "`text`: duplicate field"),
+        ("note", '{"text":"a","illustrative":true,"illustrative":true}', "duplicate field"),
+        ("note", '{"text":"a","extra":1}', "unknown field 'extra'"),
+        ("note", '{"text":"a","illustrative":1}', "`illustrative`: invalid type"),
+        ("note", '{"text":"a","illustrative":"true"}', "`illustrative`: invalid type"),
+        ("note", '{}', "missing field `text`"),
+        ("note", '{"text":null}', "`text`: invalid type: null"),
+        ("note", '{"text":NaN}', "not JSON"),
+        ("note", '\ufeff{"text":"a"}', "not JSON"),
+        ("note", b'{"text":"\xff"}', "not JSON"),
+        ("note", b'{"text":"\xed\xa0\x80"}', "not JSON"),  # an encoded surrogate
+        ("note", b'{"text":"\xc0\xaf"}', "not JSON"),  # overlong
+        ("note", b'{"text":"\xe2\x82"}', "not JSON"),  # truncated sequence
+        ("note", '{"text":"\\ud800"}', "lone surrogate"),
+        ("note", '{"text":"a\\udc00b"}', "lone surrogate"),
+        ("note", "[" * 10000 + "]" * 10000, "not JSON"),
+        ("note", '{"text":"a\x07"}', "control character"),  # raw: not even JSON
+        # -- text rules (SPEC 6.2)
+        ("note", '{"text":""}', "`text`: is empty"),
+        ("note", '{"text":" "}', "`text`: is empty"),
+        ("note", '{"text":"\\n\\t"}', "`text`: is empty"),
+        ("note", '{"text":"\u00a0\u3000\u2029"}', "`text`: is empty"),
+        ("note", '{"text":"a\\u0007"}', "control character U+0007"),
+        ("note", '{"text":"a\\r\\n"}', "control character U+000D"),
+        ("note", '{"text":"a\\u0000"}', "control character U+0000"),
+        ("note", '{"text":"a\x7f"}', "control character U+007F"),
+        ("note", '{"text":"a\\u007f"}', "control character U+007F"),
+        ("note", '{"text":"a\u0085"}', "control character U+0085"),
+        ("note", '{"text":"a\u009f"}', "control character U+009F"),
+        ("note", '{"text":"%s"}' % ("a" * 16385), "longer than 16384"),
+        ("note", '{"text":"%s"}' % ("\u00e9" * 8192 + "a"), "longer than 16384"),
+        # -- instrument (SPEC 6.4), the refusals listed there first
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"FR","DE"'), "`parties[1]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"FR","FR"'), "`parties[1]`"),
+        ("instrument", _sub(leg, '"signature","ratification","acceptance","approval","accession"',
+                            '"ratification","signature"'), "`consent_means[1]`"),
+        ("instrument", _sub(pol, '"parties":["DE","FR","GB","UA","US"]',
+                            '"parties":["DE","FR","GB","UA","US"],"depositary":"FR"'),
+         "`depositary`: a political instrument"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"none"}'), "`entry_into_force`"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":0'), "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, '"months":12', '"months":121'), "`withdrawal.months`"),
+        ("instrument", _sub(pol, '{"rule":"not-provided"}', '{"rule":"after-notice","months":121}'),
+         "`withdrawal.months`"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"days":30,"rule":"after-deposits","deposits":3}'), "canonical"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"after-deposits","days":30,"deposits":3}'), "canonical"),
+        # core/tests/payloads.rs's garbage
+        ("instrument", '{"short":"x"}', "missing field `title`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"Paris"'), "`short`"),
+        ("instrument", _sub(pol, '"nature":"political"', '"nature":"friendly"'), "`nature`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-02-30"'), "`adopted`"),
+        ("instrument", _sub(leg, '"text_sha256":"b8a', '"text_sha256":"'), "`text_sha256`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"GB","FR"'), "`parties[1]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"fr"'), "`parties[0]`"),
+        ("instrument", _sub(pol, '["DE","FR","GB","UA","US"]', '[]'), "`parties`"),
+        ("instrument", _sub(leg, '"depositary":"FR",', ''), "`depositary`: a legal instrument"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":99999999999'),
+         "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"soon"}'), "`entry_into_force.rule`: unknown variant"),
+        ("instrument", _sub(leg, '"signature","ratification","acceptance"', '"acceptance","ratification"'),
+         "`consent_means[1]`"),
+        # and more
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"1paris"'), "`short`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"-paris"'), "`short`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":""'), "`short`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"%s"' % ("a" * 41)), "`short`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"paris_declaration"'), "`short`"),
+        ("instrument", _sub(pol, '"short":"paris-declaration"', '"short":"par\u00efs"'), "`short`"),
+        ("instrument", _sub(pol, '"title":"Paris', '"title":"\\nParis'), "`title`: contains the control"),
+        ("instrument", _sub(pol, '"title":"Paris', '"title":"\\tParis'), "`title`: contains the control"),
+        ("instrument", _sub(pol, '"title":"Paris Declaration of 6 January 2026"',
+                            '"title":"%s"' % ("t" * 501)), "`title`: is 501 bytes"),
+        ("instrument", _sub(pol, '"title":"Paris Declaration of 6 January 2026"', '"title":"  "'),
+         "`title`: is empty"),
+        ("instrument", _sub(pol, '"nature":"political"', '"nature":"Political"'), "`nature`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-02-29"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"1900-02-29"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-13-01"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-00-10"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-01-00"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-04-31"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"1899-12-31"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"0000-01-01"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"10000-01-01"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-1-06"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026/01/06"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-01-06T00:00Z"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":" 2026-01-06"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"\uff12026-01-06"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"\u0662026-01-06"'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":20260106'), "`adopted`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06",', ''), "missing field `adopted`"),
+        ("instrument", _sub(leg, '"text_sha256":"b8a65f', '"text_sha256":"B8A65F'), "`text_sha256`"),
+        ("instrument", _sub(leg, '"text_sha256":"b8', '"text_sha256":"b8b8'), "`text_sha256`"),
+        ("instrument", _sub(leg, '"text_sha256":"b8', '"text_sha256":"g8'), "`text_sha256`"),
+        ("instrument", _sub(pol, '"adopted":"2026-01-06"', '"adopted":"2026-01-06","text_sha256":null'),
+         "canonical"),
+        ("instrument", _sub(pol, '"parties":["DE","FR","GB","UA","US"],', ''), "missing field `parties`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"F"'), "`parties[0]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"ABCDEFGHI"'), "`parties[0]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"F1"'), "`parties[0]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"FR",null'), "`parties[1]`"),
+        ("instrument", _sub(pol, '"DE","FR","GB","UA","US"', '"FR","FRA","F"'), "`parties[2]`"),
+        ("instrument", _sub(pol, '["DE","FR","GB","UA","US"]', '"FR"'), "`parties`: invalid type"),
+        ("instrument", _sub(pol, '"parties":["DE","FR","GB","UA","US"]', _parties(_codes(501))),
+         "`parties`: has 501 items"),
+        ("instrument", _sub(leg, '"depositary":"FR"', '"depositary":"fr"'), "`depositary`"),
+        ("instrument", _sub(leg, '"depositary":"FR"', '"depositary":null'), "`depositary`"),
+        ("instrument", _sub(leg, '"signature","ratification","acceptance","approval","accession"',
+                            '"signature","signature"'), "`consent_means[1]`"),
+        ("instrument", _sub(leg, '"signature","ratification","acceptance","approval","accession"',
+                            '"ratification","banana"'), "`consent_means[1]`: unknown variant"),
+        ("instrument", _sub(leg, '["signature","ratification","acceptance","approval","accession"]',
+                            '[]'), "consent_means"),
+        ("instrument", _sub(leg, '"consent_means":["signature","ratification","acceptance","approval","accession"],', ''),
+         "`consent_means`: a legal instrument"),
+        ("instrument", _sub(pol, '"parties":["DE","FR","GB","UA","US"]',
+                            '"parties":["DE","FR","GB","UA","US"],"consent_means":["signature"]'),
+         "`consent_means`: a political instrument"),
+        ("instrument", _sub(pol, '{"rule":"none"}', '{"rule":"on-consent"}'),
+         "`entry_into_force`: a political instrument"),
+        ("instrument", _sub(pol, '{"rule":"none"}', '{"rule":"after-deposits","deposits":1,"days":0}'),
+         "`entry_into_force`: a political instrument"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":501'), "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, '"days":30', '"days":3651'), "`entry_into_force.days`"),
+        ("instrument", _sub(leg, '"days":30', '"days":4294967296'), "`entry_into_force.days`"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":-1'), "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":3.0'), "`entry_into_force.deposits`: '3.0' is not an integer"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":3e0'), "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":"3"'), "`entry_into_force.deposits`: invalid type"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":true'), "`entry_into_force.deposits`: invalid type"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":03'), "not JSON"),
+        ("instrument", _sub(leg, '"deposits":3', '"deposits":-0'), "`entry_into_force.deposits`"),
+        ("instrument", _sub(leg, ',"days":30', ''), "missing field `days`"),
+        ("instrument", _sub(leg, '"days":30', '"days":30,"date":"2026-01-01"'),
+         "`entry_into_force`: unknown field 'date'"),
+        ("instrument", _sub(leg, '"days":30', '"days":30,"days":30'), "`entry_into_force.days`: duplicate"),
+        ("instrument", _sub(leg, '"rule":"after-deposits"', '"rule":"after-deposits","rule":"after-deposits"'),
+         "`entry_into_force.rule`: duplicate"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"on-consent","days":30}'), "unknown field 'days'"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"on-date","date":"2026-02-29"}'), "`entry_into_force.date`"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"on-date"}'), "missing field `date`"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"deposits":3,"days":30}'), "missing field `rule`"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}', '"on-consent"'),
+         "`entry_into_force`: invalid type"),
+        ("instrument", _sub(leg, '{"rule":"after-deposits","deposits":3,"days":30}',
+                            '{"rule":"After-Deposits","deposits":3,"days":30}'), "unknown variant"),
+        ("instrument", _sub(leg, '{"rule":"after-notice","months":12}', '{"rule":"after-notice"}'),
+         "missing field `months`"),
+        ("instrument", _sub(pol, '{"rule":"not-provided"}', '{"rule":"not-provided","months":12}'),
+         "`withdrawal`: unknown field 'months'"),
+        ("instrument", _sub(pol, '{"rule":"not-provided"}', '{"rule":"none"}'),
+         "`withdrawal.rule`: unknown variant"),
+        ("instrument", _sub(pol, ',"withdrawal":{"rule":"not-provided"}', ''), "missing field `withdrawal`"),
+        ("instrument", _sub(leg, '"illustrative":true', '"illustrative":false'), "canonical"),
+        ("instrument", _sub(leg, '"depositary":"FR","consent_means"', '"consent_means"'),
+         "`depositary`: a legal instrument"),
+        ("instrument", _sub(leg, '"nature":"legal","adopted":"2026-03-02"', '"adopted":"2026-03-02","nature":"legal"'),
+         "canonical"),
+        # -- commitment (SPEC 6.5)
+        ("commitment", _sub(com, '"pillar":"other"', '"pillar":"troops"'), "`pillar`"),
+        ("commitment", _sub(com, '"amount":"1"', '"amount":""'), "`quantity.amount`"),
+        ("commitment", _sub(com, '"unit":"u"', '"unit":"a\\nb"'), "`quantity.unit`: contains the control"),
+        ("commitment", _sub(com, '"unit":"u"', '"unit":"%s"' % ("u" * 101)), "`quantity.unit`: is 101 bytes"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', '{"unit":"u","amount":"1"}'), "canonical"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', '{"amount":"1"}'), "missing field `unit`"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', '{"amount":"1","unit":"u","x":1}'),
+         "`quantity`: unknown field"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', '{"amount":1,"unit":"u"}'),
+         "`quantity.amount`: invalid type"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', '{}'), "missing field `amount`"),
+        ("commitment", _sub(com, '{"amount":"1","unit":"u"}', 'null'), "canonical"),
+        ("commitment", _sub(com, '["c"]', '[]'), "canonical"),
+        ("commitment", _sub(com, '["c"]', '[%s]' % ",".join(['"c"'] * 21)), "`conditions`: has 21 items"),
+        ("commitment", _sub(com, '["c"]', '["c",""]'), "`conditions[1]`: is empty"),
+        ("commitment", _sub(com, '["c"]', '["%s"]' % ("c" * 1001)), "`conditions[0]`: is 1001 bytes"),
+        ("commitment", _sub(com, '["c"]', '["c",1]'), "`conditions[1]`: invalid type"),
+        ("commitment", _sub(com, '["c"]', '"c"'), "`conditions`: invalid type"),
+        ("commitment", _sub(com, '"description":"d"', '"description":"d\\r"'),
+         "`description`: contains the control character U+000D"),
+        ("commitment", _sub(com, '"description":"d"', '"description":"%s"' % ("d" * 4001)),
+         "`description`: is 4001 bytes"),
+        ("commitment", _sub(com, '"instrument":"304e', '"instrument":"304E'), "`instrument`"),
+        ("commitment", _sub(com, ',"date":"2026-01-06"', ''), "missing field `date`"),
+        ("commitment", _sub(com, '"pillar":"other",', ''), "missing field `pillar`"),
+        ("commitment", '{"instrument":"%s","pillar":"other","description":"d","conditions":[],"date":"2026-01-06"}' % i,
+         "canonical"),
+        # -- signature (SPEC 6.6)
+        ("signature", sig.replace(i, i.upper()), "`instrument`"),
+        ("signature", _sub(sig, '"definitive"', '"binding"'), "`type`"),
+        ("signature", _sub(sig, '"2026-03-02"', '"2026-3-2"'), "`date`"),
+        ("signature", _sub(sig, '"2026-03-02"', '20260302'), "`date`"),
+        ("signature", _sub(sig, '"type":"definitive","date":"2026-03-02"', '"date":"2026-03-02","type":"definitive"'),
+         "canonical"),
+        ("signature", _sub(sig, '"2026-03-02"', '"2026-03-02","extra":1'), "unknown field 'extra'"),
+        ("signature", _sub(sig, '"2026-03-02"', '"2026-03-02","signatory":"a\\nb"'), "`signatory`: contains the control"),
+        ("signature", _sub(sig, '"2026-03-02"', '"2026-03-02","signatory":""'), "`signatory`: is empty"),
+        ("signature", _sub(sig, '"2026-03-02"', '"2026-03-02","signatory":"%s"' % ("s" * 301)),
+         "`signatory`: is 301 bytes"),
+        ("signature", _sub(sig, '"instrument":"%s"' % i, '"instrument":"%s"' % i[:63]), "`instrument`"),
+        ("signature", _sub(sig, '"instrument":"%s"' % i, '"instrument":"%s0"' % i), "`instrument`"),
+        # -- procedure-step (SPEC 6.7)
+        ("procedure-step", _sub(step, '"step":"s"', '"step":"Senate Vote"'), "`step`"),
+        ("procedure-step", _sub(step, '"step":"s"', '"step":"%s"' % ("s" * 41)), "`step`"),
+        ("procedure-step", _sub(step, '"for":1', '"for":-1'), "`votes.for`"),
+        ("procedure-step", _sub(step, '"for":1', '"for":1e3'), "`votes.for`"),
+        ("procedure-step", _sub(step, '"for":1', '"for":99999999999'), "`votes.for`"),
+        ("procedure-step", _sub(step, '"for":1', '"for":4294967296'), "`votes.for`"),
+        ("procedure-step", _sub(step, '"against":0', '"against":0.5'), "`votes.against`"),
+        ("procedure-step", _sub(step, '"abstaining":0', '"abstaining":null'), "`votes.abstaining`: invalid type"),
+        ("procedure-step", _sub(step, ',"abstaining":0', ''), "missing field `abstaining`"),
+        ("procedure-step", _sub(step, '{"for":1,"against":0,"abstaining":0}', '{"against":0,"for":1,"abstaining":0}'),
+         "canonical"),
+        ("procedure-step", _sub(step, '"passed"', '"completed"'), "`result`"),
+        ("procedure-step", _sub(step, '"passed"', '"maybe"'), "`result`"),
+        ("procedure-step", _sub(step, ',"result":"passed"', ''), "missing field `result`"),
+        ("procedure-step", _sub(step, '"body":"b"', '"body":"b\\tc"'), "`body`: contains the control"),
+        ("procedure-step", _sub(step, '"action":"a"', '"action":"%s"' % ("a" * 501)), "`action`: is 501 bytes"),
+        ("procedure-step", _sub(step, '"passed"', '"passed","reference":"%s"' % ("r" * 501)),
+         "`reference`: is 501 bytes"),
+        ("procedure-step", _sub(step, '"result"', '"threshold":"","result"'), "`threshold`: is empty"),
+        ("procedure-step", _sub(step, '"result":"passed"', '"result":"passed","threshold":"t"'), "canonical"),
+        ("procedure-step", _sub(step, '"votes"', '"extra":{},"votes"'), "unknown field 'extra'"),
+        # -- consent (SPEC 6.8)
+        ("consent", _sub(con, '"ratification"', '"signature"'), "`means`"),
+        ("consent", _sub(con, '"generic"', '"martian"'), "`procedure`"),
+        ("consent", _sub(con, '"generic"', '"US-ARTICLE-II"'), "`procedure`"),
+        ("consent", _sub(con, '"generic"', '"us-article-iii"'), "`procedure`"),
+        ("consent", _sub(con, '"generic"', '""'), "`procedure`"),
+        ("consent", _sub(con, '"declarations":["d"]', '"reservations":[""]'), "`reservations[0]`"),
+        ("consent", _sub(con, '"declarations":["d"]', '"declarations":[]'), "canonical"),
+        ("consent", _sub(con, '["d"]', '[%s]' % ",".join(['"d"'] * 51)), "`declarations`: has 51 items"),
+        ("consent", _sub(con, '["d"]', '["%s"]' % ("d" * 4001)), "`declarations[0]`: is 4001 bytes"),
+        ("consent", _sub(con, '"declarations":["d"]', '"reservations":["r"],"declarations":["d"]'), "canonical"),
+        ("consent", _sub(con, '"2026-03-02"', '"2026-02-29"'), "`date`"),
+        # -- deposit-receipt (SPEC 6.9)
+        ("deposit-receipt", _sub(rec, '"UA"', '"Ukraine"'), "`member`"),
+        ("deposit-receipt", _sub(rec, '"UA"', '"ua"'), "`member`"),
+        ("deposit-receipt", _sub(rec, '"consent":"%s",' % i, ''), "missing field `consent`"),
+        ("deposit-receipt", _sub(rec, '"consent":"%s"' % i, '"consent":"%s"' % ("0" * 63)), "`consent`"),
+        ("deposit-receipt", _sub(rec, '"date":"2026-04-02"', '"date":"2026-04-02","date":"2026-04-02"'),
+         "`date`: duplicate"),
+        # -- provisional-application (SPEC 6.10)
+        ("provisional-application", _sub(prov, '"scope":"s"', '"scope":null'), "canonical"),
+        ("provisional-application", _sub(prov, '"scope":"s"', '"scope":"   "'), "`scope`: is empty"),
+        ("provisional-application", _sub(prov, '"scope":"s"', '"scope":"\\u0008"'), "control character U+0008"),
+        ("provisional-application", _sub(prov, '"2026-03-05"', '"2026-03-32"'), "`date`"),
+        # -- withdrawal (SPEC 6.11)
+        ("withdrawal", _sub(_WDR, '"2027-10-01"', '"2026-09-30"'), "`effective`"),
+        ("withdrawal", _sub(_WDR, '"2027-10-01"', '"2027-02-29"'), "`effective`"),
+        ("withdrawal", _sub(_WDR, '"notified":"2026-10-01",', ''), "missing field `notified`"),
+        ("withdrawal", _sub(_WDR, '"notified":"2026-10-01","effective":"2027-10-01"',
+                            '"effective":"2027-10-01","notified":"2026-10-01"'), "canonical"),
+        # -- correction (SPEC 6.12)
+        ("correction", '{"entry":"%s","reason":"r","kind":"withdrawal"}' % i, "`payload`"),
+        ("correction", '{"entry":"%s","reason":"r","payload":%s}' % (i, _WDR), "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"correction","payload":{"entry":"%s","reason":"r"}}' % (i, i),
+         "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"key-rotation","payload":%s}' % (i, _KEY_ROT), "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"vote","payload":{}}' % i, "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"Note","payload":{"text":"a"}}' % i, "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"","payload":{"text":"a"}}' % i, "`kind`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":1,"payload":{"text":"a"}}' % i, "`kind`: invalid type"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"withdrawal","payload":{"instrument":"%s"}}' % (i, i),
+         "missing field `notified`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"a","illustrative":false}}' % i,
+         "canonical"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text": "a"}}' % i, "canonical"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"\\u0007"}}' % i,
+         "`payload`: not a valid note payload: `text`: contains the control"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":"{\\"text\\":\\"a\\"}"}' % i,
+         "`payload`: invalid type: string"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":null}' % i, "`payload`"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"a"},"kind":"note"}' % i,
+         "`kind`: duplicate"),
+        ("correction", _sub(corr, '"effective":"2027-10-01"', '"effective":"2025-10-01"'),
+         "`payload`: not a valid withdrawal payload: `effective`"),
+        ("correction", _sub(corr, '"kind":"withdrawal","payload":%s' % _WDR, '"payload":%s,"kind":"withdrawal"' % _WDR),
+         "canonical"),
+        ("correction", _sub(corr, '"kind":"withdrawal"', '"kind":"note"'), "not a valid note payload"),
+        ("correction", _sub(_CORR, '"votes":{"for":305,"against":21,"abstaining":9},"result":"passed"',
+                            '"votes":{"for":305,"against":21,"abstaining":9},"result":"completed"'),
+         "not a valid procedure-step payload: `result`"),
+        ("correction", '{"entry":"%s","reason":""}' % i, "`reason`: is empty"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"a"},"illustrative":false}' % i,
+         "canonical"),
+        ("correction", '{"reason":"r","entry":"%s"}' % i, "canonical"),
+        ("correction", '{"entry":"%s","reason":"r"}' % i.upper(), "`entry`"),
+        # -- key-rotation (SPEC 6.13): refused, a malformed one for its schema first
+        ("key-rotation", '{"new_key":"00","proof":"00"}', "`new_key`"),
+        ("key-rotation", '{"new_key":"%s","proof":"%s"}' % (good_key, i + i), "not accepted by this version"),
+        ("key-rotation", _KEY_ROT, "not accepted by this version"),
+        ("key-rotation", _sub(_KEY_ROT, '"}', '","illustrative":true}'), "unknown field 'illustrative'"),
+        ("key-rotation", _sub(_KEY_ROT, '"adc140', '"ADC140'), "`new_key`"),
+        ("key-rotation", '{"new_key":"%s","proof":"%s"}' % (ident, "e3" * 64), "`new_key`: is not a valid Ed25519"),
+        ("key-rotation", '{"new_key":"%s","proof":"%s"}' % (good_key, "e3" * 63), "`proof`"),
+        ("key-rotation", '{"new_key":"%s","proof":"%s"}' % (good_key, "E3" * 64), "`proof`"),
+        ("key-rotation", '{"proof":"%s","new_key":"%s"}' % ("e3" * 64, good_key), "canonical"),
+        ("key-rotation", '{"new_key":"%s"}' % good_key, "missing field `proof`"),
+        # -- unknown kinds (SPEC 6.2)
+        ("vote", "{}", "unknown kind"),
+        ("notes", '{"text":"a"}', "unknown kind"),
+    ]
+
+
+def _spec_examples(path):
+    """The ```json examples of SPEC.md sections 6.3 to 6.13: [(section, kind, bytes)]."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    out = []
+    section = kind = None
+    in_json = False
+    for line in lines:
+        m = re.match(r"### 6\.(\d+) `([a-z-]+)`\s*$", line)
+        if m and int(m.group(1)) >= 3:
+            section, kind = "6." + m.group(1), m.group(2)
+            continue
+        if line.startswith("## ") or line.startswith("### "):
+            section = kind = None
+            continue
+        if kind is None:
+            continue
+        if line.strip() == "```json":
+            in_json = True
+        elif line.strip() == "```":
+            in_json = False
+        elif in_json and line:
+            out.append((section, kind, line.encode("utf-8")))
+    return out
+
+
+def _expect_valid(kind, payload):
+    """A problem for the self-test, or None."""
+    pp = payload_problem(kind, payload)
+    if kind == "key-rotation":
+        return None if pp == KEY_ROTATION_REFUSED else "refused for its schema: %s" % pp
+    return None if pp is None else "refused: %s" % pp
+
+
+def run_payloads(spec_path=None):
+    import os
+    results = []
+
+    def group(name, problems):
+        ok = not problems
+        results.append(ok)
+        print("%s %s" % ("PASS" if ok else "FAIL", name))
+        for p in problems:
+            print("     - %s" % p)
+
+    explicit = spec_path is not None
+    if not explicit:
+        here = os.path.dirname(os.path.abspath(__file__))
+        spec_path = os.path.join(here, "..", "..", "SPEC.md")
+    if explicit or os.path.exists(spec_path):  # a SPEC.md named but missing is an error
+        probs = []
+        found = _spec_examples(spec_path)
+        for section, kind, payload in found:
+            p = _expect_valid(kind, payload)
+            if p:
+                probs.append("%s %s: %s\n       %s" % (section, kind, p, payload[:100]))
+        missing = set(SCHEMAS) - {k for _, k, _ in found}
+        if missing:
+            probs.append("no example found for %s" % ", ".join(sorted(missing)))
+        group("SPEC.md examples of sections 6.3 to 6.13 (%d) accepted (key-rotation: schema "
+              "accepted, then refused by version 1)" % len(found), probs)
+    else:
+        print("SKIP SPEC.md not found at %s" % spec_path)
+
+    probs = []
+    cases = SPEC_EXAMPLES + EXTRA_VALID
+    for kind, payload in cases:
+        p = _expect_valid(kind, payload.encode("utf-8"))
+        if p:
+            probs.append("%s: %s\n       %s" % (kind, p, payload[:100]))
+    group("valid payloads (%d): SPEC examples, core/tests/payloads.rs examples, edge cases"
+          % len(cases), probs)
+
+    probs = []
+    garbage = _garbage()
+    for kind, payload, expect in garbage:
+        raw = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+        pp = payload_problem(kind, raw)
+        if pp is None:
+            probs.append("%s accepted %r" % (kind, raw[:100]))
+        elif expect not in pp:
+            probs.append("%s refused %r for %r, expected it to mention %r"
+                         % (kind, raw[:100], pp, expect))
+    kinds = {k for k, _, _ in garbage}
+    missing = set(SCHEMAS) - kinds
+    if missing:
+        probs.append("no garbage for %s" % ", ".join(sorted(missing)))
+    group("garbage payloads (%d, every kind and unknown ones) refused, each for the "
+          "expected rule" % len(garbage), probs)
+
+    ok = all(results)
+    print("ALL PASS" if ok else "SOME CHECKS FAILED")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------
 # bundle command
 # ---------------------------------------------------------------------------
 
@@ -888,7 +1943,14 @@ def run_bundle(roster_path, bundle_path, as_json):
 
 def main(argv):
     usage = ("usage: pacta_verify.py vectors PATH/vectors.json\n"
+             "       pacta_verify.py payloads [PATH/SPEC.md]\n"
              "       pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]")
+    if argv and argv[0] == "payloads" and len(argv) <= 2:
+        try:
+            return run_payloads(argv[1] if len(argv) == 2 else None)
+        except OSError as ex:
+            print("error: %s" % ex, file=sys.stderr)
+            return 2
     if len(argv) == 2 and argv[0] == "vectors":
         try:
             return run_vectors(argv[1])
