@@ -88,6 +88,23 @@ async fn status_prove_and_verify_a_proof_through_the_cli() {
     );
     assert!(out.contains("ILLUSTRATIVE"), "{out}");
 
+    // Garbage in the query: exit 2 and the reason, never a table.
+    for (args, expected) in [
+        (vec!["--as-of", "2026-02-30"], "2026-02-30"),
+        (vec!["--as-of", "yesterday"], "YYYY-MM-DD"),
+        (
+            vec!["--instrument", "no-such-treaty"],
+            "no instrument \"no-such-treaty\"",
+        ),
+        (vec!["--member", "XX"], "XX is not a member"),
+    ] {
+        let mut all = vec!["status", "--node", &url, "--roster", roster];
+        all.extend(args);
+        let (code, out, err) = pacta(&all);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(expected), "{err}");
+    }
+
     submit(
         &url,
         &keys,

@@ -283,7 +283,11 @@ fn instrument_status(
             None => (None, Vec::new(), None),
         },
         EntryIntoForce::AfterDeposits { deposits, days } => {
-            match established.get(deposits as usize - 1) {
+            // `deposits` is at least 1 (payload rule); checked anyway, not assumed.
+            match (deposits as usize)
+                .checked_sub(1)
+                .and_then(|i| established.get(i))
+            {
                 Some(&(nth, _)) => (
                     nth.plus_days(days),
                     established[..deposits as usize]
