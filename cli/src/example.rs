@@ -1,5 +1,6 @@
 //! The demonstration network compiled into the binary, so `pacta demo` runs from
-//! anywhere: `keys-example/roster.toml` and every member's public demonstration key.
+//! anywhere: `keys-example/roster.toml`, every member's public demonstration key, and
+//! the node keys of the five witnessing demo nodes.
 
 pub const ROSTER: &str = include_str!("../../keys-example/roster.toml");
 
@@ -15,3 +16,12 @@ keys!(
     "GR", "HR", "IE", "IS", "IT", "JP", "LT", "LU", "LV", "ME", "NATO", "NL", "NO", "NZ", "PL",
     "PT", "RO", "SE", "SI", "TR", "UA", "US",
 );
+
+/// `(member code, node key file text)` for the demo nodes that witness.
+pub const NODE_KEYS: &[(&str, &str)] = &[
+    ("DE", include_str!("../../keys-example/DE.node.key")),
+    ("FR", include_str!("../../keys-example/FR.node.key")),
+    ("GB", include_str!("../../keys-example/GB.node.key")),
+    ("UA", include_str!("../../keys-example/UA.node.key")),
+    ("US", include_str!("../../keys-example/US.node.key")),
+];

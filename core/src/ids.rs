@@ -276,6 +276,11 @@ impl Timestamp {
         Ok(Timestamp(ms))
     }
 
+    /// `ms`, or the largest valid time if `ms` is beyond it (for clocks).
+    pub fn saturating(ms: u64) -> Self {
+        Timestamp(ms.min(Self::MAX_MS))
+    }
+
     pub fn millis(self) -> u64 {
         self.0
     }

@@ -18,6 +18,8 @@
 //! - [`feed`]: chain verification of one member's feed.
 //! - [`fork`]: fork proofs, the evidence of equivocation.
 //! - [`bundle`]: a whole ledger in one file.
+//! - [`note`]: the C2SP signed-note envelope.
+//! - [`checkpoint`]: signed and cosigned statements of the heads a node holds.
 //! - [`verify`]: an auditor's verification of a whole ledger, and its report.
 //! - [`status`]: the status engine: who is bound by what, since when, by which entries.
 //! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
@@ -26,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod checkpoint;
 pub mod codec;
 pub mod date;
 pub mod entry;
@@ -33,6 +36,7 @@ pub mod feed;
 pub mod fork;
 pub mod ids;
 pub mod keys;
+pub mod note;
 pub mod payload;
 pub mod profile;
 pub mod proof;

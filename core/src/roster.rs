@@ -10,12 +10,25 @@
 //! key = "<64 hex digits>"      # Ed25519 public key that signs FR's entries
 //! node = "https://pacta.example.fr"
 //! profile = "fr-art53"         # domestic procedure profile
+//! node_key = "<64 hex digits>" # optional: Ed25519 key FR's node signs checkpoints with
 //! remark = "..."               # optional
+//!
+//! [quorum]                     # optional
+//! nodes = 3                    # cosignatures a checkpoint needs (default: a strict
+//!                              # majority of the members with a node key)
+//! members = 20                 # entries a revocation or an admission needs (default:
+//!                              # a strict majority of the members)
 //! ```
 //!
 //! The network id is SHA-256 over the roster's *trust content* only: the network name
 //! and each member's code and key (SPEC.md, "Network id"). Names, URLs, profiles and
-//! remarks can be corrected without orphaning every signature ever made.
+//! remarks can be corrected without orphaning every signature ever made. Node keys and
+//! quorums are trust content too, but for checkpoints, not entries: a verifier reads
+//! them from this file, and a node key can be replaced without re-signing the ledger.
+//!
+//! The roster as written is the *genesis* roster and never changes. Members admitted
+//! later by a quorum (see [`crate::authority`]) are added to a copy with
+//! [`Roster::with_admitted`]; the network id stays the one of the genesis roster.
 
 use std::collections::BTreeMap;
 
@@ -55,6 +68,8 @@ pub enum RosterError {
     },
     #[error("roster: no members")]
     Empty,
+    #[error("roster line {line}: {reason}")]
+    Quorum { line: usize, reason: String },
 }
 
 /// One member of the network.
@@ -66,6 +81,12 @@ pub struct Member {
     pub node: url::Url,
     pub profile: String,
     pub remark: Option<String>,
+    /// The key this member's node signs checkpoints and cosignatures with; never an
+    /// entry key. `None`: the member runs no witnessing node.
+    pub node_key: Option<PublicKey>,
+    /// Empty for a genesis member; for an admitted one, the members whose admission
+    /// entries reached the quorum.
+    pub admitted_by: Vec<MemberCode>,
 }
 
 /// A validated roster, members in code order.
@@ -75,6 +96,9 @@ pub struct Roster {
     description: Option<String>,
     members: BTreeMap<MemberCode, Member>,
     id: NetworkId,
+    node_quorum: usize,
+    member_quorum: usize,
+    genesis_members: usize,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +108,14 @@ struct RawRoster {
     description: Option<String>,
     #[serde(default)]
     member: Vec<Spanned<RawMember>>,
+    quorum: Option<RawQuorum>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuorum {
+    nodes: Option<Spanned<i64>>,
+    members: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +126,7 @@ struct RawMember {
     key: Spanned<String>,
     node: Spanned<String>,
     profile: Spanned<String>,
+    node_key: Option<Spanned<String>>,
     remark: Option<String>,
 }
 
@@ -185,6 +218,31 @@ impl Roster {
                     ),
                 ));
             }
+            let node_key = match &m.node_key {
+                None => None,
+                Some(k) => {
+                    let nk: PublicKey = k.get_ref().parse().map_err(|e: crate::ids::IdError| {
+                        invalid(k.span(), format!("{code}: node_key: {e}"))
+                    })?;
+                    // A node key must never be able to sign entries, nor one node's
+                    // cosignature pass for another's.
+                    let clash = codes_by_key.get(&nk.to_bytes()).copied().or(if nk == key {
+                        Some((code, line_of(m.key.span())))
+                    } else {
+                        None
+                    });
+                    if let Some((other, first)) = clash {
+                        return Err(RosterError::DuplicateKey {
+                            line: line_of(k.span()),
+                            code,
+                            other,
+                            first,
+                        });
+                    }
+                    codes_by_key.insert(nk.to_bytes(), (code, line_of(k.span())));
+                    Some(nk)
+                }
+            };
             lines_by_code.insert(code, line);
             codes_by_key.insert(key.to_bytes(), (code, line_of(m.key.span())));
             members.insert(
@@ -196,19 +254,85 @@ impl Roster {
                     node,
                     profile,
                     remark: m.remark,
+                    node_key,
+                    admitted_by: Vec::new(),
                 },
             );
         }
         if members.is_empty() {
             return Err(RosterError::Empty);
         }
+        let nodes = members.values().filter(|m| m.node_key.is_some()).count();
+        let (mut node_quorum, mut member_quorum) = (nodes / 2 + 1, members.len() / 2 + 1);
+        if let Some(q) = raw.quorum {
+            let check = |v: &Spanned<i64>, what: &str, most: usize| {
+                let n = *v.get_ref();
+                if n < 1 || n as u64 > most as u64 {
+                    return Err(RosterError::Quorum {
+                        line: line_at(text, v.span().start),
+                        reason: format!("quorum.{what} = {n} must be 1 to {most}"),
+                    });
+                }
+                Ok(n as usize)
+            };
+            if let Some(v) = &q.nodes {
+                node_quorum = check(v, "nodes", nodes.max(1))?;
+            }
+            if let Some(v) = &q.members {
+                // A revocation counts the other members only.
+                member_quorum = check(v, "members", members.len().saturating_sub(1).max(1))?;
+            }
+        }
         let id = network_id(&network_name, members.values().map(|m| (m.code, m.key)));
         Ok(Roster {
             network_name,
             description: raw.description,
+            genesis_members: members.len(),
             members,
             id,
+            node_quorum,
+            member_quorum,
         })
+    }
+
+    /// This roster plus members admitted by quorum. The network id, the quorums and
+    /// the genesis members stay as they are.
+    pub fn with_admitted(&self, admitted: impl IntoIterator<Item = Member>) -> Roster {
+        let mut out = self.clone();
+        for m in admitted {
+            out.members.entry(m.code).or_insert(m);
+        }
+        out
+    }
+
+    /// Distinct node signatures (the origin's and its cosigners') a checkpoint needs.
+    pub fn node_quorum(&self) -> usize {
+        self.node_quorum
+    }
+
+    /// Distinct members whose entries a revocation or an admission needs.
+    pub fn member_quorum(&self) -> usize {
+        self.member_quorum
+    }
+
+    /// Members of the genesis roster, with a node key, in code order.
+    pub fn nodes(&self) -> impl Iterator<Item = (&Member, PublicKey)> {
+        self.members
+            .values()
+            .filter(|m| m.admitted_by.is_empty())
+            .filter_map(|m| m.node_key.map(|k| (m, k)))
+    }
+
+    /// Whether `code` is a member of the genesis roster (not admitted later).
+    pub fn is_genesis(&self, code: MemberCode) -> bool {
+        self.members
+            .get(&code)
+            .is_some_and(|m| m.admitted_by.is_empty())
+    }
+
+    /// How many members the genesis roster has.
+    pub fn genesis_len(&self) -> usize {
+        self.genesis_members
     }
 
     /// The network id every entry of this network carries.

@@ -95,6 +95,12 @@ pub fn app(node: Arc<Node>) -> Router {
         .route("/v1/heads", get(heads))
         .route("/v1/feeds/{member}", get(feed))
         .route("/v1/forks", get(forks))
+        .route("/v1/checkpoint", get(checkpoint))
+        .route("/v1/checkpoint/latest", get(checkpoint_latest))
+        .route(
+            "/v1/checkpoint/cosign",
+            post(cosign).layer(DefaultBodyLimit::max(pacta_core::note::MAX_NOTE)),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -240,7 +246,110 @@ async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
         "member": node.member,
         "network": node.ledger.roster().network_id(),
         "entries": node.ledger.entry_count(),
+        "checkpoint": node.witness.as_ref().map(|w| w.summary()),
     }))
+}
+
+fn note_response(note: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()
+}
+
+fn witness(node: &Node) -> Result<&Arc<crate::witness::Witness>, Failure> {
+    node.witness.as_ref().ok_or_else(|| {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "not-witness",
+            format!(
+                "{}'s node does not witness: the roster lists no node key for it",
+                node.member
+            ),
+        )
+    })
+}
+
+/// The newest checkpoint that reached the quorum, as a C2SP signed note.
+async fn checkpoint(State(node): State<Arc<Node>>) -> Result<Response, Failure> {
+    let w = witness(&node)?;
+    w.quorum_note().map(note_response).ok_or_else(|| {
+        let s = w.summary();
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "no-checkpoint",
+            format!(
+                "no checkpoint of this node has reached the quorum of {} node signatures yet{}",
+                s.needed,
+                s.refused
+                    .map(|r| format!("; signing is refused: {r}"))
+                    .unwrap_or_default()
+            ),
+        )
+    })
+}
+
+/// The newest checkpoint this node signed, with the cosignatures it has so far.
+async fn checkpoint_latest(State(node): State<Arc<Node>>) -> Result<Response, Failure> {
+    let w = witness(&node)?;
+    w.latest_note().map(note_response).ok_or_else(|| {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "no-checkpoint",
+            "this node has not signed a checkpoint yet",
+        )
+    })
+}
+
+/// Cosigns a peer's checkpoint (the body: its signed note) if it agrees with this
+/// node's view; answers the cosignature line.
+async fn cosign(
+    State(node): State<Arc<Node>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let body = body.map_err(|e| {
+        let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "too-large"
+        } else {
+            "malformed"
+        };
+        Failure::new(
+            e.status(),
+            reason,
+            format!("request body: {}", e.body_text()),
+        )
+    })?;
+    let w = witness(&node)?.clone();
+    match w.cosign(&node, &body).await {
+        Ok(line) => Ok(note_response(line)),
+        Err(e) => {
+            use crate::witness::CosignError as E;
+            let status = match &e {
+                E::Invalid(pacta_core::checkpoint::CheckpointError::Note(_))
+                | E::Invalid(pacta_core::checkpoint::CheckpointError::Body { .. }) => {
+                    StatusCode::BAD_REQUEST
+                }
+                E::NotWitness => StatusCode::NOT_FOUND,
+                E::Replayed { .. } | E::Inconsistent { .. } | E::Behind { .. } => {
+                    StatusCode::CONFLICT
+                }
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            node.metrics.reject(e.reason());
+            let mut f = Failure::new(status, e.reason(), format!("cannot cosign: {e}"));
+            if let E::Inconsistent {
+                member,
+                seq,
+                theirs,
+                ours,
+            } = e
+            {
+                f.1.fork = Some(pacta_core::wire::ForkSummary {
+                    member,
+                    seq,
+                    ids: [theirs, ours],
+                });
+            }
+            Err(f)
+        }
+    }
 }
 
 async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {

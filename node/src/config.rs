@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use pacta_core::{MemberCode, Roster};
+use pacta_core::{MemberCode, Roster, SecretKey};
 use reqwest::Url;
 use serde::Deserialize;
 
 /// How often a node pulls from each peer when all is well.
 pub const DEFAULT_PULL_INTERVAL: Duration = Duration::from_secs(5);
+/// How often a node signs a checkpoint of new heads and asks its peers to cosign it.
+pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Everything `run` needs, validated.
 #[derive(Debug, Clone)]
@@ -21,6 +23,9 @@ pub struct Config {
     pub data: PathBuf,
     pub peers: Vec<Url>,
     pub pull_interval: Duration,
+    /// The node key, when the roster lists one for this member.
+    pub node_key: Option<Arc<SecretKey>>,
+    pub checkpoint_interval: Duration,
 }
 
 /// The config file: any of the command-line flags, by the same names.
@@ -33,6 +38,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     pub peer: Option<Vec<String>>,
     pub pull_interval_ms: Option<u64>,
+    pub node_key: Option<PathBuf>,
+    pub checkpoint_interval_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -99,8 +106,70 @@ impl Config {
             data,
             peers,
             pull_interval,
+            node_key: None,
+            checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
         })
     }
+
+    /// Sets the node key, which must be the one the roster lists for this member.
+    pub fn with_node_key(mut self, key: SecretKey) -> Result<Config> {
+        let listed = self.roster.member(self.member).and_then(|m| m.node_key);
+        match listed {
+            None => bail!(
+                "the roster lists no node_key for {}; a node key is only used when the roster names it",
+                self.member
+            ),
+            Some(k) if k != key.public() => bail!(
+                "the node key's public key is {}, but the roster lists {k} as {}'s node key",
+                key.public(),
+                self.member
+            ),
+            Some(_) => {}
+        }
+        self.node_key = Some(Arc::new(key));
+        Ok(self)
+    }
+
+    pub fn with_checkpoint_interval(mut self, interval: Duration) -> Config {
+        self.checkpoint_interval = interval;
+        self
+    }
+
+    /// Refuses to run without the node key the roster lists: such a node would silently
+    /// stop witnessing.
+    pub fn check_node_key(&self) -> Result<()> {
+        let listed = self.roster.member(self.member).and_then(|m| m.node_key);
+        if listed.is_some() && self.node_key.is_none() {
+            bail!(
+                "the roster lists a node_key for {}; give the node its secret key with --node-key FILE",
+                self.member
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Reads a secret key file, refusing one that others can read, as ssh does.
+pub fn read_node_key(path: &Path) -> Result<SecretKey> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read node key file {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            bail!(
+                "{path}: permissions {mode:04o} are too open; a node key must be readable only by its owner (run: chmod 600 {path})",
+                path = path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read node key file {}", path.display()))?;
+    SecretKey::from_file_text(&text)
+        .with_context(|| format!("{} is not a Pacta secret key file", path.display()))
 }
 
 pub fn load_roster(path: &Path) -> Result<Roster> {

@@ -11,6 +11,7 @@
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
+//! - [`witness`]: checkpoints: signing, collecting cosignatures, cosigning peers'.
 //! - [`metrics`]: the Prometheus counters.
 
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod node;
 pub mod replicate;
 pub mod store;
+pub mod witness;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -70,15 +72,41 @@ pub async fn run(
         });
         queues.push((peer.clone(), rx));
     }
+    let client = replicate::client().context("building the HTTP client")?;
+    let witness = match &config.node_key {
+        Some(key) => Some(Arc::new(witness::Witness::open(
+            config.roster.clone(),
+            config.member,
+            key.clone(),
+            witness::record_path(&config.data),
+            config.peers.clone(),
+            client.clone(),
+        )?)),
+        None => None,
+    };
     let node = Arc::new(Node {
         member: config.member,
         ledger,
         metrics: Metrics::default(),
         push,
+        witness: witness.clone(),
     });
     let (stop, stopped) = watch::channel(false);
-    let client = replicate::client().context("building the HTTP client")?;
-    let tasks = replicate::spawn(node.clone(), queues, config.pull_interval, client, stopped);
+    let mut tasks = replicate::spawn(
+        node.clone(),
+        queues,
+        config.pull_interval,
+        client,
+        stopped.clone(),
+    );
+    if let Some(witness) = witness {
+        tasks.push(tokio::spawn(witness::run(
+            witness,
+            node.clone(),
+            config.checkpoint_interval,
+            stopped,
+        )));
+    }
 
     let addr = listener.local_addr()?;
     tracing::info!(%addr, member = %config.member, network = %config.roster.network_name(), "serving");

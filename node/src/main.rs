@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster};
+use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster, read_node_key};
 
 /// The Pacta node: stores, verifies and replicates every member's feed.
 #[derive(Debug, Parser)]
@@ -37,6 +37,13 @@ struct Args {
     /// Milliseconds between pulls from each peer.
     #[arg(long, value_name = "MS")]
     pull_interval_ms: Option<u64>,
+    /// The node's own secret key, which signs checkpoints and cosignatures (never
+    /// entries). Required when the roster lists a node_key for this member.
+    #[arg(long, value_name = "FILE")]
+    node_key: Option<PathBuf>,
+    /// Milliseconds between checkpoints.
+    #[arg(long, value_name = "MS")]
+    checkpoint_interval_ms: Option<u64>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -74,7 +81,17 @@ async fn run(args: Args) -> Result<()> {
         .pull_interval_ms
         .or(file.pull_interval_ms)
         .map_or(DEFAULT_PULL_INTERVAL, Duration::from_millis);
-    let config = Config::new(load_roster(&roster_path)?, member, data, &peers, interval)?;
+    let mut config = Config::new(load_roster(&roster_path)?, member, data, &peers, interval)?;
+    if let Some(path) = args.node_key.or(file.node_key) {
+        config = config.with_node_key(read_node_key(&path)?)?;
+    }
+    if let Some(ms) = args.checkpoint_interval_ms.or(file.checkpoint_interval_ms) {
+        if ms == 0 {
+            anyhow::bail!("the checkpoint interval must be more than 0 ms");
+        }
+        config.checkpoint_interval = Duration::from_millis(ms);
+    }
+    config.check_node_key()?;
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -17,6 +17,10 @@ pub struct Metrics {
     pub pushes: AtomicU64,
     pub push_failures: AtomicU64,
     pub peer_rejected: AtomicU64,
+    pub checkpoints_signed: AtomicU64,
+    pub checkpoints_witnessed: AtomicU64,
+    pub checkpoint_refusals: AtomicU64,
+    pub cosignatures: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -113,6 +117,30 @@ impl Metrics {
             "Entries from peers that failed verification.",
             &self.peer_rejected,
         );
+        for (name, help, value) in [
+            (
+                "pacta_checkpoints_signed_total",
+                "Checkpoints this node signed.",
+                &self.checkpoints_signed,
+            ),
+            (
+                "pacta_checkpoints_witnessed_total",
+                "Checkpoints of this node that reached the quorum.",
+                &self.checkpoints_witnessed,
+            ),
+            (
+                "pacta_checkpoint_refusals_total",
+                "Times this node refused to sign a checkpoint that does not extend its last one.",
+                &self.checkpoint_refusals,
+            ),
+            (
+                "pacta_cosignatures_total",
+                "Peers' checkpoints this node cosigned.",
+                &self.cosignatures,
+            ),
+        ] {
+            counter(&mut out, name, help, value);
+        }
         let _ = writeln!(
             out,
             "# HELP pacta_rejected_total Submissions rejected, by reason.\n# TYPE pacta_rejected_total counter"

@@ -33,6 +33,8 @@ pub struct Node {
     pub metrics: Metrics,
     /// One queue per peer; newly stored entries are pushed through them.
     pub(crate) push: Vec<PushQueue>,
+    /// Checkpoints and cosignatures, when the roster gives this node a node key.
+    pub witness: Option<Arc<crate::witness::Witness>>,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.

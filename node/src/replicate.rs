@@ -357,7 +357,7 @@ async fn catch_up(
     }
 }
 
-async fn fetch_and_ingest(
+pub(crate) async fn fetch_and_ingest(
     node: &Node,
     client: &Client,
     peer: &Url,

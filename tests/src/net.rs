@@ -106,6 +106,17 @@ impl NodeProc {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
+        // A witnessing member's node gets its node key, private as the node demands.
+        let node_key = workspace().join(format!("keys-example/{}.node.key", self.member));
+        if node_key.exists() {
+            use std::os::unix::fs::PermissionsExt;
+            let copy = self.data.with_extension("node.key");
+            std::fs::copy(&node_key, &copy).unwrap();
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
+            cmd.arg("--node-key")
+                .arg(&copy)
+                .args(["--checkpoint-interval-ms", "300"]);
+        }
         if self.peers.is_empty() {
             // Without --peer a node pulls from the roster's URLs (the demo's ports);
             // a lone test node gets the discard port instead, where nothing listens.

@@ -27,6 +27,8 @@ use crate::{Outcome, example, render, scenario};
 
 /// How often the demo's nodes pull from each other.
 const PULL: Duration = Duration::from_millis(500);
+/// How often the demo's witnessing nodes sign checkpoints.
+const CHECKPOINT: Duration = Duration::from_millis(500);
 
 pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     let roster = Roster::from_toml(example::ROSTER).context("the embedded demo roster")?;
@@ -79,6 +81,15 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
             &peers,
             PULL,
         )?;
+        let config = match example::NODE_KEYS
+            .iter()
+            .find(|(c, _)| *c == m.code.as_str())
+        {
+            Some((_, text)) => config
+                .with_node_key(SecretKey::from_file_text(text)?)?
+                .with_checkpoint_interval(CHECKPOINT),
+            None => config,
+        };
         let mut stopped = stopped.clone();
         servers.push(tokio::spawn(pacta_node::run(
             listener,

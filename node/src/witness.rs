@@ -1,0 +1,550 @@
+//! Witnessing: the node signs checkpoints of the heads it holds, collects its peers'
+//! cosignatures, and cosigns theirs when they agree with its own view.
+//!
+//! Two rules carry the guarantees (SPEC.md, "Checkpoints"):
+//!
+//! - **Never regress.** Before signing, every head of the last checkpoint this node
+//!   signed must still be held: same position, same id, or a later head whose chain
+//!   holds it. The last signed checkpoint is kept in a record file *beside* the data
+//!   folder (`<data>.checkpoint`), written and fsynced before the checkpoint is shown
+//!   to anyone, so restoring the store from an old backup cannot make the node sign an
+//!   older view; it refuses until it holds those heads again.
+//! - **Cosign only what you hold.** A peer's checkpoint is cosigned only when each of
+//!   its heads is this node's head or an ancestor of it. A head beyond ours is first
+//!   fetched from the peers and verified like any entry; a different entry at a
+//!   position we hold is refused, and the refusal names both ids, so that the origin
+//!   fetches ours and records the fork.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use pacta_core::checkpoint::{Checkpoint, CheckpointError, CheckpointHead, verify_checkpoint};
+use pacta_core::ids::{EntryId, MemberCode, Seq, Timestamp};
+use pacta_core::note::{Note, Signature};
+use pacta_core::{Roster, SecretKey};
+use reqwest::{Client, Url};
+use thiserror::Error;
+
+use crate::metrics::Metrics;
+use crate::node::Node;
+
+/// A checkpoint older than this (by the cosigner's clock) is not cosigned.
+pub const STALE_AFTER_MS: u64 = 10 * 60 * 1000;
+/// A checkpoint dated further ahead than this (by the cosigner's clock) is not cosigned.
+pub const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
+/// An unchanged view with a quorum is re-signed this often, so its time stays fresh.
+const REFRESH: Duration = Duration::from_secs(60);
+/// Longest wait for one peer's cosignature.
+const COSIGN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why this node will not cosign a checkpoint. Each maps to one HTTP status.
+#[derive(Debug, Error)]
+pub enum CosignError {
+    /// Not a well-formed or validly signed checkpoint of this network (400/422).
+    #[error("{0}")]
+    Invalid(CheckpointError),
+    #[error("this node does not witness: the roster lists no node key for it")]
+    NotWitness,
+    #[error("that is this node's own checkpoint")]
+    Own,
+    #[error("the checkpoint is dated {time}, more than {} minutes ahead of this node's clock ({now})", MAX_SKEW_MS / 60_000)]
+    Future { time: Timestamp, now: Timestamp },
+    #[error("the checkpoint is stale: dated {time}, more than {} minutes before this node's clock ({now})", STALE_AFTER_MS / 60_000)]
+    Old { time: Timestamp, now: Timestamp },
+    #[error(
+        "the checkpoint is stale: this node already cosigned a checkpoint of {node} dated {cosigned}, not older than this one ({time})"
+    )]
+    Replayed {
+        node: MemberCode,
+        time: Timestamp,
+        cosigned: Timestamp,
+    },
+    #[error("inconsistent: the checkpoint says {member} {seq} is {}, but this node holds {} there", .theirs.short(), .ours.short())]
+    Inconsistent {
+        member: MemberCode,
+        seq: Seq,
+        theirs: EntryId,
+        ours: EntryId,
+    },
+    #[error(
+        "the checkpoint has {member} {seq}, beyond this node's head ({held}), and no peer served the entries to verify it"
+    )]
+    Behind {
+        member: MemberCode,
+        seq: Seq,
+        held: u64,
+    },
+}
+
+impl CosignError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            CosignError::Invalid(CheckpointError::Note(_) | CheckpointError::Body { .. }) => {
+                "malformed"
+            }
+            CosignError::Invalid(CheckpointError::Network { .. }) => "network",
+            CosignError::Invalid(_) => "signature",
+            CosignError::NotWitness => "not-witness",
+            CosignError::Own => "own",
+            CosignError::Future { .. } => "future",
+            CosignError::Old { .. } | CosignError::Replayed { .. } => "stale",
+            CosignError::Inconsistent { .. } => "inconsistent",
+            CosignError::Behind { .. } => "behind",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The last checkpoint this node signed (from the record file after a restart).
+    signed: Option<Checkpoint>,
+    /// Its note, with the cosignatures collected so far.
+    latest: Option<Note>,
+    /// The newest note that reached the quorum.
+    quorum: Option<Note>,
+    /// Why the last attempt to sign was refused, if it was.
+    refused: Option<String>,
+    /// Per origin node, the time of the newest checkpoint this node cosigned.
+    cosigned: BTreeMap<MemberCode, Timestamp>,
+}
+
+/// What `/healthz` shows about witnessing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub signed: Option<Timestamp>,
+    pub quorum: Option<Timestamp>,
+    pub signers: Vec<MemberCode>,
+    pub needed: usize,
+    pub refused: Option<String>,
+}
+
+pub struct Witness {
+    roster: Arc<Roster>,
+    member: MemberCode,
+    key: Arc<SecretKey>,
+    record: PathBuf,
+    peers: Vec<Url>,
+    client: Client,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Witness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Witness")
+            .field("member", &self.member)
+            .field("record", &self.record)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The record file of a data folder: beside it, not in it.
+pub fn record_path(data: &std::path::Path) -> PathBuf {
+    let mut name = data.file_name().unwrap_or_default().to_os_string();
+    name.push(".checkpoint");
+    data.with_file_name(name)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn timestamp(ms: u64) -> Timestamp {
+    Timestamp::saturating(ms)
+}
+
+impl Witness {
+    /// Loads the record of the last signed checkpoint, refusing one that is not this
+    /// node's: a node must not start from someone else's promise.
+    pub fn open(
+        roster: Arc<Roster>,
+        member: MemberCode,
+        key: Arc<SecretKey>,
+        record: PathBuf,
+        peers: Vec<Url>,
+        client: Client,
+    ) -> anyhow::Result<Witness> {
+        let mut state = State::default();
+        match std::fs::read(&record) {
+            Ok(bytes) => {
+                let w = verify_checkpoint(&roster, &bytes).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: not a checkpoint this node can trust: {e}",
+                        record.display()
+                    )
+                })?;
+                if w.checkpoint.node != member {
+                    anyhow::bail!(
+                        "{}: the checkpoint there is {}'s, not {member}'s",
+                        record.display(),
+                        w.checkpoint.node
+                    );
+                }
+                if w.has_quorum() {
+                    state.quorum = Some(w.note.clone());
+                }
+                state.signed = Some(w.checkpoint);
+                state.latest = Some(w.note);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot read {}: {e}", record.display()),
+        }
+        Ok(Witness {
+            roster,
+            member,
+            key,
+            record,
+            peers,
+            client,
+            state: Mutex::new(state),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The newest checkpoint with a quorum of signatures, as a signed note.
+    pub fn quorum_note(&self) -> Option<String> {
+        self.state().quorum.as_ref().map(Note::to_text)
+    }
+
+    /// The newest checkpoint this node signed, with the cosignatures collected so far.
+    pub fn latest_note(&self) -> Option<String> {
+        self.state().latest.as_ref().map(Note::to_text)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let state = self.state();
+        let quorum = state
+            .quorum
+            .as_ref()
+            .and_then(|n| verify_checkpoint(&self.roster, n.to_text().as_bytes()).ok());
+        Summary {
+            signed: state.signed.as_ref().map(|c| c.time),
+            quorum: quorum.as_ref().map(|w| w.checkpoint.time),
+            signers: quorum
+                .map(|w| w.signers.iter().map(|(c, _)| *c).collect())
+                .unwrap_or_default(),
+            needed: self.roster.node_quorum(),
+            refused: state.refused.clone(),
+        }
+    }
+
+    /// Whether the heads the node holds now extend every head of the last checkpoint
+    /// it signed; if not, the sentence that says where.
+    fn regression(
+        &self,
+        node: &Node,
+        signed: &Checkpoint,
+        heads: &BTreeMap<MemberCode, CheckpointHead>,
+    ) -> Option<String> {
+        for (code, old) in &signed.heads {
+            let held = heads.get(code).map_or(0, |h| h.seq.0);
+            if held < old.seq.0 {
+                return Some(format!(
+                    "{code}'s head here is #{held}, but this node signed {code} {} ({}) at {}; it will not sign an older view until it holds that entry again",
+                    old.seq,
+                    old.id.short(),
+                    signed.time
+                ));
+            }
+            match node.ledger.store().entry(*code, old.seq) {
+                Ok(Some(e)) if e.id() == old.id => {}
+                Ok(Some(e)) => {
+                    return Some(format!(
+                        "{code} {} here is {}, but this node signed {} there at {}",
+                        old.seq,
+                        e.id().short(),
+                        old.id.short(),
+                        signed.time
+                    ));
+                }
+                Ok(None) | Err(_) => {
+                    return Some(format!("{code} {} cannot be read from the store", old.seq));
+                }
+            }
+        }
+        None
+    }
+
+    /// Writes the record atomically and durably: temporary file, fsync, rename, fsync
+    /// of the folder.
+    fn persist(&self, note: &Note) -> std::io::Result<()> {
+        let tmp = self.record.with_extension("checkpoint.tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(note.to_text().as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &self.record)?;
+        if let Some(dir) = self.record.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// One round: sign the current heads if they changed (or the last quorum is
+    /// getting old, or was never reached), then ask every peer to cosign.
+    pub async fn round(self: &Arc<Self>, node: &Arc<Node>) {
+        let heads: BTreeMap<MemberCode, CheckpointHead> = node
+            .ledger
+            .heads()
+            .into_iter()
+            .map(|(c, h)| {
+                (
+                    c,
+                    CheckpointHead {
+                        seq: h.seq,
+                        id: h.id,
+                    },
+                )
+            })
+            .collect();
+        let now = now_ms();
+        let (signed, fresh) = {
+            let state = self.state();
+            let fresh = state.quorum.as_ref().is_some_and(|q| {
+                Checkpoint::parse_text(&q.text).is_ok_and(|c| {
+                    c.heads == heads
+                        && now.saturating_sub(c.time.millis()) < REFRESH.as_millis() as u64
+                })
+            });
+            (state.signed.clone(), fresh)
+        };
+        if fresh {
+            return;
+        }
+        if let Some(signed) = &signed
+            && let Some(reason) = self.regression(node, signed, &heads)
+        {
+            Metrics::bump(&node.metrics.checkpoint_refusals, 1);
+            let mut state = self.state();
+            if state.refused.as_deref() != Some(&reason) {
+                tracing::error!("refusing to sign a checkpoint: {reason}");
+            }
+            state.refused = Some(reason);
+            return;
+        }
+        let time = signed
+            .as_ref()
+            .map_or(now, |s| now.max(s.time.millis() + 1));
+        let cp = Checkpoint::new(&self.roster, self.member, timestamp(time), heads);
+        let note = cp.sign(&self.roster, &self.key);
+        let me = self.clone();
+        let written = {
+            let note = note.clone();
+            tokio::task::spawn_blocking(move || me.persist(&note)).await
+        };
+        if !matches!(written, Ok(Ok(()))) {
+            tracing::error!(record = %self.record.display(), "cannot write the checkpoint record; not publishing the checkpoint");
+            return;
+        }
+        {
+            let mut state = self.state();
+            state.signed = Some(cp.clone());
+            state.latest = Some(note.clone());
+            state.refused = None;
+        }
+        Metrics::bump(&node.metrics.checkpoints_signed, 1);
+
+        let text = note.to_text();
+        let asks = self
+            .peers
+            .iter()
+            .map(|peer| self.ask(node, peer.clone(), text.clone()));
+        let lines: Vec<Signature> = futures::future::join_all(asks)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut full = note.clone();
+        for line in lines {
+            // Keep only lines that verify on their own: one bad peer must not spoil
+            // the note for everyone.
+            let mut one = note.clone();
+            one.signatures.push(line.clone());
+            let ok = verify_checkpoint(&self.roster, one.to_text().as_bytes())
+                .is_ok_and(|w| w.signers.len() == 2);
+            let dup = full.signatures.iter().any(|s| s.name == line.name);
+            if ok && !dup {
+                full.signatures.push(line);
+            }
+        }
+        let Ok(w) = verify_checkpoint(&self.roster, full.to_text().as_bytes()) else {
+            return;
+        };
+        let reached = w.has_quorum();
+        {
+            let mut state = self.state();
+            if state.signed.as_ref() != Some(&cp) {
+                return; // a newer round overtook this one
+            }
+            state.latest = Some(full.clone());
+            if reached {
+                state.quorum = Some(full.clone());
+            }
+        }
+        if reached {
+            Metrics::bump(&node.metrics.checkpoints_witnessed, 1);
+            let me = self.clone();
+            let _ = tokio::task::spawn_blocking(move || me.persist(&full)).await;
+        }
+    }
+
+    /// Asks one peer to cosign; on an inconsistency, fetches the peer's entry so the
+    /// fork is proven here too.
+    async fn ask(&self, node: &Arc<Node>, peer: Url, text: String) -> Option<Signature> {
+        let url = peer.join("v1/checkpoint/cosign").ok()?;
+        let resp = self
+            .client
+            .post(url)
+            .timeout(COSIGN_TIMEOUT)
+            .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(text)
+            .send()
+            .await
+            .ok()?;
+        let status = resp.status();
+        let body = resp.bytes().await.ok()?;
+        if body.len() > 4096 {
+            return None;
+        }
+        if status.is_success() {
+            let line = std::str::from_utf8(&body).ok()?.strip_suffix('\n')?;
+            return Signature::parse_line(line).ok();
+        }
+        if let Ok(err) = serde_json::from_slice::<pacta_core::wire::ApiError>(&body) {
+            if let Some(fork) = err.fork.filter(|_| err.reason == "inconsistent") {
+                let _ = crate::replicate::fetch_and_ingest(
+                    node,
+                    &self.client,
+                    &peer,
+                    fork.member,
+                    fork.seq,
+                )
+                .await;
+            }
+            tracing::debug!(%peer, reason = %err.reason, "cosignature refused: {}", err.error);
+        }
+        None
+    }
+
+    /// Cosigns `body`, a peer's signed checkpoint, if it agrees with this node's view.
+    pub async fn cosign(&self, node: &Arc<Node>, body: &[u8]) -> Result<String, CosignError> {
+        let w = verify_checkpoint(&self.roster, body).map_err(CosignError::Invalid)?;
+        let cp = &w.checkpoint;
+        if cp.node == self.member {
+            return Err(CosignError::Own);
+        }
+        let now = now_ms();
+        if cp.time.millis() > now.saturating_add(MAX_SKEW_MS) {
+            return Err(CosignError::Future {
+                time: cp.time,
+                now: timestamp(now),
+            });
+        }
+        if cp.time.millis().saturating_add(STALE_AFTER_MS) < now {
+            return Err(CosignError::Old {
+                time: cp.time,
+                now: timestamp(now),
+            });
+        }
+        if let Some(&cosigned) = self.state().cosigned.get(&cp.node)
+            && cosigned >= cp.time
+        {
+            return Err(CosignError::Replayed {
+                node: cp.node,
+                time: cp.time,
+                cosigned,
+            });
+        }
+        if let Err(behind) = self.consistent(node, cp) {
+            let CosignError::Behind { .. } = behind else {
+                return Err(behind);
+            };
+            // Heads beyond ours: fetch them from the peers, verified like any entry,
+            // then look again.
+            let pulls = self
+                .peers
+                .iter()
+                .map(|p| crate::replicate::pull_once(node, &self.client, p));
+            let _ = futures::future::join_all(pulls).await;
+            self.consistent(node, cp)?;
+        }
+        let time = (now / 1000).max(cp.time.millis() / 1000);
+        let line = Signature::cosign(
+            &Checkpoint::key_name(&self.roster, self.member),
+            &self.key,
+            &w.note.text,
+            time,
+        );
+        {
+            let mut state = self.state();
+            let slot = state.cosigned.entry(cp.node).or_insert(cp.time);
+            if *slot < cp.time {
+                *slot = cp.time;
+            }
+        }
+        Metrics::bump(&node.metrics.cosignatures, 1);
+        Ok(line.line())
+    }
+
+    /// Each head is ours or an ancestor of ours; otherwise the first reason it is not.
+    fn consistent(&self, node: &Node, cp: &Checkpoint) -> Result<(), CosignError> {
+        for (code, head) in &cp.heads {
+            let held = node.ledger.head(*code).map_or(0, |h| h.seq.0);
+            if held < head.seq.0 {
+                return Err(CosignError::Behind {
+                    member: *code,
+                    seq: head.seq,
+                    held,
+                });
+            }
+            let ours = node
+                .ledger
+                .store()
+                .entry(*code, head.seq)
+                .ok()
+                .flatten()
+                .map(|e| e.id());
+            if ours != Some(head.id) {
+                return Err(CosignError::Inconsistent {
+                    member: *code,
+                    seq: head.seq,
+                    theirs: head.id,
+                    ours: ours.unwrap_or(EntryId([0; 32])),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs witnessing rounds until `shutdown`.
+pub async fn run(
+    witness: Arc<Witness>,
+    node: Arc<Node>,
+    interval: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            () = witness.round(&node) => {}
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
