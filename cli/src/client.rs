@@ -130,6 +130,9 @@ impl NodeClient {
     /// Downloads the whole ledger and frames it as a bundle, the entries exactly as the
     /// node served them. Shows a progress bar on a terminal.
     pub async fn download(&self) -> Result<Vec<u8>> {
+        // The checkpoint first: the feeds fetched after it must extend it, and the
+        // verifier checks that they do.
+        let checkpoint = self.checkpoint().await?;
         let heads = self.heads().await?;
         // Heads come from the node, which an auditor does not trust: no overflow, and no
         // allocation sized by a number it sent.
@@ -181,6 +184,38 @@ impl NodeClient {
             .iter()
             .map(|f| [f.entries[0].0.as_slice(), f.entries[1].0.as_slice()])
             .collect();
-        Ok(bundle::encode_raw(heads.network, &feeds, &forks))
+        Ok(bundle::encode_raw(
+            heads.network,
+            &feeds,
+            &forks,
+            checkpoint.as_deref(),
+        ))
+    }
+
+    /// The node's newest checkpoint with a quorum of signatures, if it has one. Only
+    /// its framing is checked here; `pacta verify` checks its signatures.
+    pub async fn checkpoint(&self) -> Result<Option<Vec<u8>>> {
+        let url = self.base.join("v1/checkpoint")?;
+        let resp = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let bytes = resp.bytes().await?;
+        if !status.is_success() {
+            bail!("{url}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        if bytes.len() > pacta_core::note::MAX_NOTE {
+            bail!(
+                "{url}: the checkpoint is larger than {} bytes",
+                pacta_core::note::MAX_NOTE
+            );
+        }
+        Ok(Some(bytes.to_vec()))
     }
 }

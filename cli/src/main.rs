@@ -80,6 +80,10 @@ enum Command {
         /// The roster: the network's trust root.
         #[arg(long, value_name = "FILE")]
         roster: PathBuf,
+        /// Rollback protection: remember the cosigned checkpoint accepted in FILE, and
+        /// refuse, on the next run, a ledger that does not extend it.
+        #[arg(long, value_name = "FILE", conflicts_with = "proof")]
+        pin: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -225,10 +229,11 @@ fn main() -> ExitCode {
             node,
             proof,
             roster,
+            pin,
             json,
         } => match (&proof, source(&bundle, &node)) {
             (Some(path), _) => cmd::verify::run_proof(path, &roster, json),
-            (None, Ok(source)) => block_on(cmd::verify::run(source, &roster, json)),
+            (None, Ok(source)) => block_on(cmd::verify::run(source, &roster, pin.as_deref(), json)),
             (None, Err(e)) => Err(e),
         },
         Command::Status {

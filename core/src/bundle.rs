@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! "pacta/bundle\0"  13 bytes
-//! version           u8 = 1
+//! version           u8 = 2
 //! network id        32 bytes
 //! feed count        u32
 //!   member code     u8 length, ASCII
@@ -11,6 +11,8 @@
 //! fork count        u32
 //!   entry a         u32 length, bytes
 //!   entry b         u32 length, bytes                    (id(a) < id(b))
+//! checkpoint        u32 length (0: none), then a signed checkpoint note
+//!                   (SPEC.md, "Checkpoints"), the one the ledger was cut at
 //! ```
 //!
 //! Feeds appear in strictly ascending member-code order and forks in ascending order of
@@ -28,7 +30,7 @@ use crate::ids::{MemberCode, NetworkId};
 
 /// The first 13 bytes of every bundle.
 pub const BUNDLE_MAGIC: &[u8; 13] = b"pacta/bundle\0";
-pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION: u8 = 2;
 
 /// Why bytes are not a well-framed bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -55,6 +57,8 @@ pub enum BundleError {
     EmptyFeed { offset: usize, code: MemberCode },
     #[error("bundle byte {offset}: entry length {len} is more than the limit of {max}")]
     EntryLength { offset: usize, len: u32, max: usize },
+    #[error("bundle byte {offset}: checkpoint length {len} is more than the limit of {max}")]
+    CheckpointLength { offset: usize, len: u32, max: usize },
 }
 
 /// A bundle's framing, decoded; the entries are still raw bytes, borrowed.
@@ -63,6 +67,8 @@ pub struct BundleView<'a> {
     pub network: NetworkId,
     pub feeds: Vec<(MemberCode, Vec<&'a [u8]>)>,
     pub forks: Vec<[&'a [u8]; 2]>,
+    /// The signed checkpoint the ledger was cut at, if it carries one.
+    pub checkpoint: Option<&'a [u8]>,
 }
 
 impl<'a> BundleView<'a> {
@@ -114,11 +120,24 @@ impl<'a> BundleView<'a> {
         for _ in 0..fork_count {
             forks.push([entry_bytes(&mut r)?, entry_bytes(&mut r)?]);
         }
+        let offset = r.offset();
+        let len = r.u32("checkpoint length")?;
+        if len as usize > crate::note::MAX_NOTE {
+            return Err(BundleError::CheckpointLength {
+                offset,
+                len,
+                max: crate::note::MAX_NOTE,
+            });
+        }
+        let checkpoint = (len > 0)
+            .then(|| r.take("checkpoint", len as usize))
+            .transpose()?;
         r.finish()?;
         Ok(BundleView {
             network,
             feeds,
             forks,
+            checkpoint,
         })
     }
 }
@@ -138,7 +157,12 @@ fn entry_bytes<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], BundleError> {
 
 /// Encodes a ledger as a bundle. Empty feeds are left out; feeds and forks are put in
 /// canonical order whatever order they are given in.
-pub fn encode(network: NetworkId, feeds: &[Feed], forks: &[ForkProof]) -> Vec<u8> {
+pub fn encode(
+    network: NetworkId,
+    feeds: &[Feed],
+    forks: &[ForkProof],
+    checkpoint: Option<&[u8]>,
+) -> Vec<u8> {
     let mut forks: Vec<&ForkProof> = forks.iter().collect();
     forks.sort_by_key(|f| (f.member(), f.seq(), f.entries()[0].id()));
     let feeds: Vec<(MemberCode, Vec<&[u8]>)> = feeds
@@ -149,7 +173,7 @@ pub fn encode(network: NetworkId, feeds: &[Feed], forks: &[ForkProof]) -> Vec<u8
         .iter()
         .map(|f| f.entries().map(|e| e.as_bytes()))
         .collect();
-    encode_raw(network, &feeds, &forks)
+    encode_raw(network, &feeds, &forks, checkpoint)
 }
 
 /// Frames entries exactly as they were received, without decoding them, so that what
@@ -160,6 +184,7 @@ pub fn encode_raw(
     network: NetworkId,
     feeds: &[(MemberCode, Vec<&[u8]>)],
     forks: &[[&[u8]; 2]],
+    checkpoint: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut feeds: Vec<&(MemberCode, Vec<&[u8]>)> =
         feeds.iter().filter(|(_, e)| !e.is_empty()).collect();
@@ -184,6 +209,10 @@ pub fn encode_raw(
             push_entry(&mut out, entry);
         }
     }
+    // A note is at most MAX_NOTE bytes; the parser refuses more.
+    let checkpoint = checkpoint.unwrap_or_default();
+    out.extend_from_slice(&(checkpoint.len() as u32).to_be_bytes());
+    out.extend_from_slice(checkpoint);
     out
 }
 

@@ -287,11 +287,11 @@ impl Witnessed {
         self.signers.len() >= self.quorum
     }
 
-    /// "FR, GB, UA (3 of 3 needed)".
+    /// "FR, GB, UA (3 signatures, quorum 3)".
     pub fn signer_list(&self) -> String {
         let names: Vec<String> = self.signers.iter().map(|(c, _)| c.to_string()).collect();
         format!(
-            "{} ({} of {} needed)",
+            "{} ({} signatures, quorum {})",
             names.join(", "),
             self.signers.len(),
             self.quorum

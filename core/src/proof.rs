@@ -6,7 +6,8 @@
 //! version           u8 = 1
 //! statement         u32 length, then canonical JSON: what the proof claims
 //! bundle            u32 length, then a bundle (SPEC.md, "Bundles") holding exactly
-//!                   the feeds the status rests on, whole from #1, and their fork proofs
+//!                   the feeds the status rests on, whole from #1, their fork proofs,
+//!                   and the cosigned checkpoint of the ledger it was cut from
 //! ```
 //!
 //! The verifier recomputes the status from the bundle with the same engine and
@@ -31,7 +32,7 @@ use crate::ids::{EntryId, MemberCode, Seq};
 use crate::payload::Nature;
 use crate::roster::Roster;
 use crate::status::{self, MemberStatus};
-use crate::verify::{Ledger, verify_view};
+use crate::verify::{CheckpointReport, Ledger, verify_part};
 
 pub const PROOF_MAGIC: &[u8; 12] = b"pacta/proof\0";
 pub const PROOF_VERSION: u8 = 1;
@@ -126,10 +127,16 @@ pub fn prove(
         .filter(|f| row.depends_on.contains(&f.member()))
         .cloned()
         .collect();
-    let bundle = bundle::encode(roster.network_id(), &feeds, &forks);
+    let checkpoint = ledger.checkpoint.as_ref().map(|w| w.note.to_text());
+    let bundle = bundle::encode(
+        roster.network_id(),
+        &feeds,
+        &forks,
+        checkpoint.as_deref().map(str::as_bytes),
+    );
     // Compute the statement from exactly what the proof carries, as the verifier will.
     let view = BundleView::parse(&bundle).map_err(|e| ProofError::Bundle(e.to_string()))?;
-    let carried = verify_view(roster, &view).ledger;
+    let carried = verify_part(roster, &view).ledger;
     let target = statement(roster, &carried, member, inst.id, as_of)?;
     let statement = first_day(roster, &carried, target)?;
     let json = serde_json::to_vec(&statement).unwrap_or_default();
@@ -149,6 +156,15 @@ fn len32(n: usize) -> Result<u32, ProofError> {
 
 /// Checks a proof against `roster`, offline, and returns what it proves.
 pub fn verify_proof(roster: &Roster, bytes: &[u8]) -> Result<Statement, ProofError> {
+    verify_proof_witnessed(roster, bytes).map(|(s, _)| s)
+}
+
+/// Like [`verify_proof`], also returning the cosigned checkpoint the proof carries
+/// (checked: its signatures, its quorum, and that the carried feeds extend it).
+pub fn verify_proof_witnessed(
+    roster: &Roster,
+    bytes: &[u8],
+) -> Result<(Statement, Option<CheckpointReport>), ProofError> {
     let mut r = Reader::new(bytes);
     if r.take("magic", PROOF_MAGIC.len()).ok() != Some(&PROOF_MAGIC[..]) {
         return Err(ProofError::Magic);
@@ -174,7 +190,7 @@ pub fn verify_proof(roster: &Roster, bytes: &[u8]) -> Result<Statement, ProofErr
             roster.network_id().short()
         )));
     }
-    let verification = verify_view(roster, &view);
+    let verification = verify_part(roster, &view);
     if let Some(first) = verification.report.errors.first() {
         return Err(ProofError::Invalid(format!(
             "{} ({} problems in all)",
@@ -216,7 +232,7 @@ pub fn verify_proof(roster: &Roster, bytes: &[u8]) -> Result<Statement, ProofErr
     if before.is_some_and(|b| same_status(&b, &computed)) {
         return Err(ProofError::Since(claim.since));
     }
-    Ok(computed)
+    Ok((computed, verification.report.checkpoint))
 }
 
 /// The same status, whatever the day it is computed for.

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bundle::BundleView;
+use crate::checkpoint::{Against, Witnessed, against, verify_checkpoint};
 use crate::entry::Entry;
 use crate::feed::{Feed, FeedError, Problem, verify_feed};
 use crate::fork::ForkProof;
@@ -25,7 +26,24 @@ pub struct Report {
     /// One per roster member, in code order.
     pub feeds: Vec<FeedReport>,
     pub forks: Vec<ForkReport>,
+    /// The cosigned checkpoint the ledger was cut at, when it carries one.
+    pub checkpoint: Option<CheckpointReport>,
     pub errors: Vec<Failure>,
+}
+
+/// The checkpoint a ledger carries, as verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointReport {
+    pub node: MemberCode,
+    pub time: Timestamp,
+    /// Nodes whose signature verified: the origin, then its cosigners.
+    pub signers: Vec<MemberCode>,
+    pub quorum: usize,
+    /// Entries the checkpoint covers (the sum of its heads' positions).
+    pub entries: u64,
+    /// Verified entries beyond the checkpoint's heads: newer than the checkpoint, so
+    /// not yet witnessed by it.
+    pub beyond: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,11 +107,13 @@ impl Failure {
     }
 }
 
-/// The verified content of a ledger: each feed's valid prefix and the valid fork proofs.
+/// The verified content of a ledger: each feed's valid prefix, the valid fork proofs,
+/// and the checkpoint it was cut at if that verified with a quorum.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
     pub feeds: Vec<Feed>,
     pub forks: Vec<ForkProof>,
+    pub checkpoint: Option<Witnessed>,
 }
 
 /// The report and what it vouches for.
@@ -113,6 +133,7 @@ pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
             verified_entries: 0,
             feeds: Vec::new(),
             forks: Vec::new(),
+            checkpoint: None,
             errors: vec![Failure::general("bundle", reason, message)],
         };
         Verification {
@@ -138,8 +159,19 @@ pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
     verify_view(roster, &view)
 }
 
-/// Verifies a decoded bundle: feeds in parallel, then the fork proofs.
+/// Verifies a decoded bundle of a whole ledger: feeds in parallel, then the fork proofs,
+/// then the checkpoint, against which every feed must be complete.
 pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
+    verify_scoped(roster, view, true)
+}
+
+/// Like [`verify_view`], for a bundle that carries only some feeds (a proof's): the
+/// checkpoint is checked against the feeds it carries.
+pub fn verify_part(roster: &Roster, view: &BundleView<'_>) -> Verification {
+    verify_scoped(roster, view, false)
+}
+
+fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verification {
     let mut errors = Vec::new();
     for (code, _) in &view.feeds {
         if roster.member(*code).is_none() {
@@ -224,6 +256,20 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
     // Bundle order: feed failures by member code, then fork failures in their order.
     errors.sort_by_key(|e| (e.member.is_none(), e.member, e.seq));
 
+    let (checkpoint, witnessed) = match view.checkpoint {
+        None => (None, None),
+        Some(bytes) => match check_checkpoint(roster, bytes, &feeds, whole) {
+            Ok((report, w, failures)) => {
+                errors.extend(failures);
+                (Some(report), Some(w))
+            }
+            Err(failure) => {
+                errors.push(failure);
+                (None, None)
+            }
+        },
+    };
+
     let report = Report {
         valid: errors.is_empty(),
         network: roster.network_id(),
@@ -238,10 +284,92 @@ pub fn verify_view(roster: &Roster, view: &BundleView<'_>) -> Verification {
                 ids: f.entries().map(Entry::id),
             })
             .collect(),
+        checkpoint,
         errors,
     };
     Verification {
         report,
-        ledger: Ledger { feeds, forks },
+        ledger: Ledger {
+            feeds,
+            forks,
+            checkpoint: witnessed,
+        },
     }
+}
+
+/// Checks a ledger's checkpoint: its signatures and quorum against the roster, then
+/// each of its heads against the verified feeds. A feed that stops before its head was
+/// cut short or rolled back; one that holds another entry there shows a split view.
+fn check_checkpoint(
+    roster: &Roster,
+    bytes: &[u8],
+    feeds: &[Feed],
+    whole: bool,
+) -> Result<(CheckpointReport, Witnessed, Vec<Failure>), Failure> {
+    let w = verify_checkpoint(roster, bytes)
+        .map_err(|e| Failure::general("checkpoint", "checkpoint", e.to_string()))?;
+    let cp = &w.checkpoint;
+    let mut failures = Vec::new();
+    if !w.has_quorum() {
+        failures.push(Failure::general(
+            "checkpoint",
+            "checkpoint-quorum",
+            format!(
+                "checkpoint of node {} at {}: signed by {}, short of the roster's quorum",
+                cp.node,
+                cp.time,
+                w.signer_list()
+            ),
+        ));
+    }
+    let mut beyond = 0;
+    for feed in feeds {
+        let held = feed.entries.len() as u64;
+        match cp.heads.get(&feed.member) {
+            Some(h) => beyond += held.saturating_sub(h.seq.0),
+            None => beyond += held,
+        }
+    }
+    for (code, head) in &cp.heads {
+        let feed = feeds.iter().find(|f| f.member == *code);
+        if feed.is_none() && !whole {
+            continue;
+        }
+        let ids: Vec<EntryId> = feed
+            .map(|f| f.entries.iter().map(Entry::id).collect())
+            .unwrap_or_default();
+        let failure = |reason: &'static str, message: String| Failure {
+            place: format!("{code} {}", head.seq),
+            reason,
+            member: Some(*code),
+            seq: Some(head.seq),
+            message,
+        };
+        match against(&ids, *head) {
+            Against::Extends => {}
+            Against::Short { held } => failures.push(failure(
+                "truncated",
+                format!(
+                    "{code} {}: the ledger holds {code} only up to #{held}, but the checkpoint of {} at {} (signed by {}) has {code} {} = {}: the feed was cut short or rolled back",
+                    head.seq, cp.node, cp.time, w.signer_list(), head.seq, head.id.short()
+                ),
+            )),
+            Against::Differs { held } => failures.push(failure(
+                "split-view",
+                format!(
+                    "{code} {}: the ledger holds {} there, but the checkpoint of {} at {} (signed by {}) has {}: two histories of {code} were shown",
+                    head.seq, held.short(), cp.node, cp.time, w.signer_list(), head.id.short()
+                ),
+            )),
+        }
+    }
+    let report = CheckpointReport {
+        node: cp.node,
+        time: cp.time,
+        signers: w.signers.iter().map(|(c, _)| *c).collect(),
+        quorum: w.quorum,
+        entries: cp.size(),
+        beyond,
+    };
+    Ok((report, w, failures))
 }

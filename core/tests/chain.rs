@@ -181,7 +181,12 @@ fn a_fork_is_detected_and_reported_as_a_proof() {
     assert_eq!(proof.verify(&n.roster), Ok(()));
     assert_eq!((proof.member(), proof.seq()), (code("FR"), Seq(2)));
 
-    let bytes = bundle::encode(n.roster.network_id(), std::slice::from_ref(&feed), &[proof]);
+    let bytes = bundle::encode(
+        n.roster.network_id(),
+        std::slice::from_ref(&feed),
+        &[proof],
+        None,
+    );
     let report = verify_bundle(&n.roster, &bytes).report;
     assert!(report.valid, "{:?}", report.errors);
     assert_eq!(report.forks.len(), 1);
@@ -235,7 +240,7 @@ fn things_that_are_not_forks_are_refused_as_proofs() {
         Err(ForkError::Entry { .. })
     ));
     // In a bundle, the forged proof makes the ledger invalid and disputes nobody.
-    let bytes = bundle::encode(n.roster.network_id(), &[n.feed("FR", 3)], &[proof]);
+    let bytes = bundle::encode(n.roster.network_id(), &[n.feed("FR", 3)], &[proof], None);
     let report = verify_bundle(&n.roster, &bytes).report;
     assert!(!report.valid);
     assert_eq!(report.errors[0].reason, "fork");
@@ -245,7 +250,7 @@ fn things_that_are_not_forks_are_refused_as_proofs() {
 #[test]
 fn bundle_framing_errors_are_reported() {
     let n = net("chain");
-    let good = bundle::encode(n.roster.network_id(), &[n.feed("FR", 2)], &[]);
+    let good = bundle::encode(n.roster.network_id(), &[n.feed("FR", 2)], &[], None);
     let mut trailing = good.clone();
     trailing.push(0);
     for (name, bytes) in [

@@ -124,7 +124,7 @@ impl World {
             .collect();
         let mut forks = self.forks.clone();
         forks.sort_by_key(|f| (f.member(), f.seq(), f.entries()[0].id()));
-        let bytes = bundle::encode(self.roster.network_id(), &feeds, &forks);
+        let bytes = bundle::encode(self.roster.network_id(), &feeds, &forks, None);
         let v = verify_bundle(&self.roster, &bytes);
         assert!(v.report.valid, "{:?}", v.report.errors);
         v.ledger
@@ -724,7 +724,7 @@ fn a_proof_with_a_feed_missing_or_added_is_refused() {
             .filter(|f| feeds.contains(&f.member.as_str()))
             .cloned()
             .collect();
-        let bundle = bundle::encode(w.roster.network_id(), &feeds, &[]);
+        let bundle = bundle::encode(w.roster.network_id(), &feeds, &[], None);
         let mut out = b"pacta/proof\0\x01".to_vec();
         out.extend_from_slice(&(json.len() as u32).to_be_bytes());
         out.extend_from_slice(&json);

@@ -67,7 +67,7 @@ proptest! {
         let place = format!("{} #{}", feed.member, k + 1);
 
         // Re-frame with the tampered bytes in place of entry k.
-        let good = bundle::encode(n.roster.network_id(), &feeds, &[]);
+        let good = bundle::encode(n.roster.network_id(), &feeds, &[], None);
         let original = feeds[feed_pick].entries[k].as_bytes();
         let pos = good.windows(original.len()).position(|w| w == original).unwrap();
         let mut tampered = good.clone();
@@ -108,7 +108,7 @@ proptest! {
             }
         };
         feeds[feed_pick].entries[k] = d.sign(&n.keys[&member]).unwrap();
-        let report = verify_bundle(&n.roster, &bundle::encode(n.roster.network_id(), &feeds, &[])).report;
+        let report = verify_bundle(&n.roster, &bundle::encode(n.roster.network_id(), &feeds, &[], None)).report;
         prop_assert!(!report.valid);
         prop_assert_eq!(report.errors.len(), 1);
         prop_assert_eq!(&report.errors[0].place, &format!("{member} #{}", k + 1));
@@ -123,7 +123,7 @@ proptest! {
     ) {
         let n = net("tamper");
         let feeds = ledger(&n, &lens);
-        let good = bundle::encode(n.roster.network_id(), &feeds, &[]);
+        let good = bundle::encode(n.roster.network_id(), &feeds, &[], None);
         let baseline = verify_bundle(&n.roster, &good).report;
         prop_assert!(baseline.valid);
         let mut bad = good.clone();

@@ -155,10 +155,10 @@ fn build() -> Value {
             },
         ]
     };
-    let valid = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[]);
+    let valid = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[], None);
     let fork = ForkProof::new(e2.clone(), e2x.clone()).unwrap();
-    let forked = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[fork]);
-    let reordered = bundle::encode(net, &feeds(vec![e2.clone(), e1.clone()]), &[]);
+    let forked = bundle::encode(net, &feeds(vec![e1.clone(), e2.clone()]), &[fork], None);
+    let reordered = bundle::encode(net, &feeds(vec![e2.clone(), e1.clone()]), &[], None);
     let other_net = draft(
         NetworkId([0xee; 32]),
         "FR",
@@ -169,7 +169,7 @@ fn build() -> Value {
     )
     .sign(&fr)
     .unwrap();
-    let foreign = bundle::encode(net, &feeds(vec![other_net]), &[]);
+    let foreign = bundle::encode(net, &feeds(vec![other_net]), &[], None);
 
     // Invalid single entries, each with the reason a verifier must give.
     let mut bad_sig = e1.as_bytes().to_vec();
@@ -232,15 +232,17 @@ fn build() -> Value {
     let invalid: Vec<Value> = invalid
         .iter()
         .map(|(name, bytes, reason)| {
-            let one = bundle::encode(net, &[], &[]);
+            let one = bundle::encode(net, &[], &[], None);
             // Frame the raw bytes by hand: the encoder only takes well-formed entries.
-            let mut framed = one[..one.len() - 8].to_vec();
+            // Drop the empty bundle's feed count, fork count and checkpoint length.
+            let mut framed = one[..one.len() - 12].to_vec();
             framed.extend_from_slice(&1u32.to_be_bytes());
             framed.extend_from_slice(&[2, b'F', b'R']);
             framed.extend_from_slice(&1u32.to_be_bytes());
             framed.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
             framed.extend_from_slice(bytes);
-            framed.extend_from_slice(&0u32.to_be_bytes());
+            framed.extend_from_slice(&0u32.to_be_bytes()); // no forks
+            framed.extend_from_slice(&0u32.to_be_bytes()); // no checkpoint
             let report = verify_bundle(&roster, &framed).report;
             assert_eq!(report.errors.len(), 1, "{name}: {:?}", report.errors);
             assert_eq!(report.errors[0].reason, *reason, "{name}: {}", report.errors[0].message);

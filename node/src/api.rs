@@ -254,7 +254,10 @@ fn note_response(note: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()
 }
 
-#[allow(clippy::result_large_err, reason = "an HTTP answer, built once per request")]
+#[allow(
+    clippy::result_large_err,
+    reason = "an HTTP answer, built once per request"
+)]
 fn witness(node: &Node) -> Result<&Arc<crate::witness::Witness>, Failure> {
     node.witness.as_ref().ok_or_else(|| {
         Failure::new(

@@ -73,3 +73,4 @@ pub fn private_example_keys(dir: &Path) -> std::io::Result<PathBuf> {
 }
 
 pub mod net;
+pub mod proxy;

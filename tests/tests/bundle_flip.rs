@@ -65,7 +65,7 @@ fn every_single_byte_flip_fails_or_changes_nothing() {
         feed(&roster, "NATO", 2, "NATO 1"),
         feed(&roster, "UA", 1, "UA 1"),
     ];
-    let good = bundle::encode(roster.network_id(), &feeds, &[fork]);
+    let good = bundle::encode(roster.network_id(), &feeds, &[fork], None);
     let baseline = verify_bundle(&roster, &good).report;
     assert!(baseline.valid);
     assert_eq!(baseline.forks.len(), 1);

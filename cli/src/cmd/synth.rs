@@ -19,7 +19,7 @@ pub fn run(roster_path: &Path, keys: &Path, entries: u64, out: &Path) -> Result<
     }
     let started = Instant::now();
     let feeds = synth::synth(&roster, &secret_keys, entries)?;
-    let bytes = bundle::encode(roster.network_id(), &feeds, &[]);
+    let bytes = bundle::encode(roster.network_id(), &feeds, &[], None);
     write_atomic(out, &bytes)?;
     eprintln!(
         "wrote {entries} entries over {} feeds to {} ({} bytes) in {:.1} s",

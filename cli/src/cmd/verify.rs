@@ -1,13 +1,21 @@
-//! `pacta verify (--bundle FILE | --node URL) --roster FILE [--json]`
+//! `pacta verify (--bundle FILE | --node URL) --roster FILE [--pin FILE] [--json]`
 //!
 //! A live node is verified exactly as a bundle: its ledger is downloaded, framed as a
 //! bundle with the bytes as served, and judged by the same function.
+//!
+//! With `--pin`, the cosigned checkpoint accepted is kept in a file, and the next run
+//! refuses a ledger that does not hold every head of the pinned checkpoint: a node
+//! restored from an old backup, or one hiding entries, is caught the way Go's
+//! checksum database client catches it, by showing both signed notes.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use pacta_core::proof::verify_proof;
+use pacta_core::Roster;
+use pacta_core::checkpoint::{Against, against, verify_checkpoint};
+use pacta_core::proof::verify_proof_witnessed;
 use pacta_core::status::compute;
+use pacta_core::verify::Ledger;
 use pacta_core::verify::verify_bundle;
 
 use crate::client::NodeClient;
@@ -32,7 +40,12 @@ pub async fn load(source: &Source<'_>) -> Result<Vec<u8>> {
     })
 }
 
-pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<Outcome> {
+pub async fn run(
+    source: Source<'_>,
+    roster_path: &Path,
+    pin: Option<&Path>,
+    json: bool,
+) -> Result<Outcome> {
     let roster = read_roster(roster_path)?;
     let bytes = load(&source).await?;
     // A spinner on a terminal (indicatif hides it in pipes): a million entries take a while.
@@ -46,11 +59,21 @@ pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<O
     let status = report
         .valid
         .then(|| compute(&roster, &verification.ledger, today()));
+    let pinned = match pin {
+        Some(path) if report.valid => Some(check_pin(&roster, path, &verification.ledger)?),
+        _ => None,
+    };
     if json {
         // The report's fields stay at the top level; the status joins them.
         let mut value = serde_json::to_value(report)?;
         if let (Some(object), Some(status)) = (value.as_object_mut(), &status) {
             object.insert("status".into(), serde_json::to_value(status)?);
+        }
+        if let (Some(object), Some(pinned)) = (value.as_object_mut(), &pinned) {
+            object.insert(
+                "pin".into(),
+                serde_json::json!({"ok": pinned.ok, "message": pinned.message}),
+            );
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
@@ -58,8 +81,11 @@ pub async fn run(source: Source<'_>, roster_path: &Path, json: bool) -> Result<O
         if let Some(status) = &status {
             print!("{}", render::bound_summary(status));
         }
+        if let Some(pinned) = &pinned {
+            println!("\n{}", pinned.message);
+        }
     }
-    Ok(if report.valid {
+    Ok(if report.valid && pinned.as_ref().is_none_or(|p| p.ok) {
         Outcome::Valid
     } else {
         Outcome::Invalid
@@ -71,13 +97,30 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
     let roster = read_roster(roster_path)?;
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read proof {}", path.display()))?;
-    match verify_proof(&roster, &bytes) {
-        Ok(statement) => {
+    match verify_proof_witnessed(&roster, &bytes) {
+        Ok((statement, checkpoint)) => {
             if json {
-                let value = serde_json::json!({"valid": true, "statement": statement});
+                let value = serde_json::json!({"valid": true, "statement": statement, "checkpoint": checkpoint});
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print!("{}", render::proof_verdict(&statement));
+                match checkpoint {
+                    Some(c) => println!(
+                        "Cut at the checkpoint of node {} at {}, signed by {} ({} signatures, quorum {}); the carried feeds extend it.",
+                        c.node,
+                        c.time,
+                        c.signers
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        c.signers.len(),
+                        c.quorum
+                    ),
+                    None => println!(
+                        "The proof carries no cosigned checkpoint: nothing witnesses that its feeds were not cut short."
+                    ),
+                }
             }
             Ok(Outcome::Valid)
         }
@@ -91,4 +134,106 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
             Ok(Outcome::Invalid)
         }
     }
+}
+
+/// What `--pin` found.
+#[derive(Debug)]
+struct Pinned {
+    ok: bool,
+    message: String,
+}
+
+/// Checks the ledger against the pinned checkpoint, then pins the ledger's own
+/// checkpoint if it is newer. A missing pin file is a first run.
+fn check_pin(roster: &Roster, path: &Path, ledger: &Ledger) -> Result<Pinned> {
+    let Some(new) = &ledger.checkpoint else {
+        return Ok(Pinned {
+            ok: false,
+            message: "PIN REFUSED: the ledger carries no checkpoint with a quorum of cosignatures, so nothing shows it is not rolled back; nothing was pinned".into(),
+        });
+    };
+    if !new.has_quorum() {
+        return Ok(Pinned {
+            ok: false,
+            message: format!(
+                "PIN REFUSED: the ledger's checkpoint is signed by {} only; nothing was pinned",
+                new.signer_list()
+            ),
+        });
+    }
+    let old = match std::fs::read(path) {
+        Ok(bytes) => Some(verify_checkpoint(roster, &bytes).with_context(|| {
+            format!(
+                "the pin file {} is not a checkpoint of this network",
+                path.display()
+            )
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read pin file {}", path.display()));
+        }
+    };
+    if let Some(old) = &old {
+        for (code, head) in &old.checkpoint.heads {
+            let ids: Vec<_> = ledger
+                .feeds
+                .iter()
+                .find(|f| f.member == *code)
+                .map(|f| f.entries.iter().map(|e| e.id()).collect())
+                .unwrap_or_default();
+            let problem = match against(&ids, *head) {
+                Against::Extends => continue,
+                Against::Short { held } => format!(
+                    "ROLLBACK: the pinned checkpoint has {code} {} = {}, but this ledger holds {code} only up to #{held}",
+                    head.seq,
+                    head.id.short()
+                ),
+                Against::Differs { held } => format!(
+                    "SPLIT VIEW: the pinned checkpoint has {code} {} = {}, but this ledger holds {} there",
+                    head.seq,
+                    head.id.short(),
+                    held.short()
+                ),
+            };
+            return Ok(Pinned {
+                ok: false,
+                message: format!(
+                    "{problem}. The ledger does not extend the checkpoint pinned in {}; the pin is kept.\n\npinned checkpoint (signed by {}):\n{}\nthis ledger's checkpoint (signed by {}):\n{}",
+                    path.display(),
+                    old.signer_list(),
+                    old.note.to_text(),
+                    new.signer_list(),
+                    new.note.to_text()
+                ),
+            });
+        }
+        if new.checkpoint.time <= old.checkpoint.time {
+            return Ok(Pinned {
+                ok: true,
+                message: format!(
+                    "The ledger extends the pinned checkpoint of {} at {}; the pin is kept (the ledger's own checkpoint is not newer).",
+                    old.checkpoint.node, old.checkpoint.time
+                ),
+            });
+        }
+    }
+    let tmp = path.with_extension("pin.tmp");
+    std::fs::write(&tmp, new.note.to_text())
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write pin file {}", path.display()))?;
+    Ok(Pinned {
+        ok: true,
+        message: format!(
+            "{} the checkpoint of {} at {}, signed by {}, in {}.",
+            if old.is_some() {
+                "The ledger extends the pinned checkpoint. Pinned"
+            } else {
+                "Pinned"
+            },
+            new.checkpoint.node,
+            new.checkpoint.time,
+            new.signer_list(),
+            path.display()
+        ),
+    })
 }

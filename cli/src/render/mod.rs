@@ -72,6 +72,32 @@ pub fn report(r: &Report) -> String {
         }
     }
     let _ = writeln!(out);
+    match &r.checkpoint {
+        Some(c) => {
+            let signers: Vec<String> = c.signers.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                out,
+                "checkpoint: node {} at {}, signed by {} ({} signatures, quorum {}); it covers {} entries{}",
+                c.node,
+                c.time,
+                signers.join(", "),
+                c.signers.len(),
+                c.quorum,
+                c.entries,
+                if c.beyond > 0 {
+                    format!(", and {} newer entries are not yet witnessed", c.beyond)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "checkpoint: none. Nothing witnesses that this ledger is complete, or that no other history was shown to other nodes."
+            );
+        }
+    }
     if r.valid {
         let _ = writeln!(
             out,
