@@ -273,9 +273,9 @@ async fn a_split_view_reaches_no_quorum_and_the_fork_proof_reaches_every_node() 
     // One proxy per directed link, so the test can cut exactly the links it wants.
     let mut links: BTreeMap<(usize, usize), Proxy> = BTreeMap::new();
     for from in 0..4 {
-        for to in 0..4 {
+        for (to, port) in ports.iter().enumerate() {
             if from != to {
-                links.insert((from, to), Proxy::start(ports[to]).await);
+                links.insert((from, to), Proxy::start(*port).await);
             }
         }
     }
