@@ -4,20 +4,25 @@
 //!
 //! 1. the bytes decode strictly as an entry;
 //! 2. the entry's author is the feed's member;
-//! 3. its signature verifies (`verify_strict`) under that member's key;
+//! 3. its signature verifies (`verify_strict`) under the key in force at that position
+//!    ([`crate::authority`]: the roster's key, then each rotation's, and after a
+//!    revocation the replacement, which the entry must install);
 //! 4. it is signed for this roster's network;
-//! 5. its payload fits its kind, in canonical form;
+//! 5. its payload fits its kind, in canonical form (and a key-rotation's proof verifies
+//!    under its new key);
 //! 6. its sequence number is `n`;
 //! 7. its prev is the id of the entry at `n - 1` (none at #1);
 //! 8. its claimed time is not before the time of the entry at `n - 1`.
 //!
-//! Checks 1–5 need only the entry and the roster, so they run in parallel; 6–8 are a
-//! cheap sequential pass. The first failure, in position order and in the order above
+//! Which key is in force at each position is planned first from the decoded entries (a
+//! cheap pass that only looks at key-rotations); then checks 1–5 run in parallel, and
+//! 6–8 are a cheap sequential pass. The first failure, in position order and in the order above
 //! within a position, is the one reported.
 
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::authority::{Expect, KeyState};
 use crate::entry::{DecodeError, Entry};
 use crate::ids::{EntryId, MemberCode, NetworkId, Seq, Timestamp};
 use crate::payload::{Payload, PayloadError};
@@ -37,6 +42,24 @@ pub enum Problem {
     },
     #[error("signature does not verify under {0}'s key")]
     Signature(MemberCode),
+    #[error(
+        "{member}'s key {key} was revoked after #{after} by {by}; this entry must be a key-rotation to the replacement key, signed by it"
+    )]
+    Revoked {
+        member: MemberCode,
+        key: String,
+        after: Seq,
+        by: String,
+    },
+    #[error(
+        "after the revocation of {member}'s key, this entry must be a key-rotation installing the replacement key {replacement}"
+    )]
+    Install {
+        member: MemberCode,
+        replacement: String,
+    },
+    #[error("the key-rotation's proof does not verify under the new key for this position")]
+    RotationProof,
     #[error("signed for network {}, but this roster's network is {} (an entry from another network)", .found.short(), .expected.short())]
     Network {
         expected: NetworkId,
@@ -69,6 +92,9 @@ impl Problem {
             Problem::UnknownMember => "unknown-member",
             Problem::Author { .. } => "author",
             Problem::Signature(_) => "signature",
+            Problem::Revoked { .. } => "revoked",
+            Problem::Install { .. } => "install",
+            Problem::RotationProof => "rotation-proof",
             Problem::Network { .. } => "network",
             Problem::Payload(_) => "payload",
             Problem::Seq { .. } => "seq",
@@ -95,9 +121,24 @@ pub struct Tip {
     pub time: Timestamp,
 }
 
-/// Checks 1–5 of the module docs for one entry of `member`'s feed.
+/// Checks 1–5 of the module docs for one entry of `member`'s feed, under the
+/// roster's key for that member (a feed that never rotated).
 pub fn check_entry(roster: &Roster, member: MemberCode, entry: &Entry) -> Result<(), Problem> {
     let key = roster.member(member).ok_or(Problem::UnknownMember)?.key;
+    let expect = Expect { key, install: None };
+    check_entry_under(roster.network_id(), member, expect, None, entry)
+}
+
+/// Checks 1–5 for one entry, under the key `expect` says is in force there.
+/// `state` explains a refusal after a revocation.
+pub fn check_entry_under(
+    network: NetworkId,
+    member: MemberCode,
+    expect: Expect,
+    state: Option<&KeyState>,
+    entry: &Entry,
+) -> Result<(), Problem> {
+    let key = expect.key;
     let header = entry.header();
     if header.author != member {
         return Err(Problem::Author {
@@ -108,15 +149,47 @@ pub fn check_entry(roster: &Roster, member: MemberCode, entry: &Entry) -> Result
     // The signature comes before the other field checks: if it fails, the entry was
     // altered or forged, and what its fields claim is not worth reporting.
     if !entry.signature_verifies(&key) {
+        if let (Some(_), Some(r)) = (
+            expect.install,
+            state.and_then(|s| s.revocation_after(header.seq)),
+        ) {
+            let by: Vec<String> = r.by.iter().map(|(m, _)| m.to_string()).collect();
+            return Err(Problem::Revoked {
+                member,
+                key: r.key.to_string(),
+                after: r.after,
+                by: by.join(", "),
+            });
+        }
         return Err(Problem::Signature(member));
     }
-    if header.network != roster.network_id() {
+    if header.network != network {
         return Err(Problem::Network {
-            expected: roster.network_id(),
+            expected: network,
             found: header.network,
         });
     }
-    Payload::decode(header.kind, entry.payload()).map_err(Problem::Payload)?;
+    let payload = Payload::decode(header.kind, entry.payload()).map_err(Problem::Payload)?;
+    match (&payload, expect.install) {
+        (Payload::KeyRotation(r), install) => {
+            if install.is_some_and(|k| r.key() != Some(k)) {
+                return Err(Problem::Install {
+                    member,
+                    replacement: install.map(|k| k.to_string()).unwrap_or_default(),
+                });
+            }
+            if !r.proof_verifies(network, member, header.seq) {
+                return Err(Problem::RotationProof);
+            }
+        }
+        (_, Some(k)) => {
+            return Err(Problem::Install {
+                member,
+                replacement: k.to_string(),
+            });
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -179,18 +252,66 @@ impl Feed {
 pub struct FeedVerdict {
     pub valid: Feed,
     pub error: Option<FeedError>,
+    /// The feed's keys, walked over the valid prefix.
+    pub keys: Option<KeyState>,
 }
 
-/// Verifies `member`'s feed given as the raw bytes of its entries, in order from #1.
+/// Verifies `member`'s feed given as the raw bytes of its entries, in order from #1,
+/// under the roster's key for it (no rotations planned from other feeds).
 pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVerdict {
-    let checked: Vec<Result<Entry, Problem>> = raw
+    match roster.member(member) {
+        Some(m) => verify_feed_with(
+            roster.network_id(),
+            member,
+            KeyState::new(m.key, Vec::new()),
+            raw,
+        ),
+        None => FeedVerdict {
+            valid: Feed {
+                member,
+                entries: Vec::new(),
+            },
+            error: (!raw.is_empty()).then_some(FeedError {
+                member,
+                position: Seq::FIRST,
+                problem: Problem::UnknownMember,
+            }),
+            keys: None,
+        },
+    }
+}
+
+/// Verifies a feed under the key schedule `keys` (see [`crate::authority`]).
+pub fn verify_feed_with(
+    network: NetworkId,
+    member: MemberCode,
+    keys: KeyState,
+    raw: &[&[u8]],
+) -> FeedVerdict {
+    let decoded: Vec<Result<Entry, Problem>> = raw
         .par_iter()
-        .map(|bytes| {
-            let entry = Entry::decode(bytes).map_err(Problem::Decode)?;
-            check_entry(roster, member, &entry)?;
+        .map(|bytes| Entry::decode(bytes).map_err(Problem::Decode))
+        .collect();
+    // Plan the key of each position from the entries as decoded; a rotation that turns
+    // out invalid fails at its own position, before anything planned from it counts.
+    let mut plan = Vec::with_capacity(decoded.len());
+    let mut planner = keys.clone();
+    for (index, d) in decoded.iter().enumerate() {
+        let Ok(entry) = d else { break };
+        plan.push(planner.expect(Seq(index as u64 + 1)));
+        planner.advance(entry);
+    }
+    let checked: Vec<Result<Entry, Problem>> = decoded
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, d)| {
+            let entry = d?;
+            let expect = plan.get(index).copied().ok_or(Problem::UnknownMember)?;
+            check_entry_under(network, member, expect, Some(&keys), &entry)?;
             Ok(entry)
         })
         .collect();
+    let mut walked = keys;
     let mut entries = Vec::with_capacity(checked.len());
     let mut tip = None;
     for (index, result) in checked.into_iter().enumerate() {
@@ -198,6 +319,7 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
         match result.and_then(|entry| check_link(tip, &entry).map(|t| (entry, t))) {
             Ok((entry, next)) => {
                 tip = Some(next);
+                walked.advance(&entry);
                 entries.push(entry);
             }
             Err(problem) => {
@@ -209,6 +331,7 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
                 return FeedVerdict {
                     valid: Feed { member, entries },
                     error: Some(error),
+                    keys: Some(walked),
                 };
             }
         }
@@ -216,5 +339,6 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
     FeedVerdict {
         valid: Feed { member, entries },
         error: None,
+        keys: Some(walked),
     }
 }

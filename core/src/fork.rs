@@ -65,20 +65,34 @@ impl ForkProof {
     /// Payloads are not judged: the member signed both headers, and that alone is the
     /// equivocation.
     pub fn verify(&self, roster: &Roster) -> Result<(), ForkError> {
+        let key = roster
+            .member(self.a.author())
+            .ok_or(ForkError::Entry {
+                id: self.a.id(),
+                problem: Problem::UnknownMember,
+            })?
+            .key;
+        self.verify_under(roster.network_id(), &key)
+    }
+
+    /// Checks that both entries are signed with `key`, the member's key in force at
+    /// this position (after a rotation, not the roster's), for `network`.
+    pub fn verify_under(
+        &self,
+        network: crate::ids::NetworkId,
+        key: &crate::ids::PublicKey,
+    ) -> Result<(), ForkError> {
         for entry in [&self.a, &self.b] {
             let problem = |problem| ForkError::Entry {
                 id: entry.id(),
                 problem,
             };
-            let member = roster
-                .member(entry.author())
-                .ok_or(problem(Problem::UnknownMember))?;
-            if !entry.signature_verifies(&member.key) {
+            if !entry.signature_verifies(key) {
                 return Err(problem(Problem::Signature(entry.author())));
             }
-            if entry.header().network != roster.network_id() {
+            if entry.header().network != network {
                 return Err(problem(Problem::Network {
-                    expected: roster.network_id(),
+                    expected: network,
                     found: entry.header().network,
                 }));
             }

@@ -330,6 +330,8 @@ impl Kind {
     pub const WITHDRAWAL: Kind = Kind::known(b"withdrawal");
     pub const CORRECTION: Kind = Kind::known(b"correction");
     pub const KEY_ROTATION: Kind = Kind::known(b"key-rotation");
+    pub const KEY_REVOCATION: Kind = Kind::known(b"key-revocation");
+    pub const ADMISSION: Kind = Kind::known(b"admission");
 
     const fn known(name: &[u8]) -> Kind {
         let mut bytes = [0u8; Kind::MAX_LEN];

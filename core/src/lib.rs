@@ -15,6 +15,7 @@
 //! - [`payload`]: what each kind of entry says, in canonical JSON.
 //! - [`profile`]: domestic procedure profiles (who approves, by what vote).
 //! - [`proof`]: portable proofs of one member's status for one instrument.
+//! - [`authority`]: keys over time (rotation, revocation) and admitted members.
 //! - [`feed`]: chain verification of one member's feed.
 //! - [`fork`]: fork proofs, the evidence of equivocation.
 //! - [`bundle`]: a whole ledger in one file.
@@ -27,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod authority;
 pub mod bundle;
 pub mod checkpoint;
 pub mod codec;

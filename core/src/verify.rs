@@ -7,10 +7,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::authority::{Authority, Revocation};
 use crate::bundle::BundleView;
 use crate::checkpoint::{Against, Witnessed, against, verify_checkpoint};
 use crate::entry::Entry;
-use crate::feed::{Feed, FeedError, Problem, verify_feed};
+use crate::feed::{Feed, FeedError, Problem, verify_feed_with};
 use crate::fork::ForkProof;
 use crate::ids::{EntryId, MemberCode, NetworkId, Seq, Timestamp};
 use crate::roster::Roster;
@@ -28,7 +29,20 @@ pub struct Report {
     pub forks: Vec<ForkReport>,
     /// The cosigned checkpoint the ledger was cut at, when it carries one.
     pub checkpoint: Option<CheckpointReport>,
+    /// Key revocations that reached their quorum.
+    pub revocations: Vec<Revocation>,
+    /// Members admitted by quorum after the genesis roster.
+    pub admitted: Vec<AdmittedReport>,
+    /// Revocations and admissions short of their quorum, which have no effect.
+    pub pending: Vec<String>,
     pub errors: Vec<Failure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdmittedReport {
+    pub member: MemberCode,
+    pub name: String,
+    pub by: Vec<MemberCode>,
 }
 
 /// The checkpoint a ledger carries, as verified.
@@ -114,6 +128,8 @@ pub struct Ledger {
     pub feeds: Vec<Feed>,
     pub forks: Vec<ForkProof>,
     pub checkpoint: Option<Witnessed>,
+    /// Members admitted by quorum, whose feeds are among `feeds`.
+    pub admitted: Vec<crate::roster::Member>,
 }
 
 /// The report and what it vouches for.
@@ -134,6 +150,9 @@ pub fn verify_bundle(roster: &Roster, bytes: &[u8]) -> Verification {
             feeds: Vec::new(),
             forks: Vec::new(),
             checkpoint: None,
+            revocations: Vec::new(),
+            admitted: Vec::new(),
+            pending: Vec::new(),
             errors: vec![Failure::general("bundle", reason, message)],
         };
         Verification {
@@ -171,8 +190,51 @@ pub fn verify_part(roster: &Roster, view: &BundleView<'_>) -> Verification {
     verify_scoped(roster, view, false)
 }
 
-fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verification {
+/// Most passes over the feeds while revocations and admissions settle.
+const MAX_ROUNDS: usize = 8;
+
+fn verify_scoped(genesis: &Roster, view: &BundleView<'_>, whole: bool) -> Verification {
     let mut errors = Vec::new();
+    // Verify every feed under the keys and members the last tally gave, tally again
+    // from what verified, and repeat until the tally holds (one pass when the ledger
+    // has no revocation or admission).
+    let mut authority = Authority::default();
+    let mut rounds = 0;
+    let (roster, verdicts) = loop {
+        let roster = genesis.with_admitted(authority.admitted.iter().cloned());
+        let verdicts: Vec<_> = view
+            .feeds
+            .par_iter()
+            .filter_map(|(code, raw)| {
+                let keys = authority.schedule(&roster, *code)?;
+                Some((
+                    raw.len() as u64,
+                    verify_feed_with(roster.network_id(), *code, keys, raw),
+                ))
+            })
+            .collect();
+        let next = Authority::tally_entries(
+            genesis,
+            verdicts
+                .iter()
+                .filter(|(_, v)| genesis.is_genesis(v.valid.member))
+                .flat_map(|(_, v)| v.valid.entries.iter()),
+        );
+        rounds += 1;
+        if next == authority {
+            break (roster, verdicts);
+        }
+        if rounds == MAX_ROUNDS {
+            errors.push(Failure::general(
+                "keys",
+                "keys",
+                format!("revocations and admissions do not settle after {MAX_ROUNDS} passes: members revoke each other's keys in a cycle"),
+            ));
+            break (roster, verdicts);
+        }
+        authority = next;
+    };
+    let roster = &roster;
     for (code, _) in &view.feeds {
         if roster.member(*code).is_none() {
             errors.push(Failure::of_feed(&FeedError {
@@ -182,12 +244,6 @@ fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verific
             }));
         }
     }
-    let verdicts: Vec<_> = view
-        .feeds
-        .par_iter()
-        .filter(|(code, _)| roster.member(*code).is_some())
-        .map(|(code, raw)| (raw.len() as u64, verify_feed(roster, *code, raw)))
-        .collect();
 
     let mut forks = Vec::new();
     let mut previous: Option<(MemberCode, Seq, EntryId)> = None;
@@ -197,7 +253,19 @@ fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verific
             .and_then(|a| Entry::decode(b).map(|b| (a, b)))
             .map_err(|e| e.to_string())
             .and_then(|(a, b)| ForkProof::from_ordered(a, b).map_err(|e| e.to_string()))
-            .and_then(|p| p.verify(roster).map(|()| p).map_err(|e| e.to_string()));
+            .and_then(|p| {
+                // The member's key in force at the fork's position.
+                let key = verdicts
+                    .iter()
+                    .find(|(_, v)| v.valid.member == p.member())
+                    .and_then(|(_, v)| v.keys.as_ref())
+                    .map(|k| k.key_at(p.seq()))
+                    .or_else(|| roster.member(p.member()).map(|m| m.key))
+                    .ok_or_else(|| format!("{} is not a member of this roster", p.member()))?;
+                p.verify_under(roster.network_id(), &key)
+                    .map(|()| p)
+                    .map_err(|e| e.to_string())
+            });
         match proof {
             Ok(proof) => {
                 let key = (proof.member(), proof.seq(), proof.entries()[0].id());
@@ -285,6 +353,17 @@ fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verific
             })
             .collect(),
         checkpoint,
+        revocations: authority.revocations.values().flatten().cloned().collect(),
+        admitted: authority
+            .admitted
+            .iter()
+            .map(|m| AdmittedReport {
+                member: m.code,
+                name: m.name.clone(),
+                by: m.admitted_by.clone(),
+            })
+            .collect(),
+        pending: authority.pending.clone(),
         errors,
     };
     Verification {
@@ -293,6 +372,7 @@ fn verify_scoped(roster: &Roster, view: &BundleView<'_>, whole: bool) -> Verific
             feeds,
             forks,
             checkpoint: witnessed,
+            admitted: authority.admitted,
         },
     }
 }

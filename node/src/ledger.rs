@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use pacta_core::Kind;
 use pacta_core::Roster;
+use pacta_core::authority::{Authority, Expect, KeyState};
 use pacta_core::entry::{DecodeError, Entry};
-use pacta_core::feed::{Problem, Tip, check_entry, check_link};
+use pacta_core::feed::{Problem, Tip, check_entry_under, check_link};
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, Seq};
 use pacta_core::wire::{Accepted, ForkSummary, Head, Outcome};
@@ -85,6 +87,15 @@ impl Rejection {
 }
 
 struct State {
+    /// The genesis roster plus the members admitted by quorum.
+    roster: Arc<Roster>,
+    /// Each feed's key schedule, walked up to its tip.
+    keys: BTreeMap<MemberCode, KeyState>,
+    /// Stored key-rotation entries, per feed, in order.
+    rotations: BTreeMap<MemberCode, Vec<Entry>>,
+    /// Stored key-revocation and admission entries of genesis members.
+    votes: Vec<Entry>,
+    authority: Authority,
     tips: BTreeMap<MemberCode, Tip>,
     /// One proof per position: it is enough to dispute the feed, and a bundle carries
     /// at most one per (member, seq, first id), so more could not all be exported.
@@ -93,6 +104,7 @@ struct State {
 
 /// The node's ledger: store plus in-memory tips and forks.
 pub struct Ledger {
+    /// The genesis roster: the trust root, never changed.
     roster: Arc<Roster>,
     store: Store,
     state: Mutex<State>,
@@ -117,19 +129,109 @@ impl Ledger {
             .into_iter()
             .map(|p| (fork_key(&p), p))
             .collect();
-        let state = State {
+        let mut rotations: BTreeMap<MemberCode, Vec<Entry>> = BTreeMap::new();
+        let mut votes = Vec::new();
+        for e in recovered.authority {
+            if e.header().kind == Kind::KEY_ROTATION {
+                rotations.entry(e.author()).or_default().push(e);
+            } else if roster.is_genesis(e.author()) {
+                votes.push(e);
+            }
+        }
+        let mut state = State {
+            roster: roster.clone(),
+            keys: BTreeMap::new(),
+            rotations,
+            votes,
+            authority: Authority::default(),
             tips: recovered.tips.into_iter().collect(),
             forks,
         };
-        Ledger {
+        rebuild_keys(&mut state);
+        let ledger = Ledger {
             roster,
             store,
             state: Mutex::new(state),
+        };
+        {
+            let mut state = ledger.state();
+            if let Err(e) = ledger.retally(&mut state) {
+                tracing::error!("applying revocations at start-up: {e}");
+            }
         }
+        ledger
     }
 
-    pub fn roster(&self) -> &Roster {
+    /// The members now: the genesis roster plus those admitted by quorum.
+    pub fn roster(&self) -> Arc<Roster> {
+        self.state().roster.clone()
+    }
+
+    /// The genesis roster, the trust root.
+    pub fn genesis(&self) -> &Roster {
         &self.roster
+    }
+
+    /// The latest position after which a quorum revoked a key of `member`'s feed.
+    pub fn revoked_after(&self, member: MemberCode) -> Option<Seq> {
+        self.state()
+            .authority
+            .revocations
+            .get(&member)
+            .and_then(|r| r.iter().map(|r| r.after).max())
+    }
+
+    /// Re-tallies revocations and admissions after a vote was stored, and applies what
+    /// changed: members admitted, keys replaced, and entries under a revoked key moved
+    /// out of their feed (to the store's `revoked` tree, as evidence).
+    fn retally(&self, state: &mut State) -> Result<(), StoreError> {
+        for _ in 0..8 {
+            let next = Authority::tally_entries(&self.roster, state.votes.iter());
+            if next == state.authority {
+                return Ok(());
+            }
+            state.roster = Arc::new(self.roster.with_admitted(next.admitted.iter().cloned()));
+            let mut cut = Vec::new();
+            for revs in next.revocations.values() {
+                for r in revs {
+                    let tip = state.tips.get(&r.member).map_or(0, |t| t.seq.0);
+                    let after = Seq(r.after.0.saturating_add(1));
+                    let signer = state.keys.get(&r.member).map(|k| k.key_at(after));
+                    if tip > r.after.0 && signer == Some(r.key) {
+                        cut.push((r.member, r.after));
+                    }
+                }
+            }
+            for (member, after) in cut {
+                let moved = self.store.truncate(member, after)?;
+                match self.store.entry(member, after)? {
+                    Some(e) => {
+                        state.tips.insert(
+                            member,
+                            Tip {
+                                seq: e.seq(),
+                                id: e.id(),
+                                time: e.header().time,
+                            },
+                        );
+                    }
+                    None => {
+                        state.tips.remove(&member);
+                    }
+                }
+                if let Some(list) = state.rotations.get_mut(&member) {
+                    list.retain(|e| e.seq() <= after);
+                }
+                state
+                    .votes
+                    .retain(|e| e.author() != member || e.seq() <= after);
+                tracing::warn!(%member, %after, moved, "key revoked by quorum: entries after it under that key were removed from the feed");
+            }
+            state.authority = next;
+            rebuild_keys(state);
+        }
+        tracing::error!("revocations do not settle; keeping the last tally");
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {
@@ -189,11 +291,39 @@ impl Ledger {
     pub fn precheck(&self, bytes: &[u8]) -> Result<Entry, Rejection> {
         let entry = Entry::decode(bytes).map_err(Rejection::Malformed)?;
         let (member, seq) = (entry.author(), entry.seq());
-        check_entry(&self.roster, member, &entry).map_err(|problem| Rejection::Invalid {
+        let invalid = |problem| Rejection::Invalid {
             member,
             seq,
             problem,
-        })?;
+        };
+        // The key in force where the entry claims to be: the schedule's, walked to
+        // the tip. Only a short lock: the signature is checked outside it.
+        let (keys, expect) = {
+            let state = self.state();
+            let keys = state
+                .keys
+                .get(&member)
+                .cloned()
+                .ok_or(invalid(Problem::UnknownMember))?;
+            let tip = state.tips.get(&member).map_or(0, |t| t.seq.0);
+            let expect = if seq.0 <= tip {
+                Expect {
+                    key: keys.key_at(seq),
+                    install: None,
+                }
+            } else {
+                keys.expect(seq)
+            };
+            (keys, expect)
+        };
+        check_entry_under(
+            self.roster.network_id(),
+            member,
+            expect,
+            Some(&keys),
+            &entry,
+        )
+        .map_err(invalid)?;
         Ok(entry)
     }
 
@@ -259,6 +389,22 @@ impl Ledger {
         })?;
         self.store.insert_entry(&entry)?;
         state.tips.insert(member, new_tip);
+        let kind = entry.header().kind;
+        if kind == Kind::KEY_ROTATION {
+            if let Some(keys) = state.keys.get_mut(&member) {
+                keys.advance(&entry);
+            }
+            state
+                .rotations
+                .entry(member)
+                .or_default()
+                .push(entry.clone());
+        } else if (kind == Kind::KEY_REVOCATION || kind == Kind::ADMISSION)
+            && self.roster.is_genesis(member)
+        {
+            state.votes.push(entry.clone());
+            self.retally(&mut state)?;
+        }
         Ok((accepted(Outcome::Stored), Some(entry)))
     }
 
@@ -266,8 +412,14 @@ impl Ledger {
     /// Adds a fork proof received from a peer, after checking it against the roster.
     /// Returns whether it was new.
     pub fn add_fork(&self, proof: ForkProof) -> Result<bool, Rejection> {
+        let key = self
+            .state()
+            .keys
+            .get(&proof.member())
+            .map(|k| k.key_at(proof.seq()))
+            .ok_or_else(|| StoreError::Corrupt(format!("{} is not a member", proof.member())))?;
         proof
-            .verify(&self.roster)
+            .verify_under(self.roster.network_id(), &key)
             .map_err(|e| StoreError::Corrupt(format!("not a valid fork proof: {e}")))?;
         let mut state = self.state();
         let key = fork_key(&proof);
@@ -282,4 +434,18 @@ impl Ledger {
     pub fn is_disputed(&self, member: MemberCode) -> bool {
         self.state().forks.keys().any(|(m, ..)| *m == member)
     }
+}
+
+/// Rebuilds every feed's key schedule from the tally and the stored rotations.
+fn rebuild_keys(state: &mut State) {
+    let mut keys = BTreeMap::new();
+    for m in state.roster.members() {
+        if let Some(mut k) = state.authority.schedule(&state.roster, m.code) {
+            for e in state.rotations.get(&m.code).into_iter().flatten() {
+                k.advance(e);
+            }
+            keys.insert(m.code, k);
+        }
+    }
+    state.keys = keys;
 }

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use pacta_core::entry::Entry;
+use pacta_core::feed::Problem;
 use pacta_core::ids::MemberCode;
 use pacta_core::wire::{Accepted, Outcome};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -64,28 +65,41 @@ impl Node {
     ) -> Result<Vec<Accepted>, BatchError> {
         let ledger = self.ledger.clone();
         // Signature checks and sled calls block: keep them off the async workers.
-        let outcome = tokio::task::spawn_blocking(move || {
-            use rayon::prelude::*;
-            // Signatures first, in parallel; then each entry's place, in order. The first
-            // failure in batch order is the one reported, as if checked one by one.
-            let checked: Vec<_> = batch
-                .par_iter()
-                .map(|bytes| ledger.precheck(bytes))
-                .collect();
-            let mut accepted = Vec::with_capacity(batch.len());
-            let mut stored = Vec::new();
-            for (index, entry) in checked.into_iter().enumerate() {
-                match entry.and_then(|e| ledger.place(e)) {
-                    Ok((a, entry)) => {
-                        accepted.push(a);
-                        stored.extend(entry);
+        let outcome =
+            tokio::task::spawn_blocking(move || {
+                use rayon::prelude::*;
+                // Signatures first, in parallel; then each entry's place, in order. The first
+                // failure in batch order is the one reported, as if checked one by one.
+                let checked: Vec<_> = batch
+                    .par_iter()
+                    .map(|bytes| ledger.precheck(bytes))
+                    .collect();
+                let mut accepted = Vec::with_capacity(batch.len());
+                let mut stored = Vec::new();
+                for (index, entry) in checked.into_iter().enumerate() {
+                    // A key-rotation earlier in the batch changes the key of what follows
+                    // it: an entry refused for its key is checked again, now in order.
+                    let entry = match entry {
+                        Err(Rejection::Invalid {
+                            problem:
+                                Problem::Signature(_)
+                                | Problem::Revoked { .. }
+                                | Problem::Install { .. },
+                            ..
+                        }) => ledger.precheck(&batch[index]),
+                        other => other,
+                    };
+                    match entry.and_then(|e| ledger.place(e)) {
+                        Ok((a, entry)) => {
+                            accepted.push(a);
+                            stored.extend(entry);
+                        }
+                        Err(rejection) => return (accepted, stored, Some((index, rejection))),
                     }
-                    Err(rejection) => return (accepted, stored, Some((index, rejection))),
                 }
-            }
-            (accepted, stored, None)
-        })
-        .await;
+                (accepted, stored, None)
+            })
+            .await;
         let (accepted, stored, failure) = match outcome {
             Ok(v) => v,
             Err(join) => {

@@ -8,6 +8,9 @@
 //!   the entry, and an entry and its new head are written in one atomic insert.
 //! - tree `forks`: key `len(code) ‖ code ‖ seq`, value `u32 len(a) ‖ a ‖ b`: one fork
 //!   proof per position ([`pacta_core::fork`]); the first one found is kept.
+//! - tree `revoked`: same keys as `entries`: entries removed from a feed because a
+//!   quorum revoked the key that signed them ([`pacta_core::authority`]), kept as
+//!   evidence, never served as part of the feed.
 //! - tree `meta`: `network` → the network id the store belongs to; `format` → 1.
 //!
 //! # Durability
@@ -66,6 +69,7 @@ pub struct Store {
     db: sled::Db,
     entries: sled::Tree,
     forks: sled::Tree,
+    revoked: sled::Tree,
     commit: Arc<GroupCommit>,
 }
 
@@ -86,6 +90,9 @@ pub struct Recovered {
     pub tips: Vec<(MemberCode, Tip)>,
     pub forks: Vec<ForkProof>,
     pub entries: u64,
+    /// Key-rotation, key-revocation and admission entries, in store order: the node
+    /// rebuilds its key schedules and tallies from them.
+    pub authority: Vec<Entry>,
 }
 
 fn feed_prefix(member: MemberCode) -> Vec<u8> {
@@ -127,6 +134,7 @@ impl Store {
         let store = Store {
             entries: db.open_tree("entries")?,
             forks: db.open_tree("forks")?,
+            revoked: db.open_tree("revoked")?,
             db,
             commit: Arc::new(GroupCommit::default()),
         };
@@ -162,6 +170,13 @@ impl Store {
                 .map_err(|p| StoreError::Corrupt(format!("{member} {seq}: {p}")))?;
             current = Some((member, next));
             out.entries += 1;
+            let kind = entry.header().kind;
+            if kind == pacta_core::Kind::KEY_ROTATION
+                || kind == pacta_core::Kind::KEY_REVOCATION
+                || kind == pacta_core::Kind::ADMISSION
+            {
+                out.authority.push(entry);
+            }
         }
         out.tips.extend(current);
         for item in self.forks.iter() {
@@ -212,6 +227,22 @@ impl Store {
             entry_key(entry.author(), entry.seq()),
             entry.as_bytes(),
         )
+    }
+
+    /// Moves `member`'s entries after `after` to the `revoked` tree (their key was
+    /// revoked). Returns how many moved. Not durable until [`Store::flush`].
+    pub fn truncate(&self, member: MemberCode, after: Seq) -> Result<u64, StoreError> {
+        let start = entry_key(member, Seq(after.0.saturating_add(1)));
+        let mut end = feed_prefix(member);
+        end.extend_from_slice(&u64::MAX.to_be_bytes());
+        let mut moved = 0;
+        let rows: Vec<_> = self.entries.range(start..=end).collect::<Result<_, _>>()?;
+        for (key, value) in rows {
+            self.write(&self.revoked, key.to_vec(), value)?;
+            self.entries.remove(key)?;
+            moved += 1;
+        }
+        Ok(moved)
     }
 
     /// Writes a fork proof. Not durable until [`Store::flush`].

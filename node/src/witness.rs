@@ -245,6 +245,15 @@ impl Witness {
     ) -> Option<String> {
         for (code, old) in &signed.heads {
             let held = heads.get(code).map_or(0, |h| h.seq.0);
+            // A quorum revoked a key of this feed before the signed head: entries
+            // under it were removed, and the feed legitimately restarts from there.
+            if node
+                .ledger
+                .revoked_after(*code)
+                .is_some_and(|after| after.0 < old.seq.0 && held >= after.0)
+            {
+                continue;
+            }
             if held < old.seq.0 {
                 return Some(format!(
                     "{code}'s head here is #{held}, but this node signed {code} {} ({}) at {}; it will not sign an older view until it holds that entry again",

@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""Independent Pacta verifier, written from SPEC.md (format version 1) alone.
+"""Independent Pacta verifier, written from SPEC.md alone (entries version 1, bundles
+version 2 with their checkpoint, SPEC 10).
 
 Standard library only. It contains its own Ed25519 (RFC 8032) with the strict
-verification rules of SPEC.md section 4.2.
+verification rules of SPEC.md section 4.2, and its own signing, for the self-tests.
 
 Usage:
   pacta_verify.py vectors PATH/vectors.json
   pacta_verify.py payloads [PATH/SPEC.md]   self-test of the payload checker (SPEC 6):
       the examples of SPEC.md 6.3 to 6.13 must pass, the garbage below must be refused
+  pacta_verify.py checkpoints [PATH/SPEC.md]   self-test of the roster's node keys and
+      quorum (SPEC 3.1), bundle version 2 (SPEC 8) and checkpoints (SPEC 10): a ledger
+      and checkpoints built and signed here must verify, and every garbage variant
+      (note, body, signatures, quorum, feeds against heads) must fail with its reason
+      code; the example checkpoint of SPEC.md 10.4 must verify against
+      keys-example/roster.toml
   pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]
 
 Points where SPEC.md left a choice open, and what this verifier assumes, are
 marked "ASSUMPTION" in the comments below.
 """
 
+import base64
+import binascii
 import datetime
 import hashlib
 import json
@@ -267,6 +276,7 @@ MAX_ENTRY = 65772
 ENTRY_TAG = b"pacta/entry\x00"
 NETWORK_TAG = b"pacta/network\x00"
 BUNDLE_MAGIC = b"pacta/bundle\x00"
+BUNDLE_VERSION = 2
 
 _CODE_RE = re.compile(rb"[A-Z]{2,8}\Z")
 _KIND_RE = re.compile(rb"[a-z][a-z0-9-]{0,31}\Z")
@@ -293,12 +303,19 @@ class RosterError(Exception):
 
 
 class Roster:
-    def __init__(self, network, members):
+    def __init__(self, network, members, quorum=None):
         self.network = network  # str
         self.members = members  # list of dicts, file order
         self.by_code = {m["code"]: m for m in members}
         self.preimage = network_preimage(network, [(m["code"], m["key_bytes"]) for m in members])
         self.network_id = hashlib.sha256(self.preimage).digest()
+        # SPEC 3.1: node keys (checkpoints, SPEC 10) and the quorums. Neither is in the
+        # network id (SPEC 3.2).
+        self.node_keys = {m["code"]: m["node_key_bytes"] for m in members
+                          if m.get("node_key_bytes") is not None}
+        quorum = quorum or {}
+        self.node_quorum = quorum.get("nodes", len(self.node_keys) // 2 + 1)
+        self.member_quorum = quorum.get("members", len(members) // 2 + 1)
 
 
 def network_preimage(name, members):
@@ -336,7 +353,7 @@ def parse_roster(text):
     except tomllib.TOMLDecodeError as e:
         raise RosterError("roster is not valid TOML: %s" % e)
     for k in data:
-        if k not in ("network", "description", "member"):
+        if k not in ("network", "description", "member", "quorum"):
             raise RosterError("unknown field %r" % k)
     net = data.get("network")
     if not isinstance(net, str):
@@ -358,7 +375,7 @@ def parse_roster(text):
     for i, m in enumerate(mlist, 1):
         where = "member %d" % i
         for k in m:
-            if k not in required + ("remark",):
+            if k not in required + ("remark", "node_key"):
                 raise RosterError("%s: unknown field %r" % (where, k))
         for k in required:
             if k not in m:
@@ -388,10 +405,40 @@ def parse_roster(text):
             raise RosterError("%s: two members share the code" % where)
         if kb in keys:
             raise RosterError("%s: two members share the key" % where)
+        nkb = None
+        if "node_key" in m:
+            # SPEC 3.1: valid (3.3), and no key serves twice: not the member's own key,
+            # not another member's key or node key.
+            if not _HEX64_RE.match(m["node_key"]):
+                raise RosterError("%s: node_key is not 64 lowercase hex digits" % where)
+            nkb = bytes.fromhex(m["node_key"])
+            if decode_public_key(nkb) is None:
+                raise RosterError("%s: node_key is not a valid Ed25519 public key" % where)
+            if nkb == kb or nkb in keys:
+                raise RosterError("%s: node_key is a key already in the roster" % where)
+            keys.add(nkb)
         codes.add(code)
         keys.add(kb)
-        members.append(dict(m, key_bytes=kb))
-    return Roster(net, members)
+        members.append(dict(m, key_bytes=kb, node_key_bytes=nkb))
+    quorum = {}
+    if "quorum" in data:
+        q = data["quorum"]
+        if not isinstance(q, dict):
+            raise RosterError("quorum is not a table")
+        for k in q:
+            if k not in ("nodes", "members"):
+                raise RosterError("quorum: unknown field %r" % k)
+        nodes = sum(1 for m in members if m["node_key_bytes"] is not None)
+        for k, most in (("nodes", max(nodes, 1)), ("members", max(len(members) - 1, 1))):
+            if k in q:
+                v = q[k]
+                # A TOML integer; tomllib gives bool for true/false, a subclass of int.
+                if type(v) is not int:
+                    raise RosterError("quorum.%s is not an integer" % k)
+                if not 1 <= v <= most:
+                    raise RosterError("quorum.%s = %d must be 1 to %d" % (k, v, most))
+                quorum[k] = v
+    return Roster(net, members, quorum)
 
 
 # ---------------------------------------------------------------------------
@@ -785,7 +832,7 @@ def t_tagged(variants):
 
 # --- the kinds (SPEC 6.3 to 6.13) ------------------------------------------
 
-# SPEC 13.2: the only procedure profile ids version 1 knows.
+# SPEC 14.2: the only procedure profile ids version 1 knows.
 # ASSUMPTION: SPEC gives no list of ids; these are the bold headings of 13.2, in order.
 PROFILE_IDS = ("us-article-ii", "us-congressional-executive", "us-sole-executive",
                "gb-crag2010", "fr-art53", "de-art59", "ua-rada-law", "nl-states-general",
@@ -805,7 +852,7 @@ def t_any_object(v, path):
 def t_procedure(v, path):
     s = t_slug(40)(v, path)
     if s not in PROFILE_IDS:
-        raise PayloadError(path, "%s is not a procedure profile id of SPEC 13" % _show(s))
+        raise PayloadError(path, "%s is not a procedure profile id of SPEC 14" % _show(s))
     return s
 
 
@@ -1043,7 +1090,7 @@ def payload_problem(kind, payload):
 
 
 # ---------------------------------------------------------------------------
-# Bundles (SPEC 8) and ledger verification (SPEC 5, 7, 9)
+# Bundles (SPEC 8) and ledger verification (SPEC 5, 7, 9, 10.6)
 # ---------------------------------------------------------------------------
 
 
@@ -1052,12 +1099,14 @@ class BundleError(Exception):
 
 
 def parse_bundle(data):
+    """SPEC 8, version 2. Returns (network, feeds, forks, checkpoint bytes or None)."""
     r = _Reader(data)
     try:
         if r.take(13, "magic") != BUNDLE_MAGIC:
             raise BundleError("not a Pacta bundle (magic)")
-        if r.uint(1, "version") != 1:
-            raise BundleError("bundle version is not 1")
+        version = r.uint(1, "version")
+        if version != BUNDLE_VERSION:
+            raise BundleError("bundle version is %d, not %d" % (version, BUNDLE_VERSION))
         network = r.take(32, "network id")
 
         def item():
@@ -1080,11 +1129,15 @@ def parse_bundle(data):
         forks = []
         for _ in range(r.uint(4, "fork count")):
             forks.append((item(), item()))
+        cp_len = r.uint(4, "checkpoint length")
+        if cp_len > MAX_NOTE:
+            raise BundleError("checkpoint of %d bytes, longer than %d" % (cp_len, MAX_NOTE))
+        checkpoint = r.take(cp_len, "checkpoint") if cp_len else None
         if r.pos != len(data):
             raise BundleError("%d trailing bytes" % (len(data) - r.pos))
     except DecodeError as e:  # input ended inside a field
         raise BundleError(str(e))
-    return network, feeds, forks
+    return network, feeds, forks, checkpoint
 
 
 def verify_feed(roster, member, items):
@@ -1143,13 +1196,14 @@ def check_fork(roster, a_raw, b_raw):
     return (a.author, a.seq, a.id)
 
 
-def verify_ledger(roster, data):
-    """SPEC 9. Returns a report dict."""
+def verify_ledger(roster, data, whole=True):
+    """SPEC 9. Returns a report dict. whole=False verifies a bundle that carries only
+    some feeds (a proof's, SPEC 16): the checkpoint is compared with those only."""
     report = {"valid": False, "network": roster.network_id.hex(),
               "network_name": roster.network, "verified_entries": 0,
-              "heads": {}, "disputed": [], "errors": [], "forks": []}
+              "heads": {}, "disputed": [], "errors": [], "forks": [], "checkpoint": None}
     try:
-        network, feeds, forks = parse_bundle(data)
+        network, feeds, forks, checkpoint = parse_bundle(data)
     except BundleError as ex:
         report["errors"].append({"place": "bundle", "reason": "bundle", "message": str(ex)})
         return report
@@ -1158,6 +1212,7 @@ def verify_ledger(roster, data):
         report["errors"].append({"place": "bundle", "reason": "network",
                                  "message": "bundle is for network %s" % network.hex()})
         return report
+    verified_ids = {}  # member -> ids of its feed's valid prefix, for the checkpoint
     for code_b, items in feeds:
         code = code_b.decode("ascii", "replace")
         if code not in roster.by_code:
@@ -1166,6 +1221,7 @@ def verify_ledger(roster, data):
                                      "message": "%s is not in the roster" % code})
             continue
         good, err = verify_feed(roster, code, items)
+        verified_ids[code] = [e.id for e in good]
         report["verified_entries"] += len(good)
         if good:
             report["heads"][code] = {"seq": good[-1].seq, "id": good[-1].id.hex(),
@@ -1177,8 +1233,9 @@ def verify_ledger(roster, data):
     for k, (a_raw, b_raw) in enumerate(forks, 1):
         try:
             key = check_fork(roster, a_raw, b_raw)
+            # SPEC 9 step 4: after the last *valid* proof, so an out-of-order proof does
+            # not move the mark.
             if last_key is not None and not key > last_key:
-                last_key = key
                 raise ValueError("fork proofs out of order")
             last_key = key
         except ValueError as ex:
@@ -1188,8 +1245,314 @@ def verify_ledger(roster, data):
         disputed.add(key[0])
         report["forks"].append({"member": key[0], "seq": key[1], "id_a": key[2].hex()})
     report["disputed"] = sorted(disputed, key=lambda c: c.encode())
+    if checkpoint is not None:
+        cp_report, failures = check_checkpoint(roster, checkpoint, verified_ids, whole)
+        report["checkpoint"] = cp_report
+        report["errors"].extend(failures)
     report["valid"] = not report["errors"]
     return report
+
+
+# ---------------------------------------------------------------------------
+# Checkpoints (SPEC 10): signed notes, key ids, the body, signatures, quorum
+# ---------------------------------------------------------------------------
+
+MAX_NOTE = 256 * 1024
+MAX_SIGNATURES = 64
+ALG_ED25519 = 0x01
+ALG_COSIGNATURE_V1 = 0x04
+CHECKPOINT_TAG = b"pacta/checkpoint\x00"
+CHECKPOINT_VERSION = 1
+EM_DASH = "\u2014 "  # U+2014 EM DASH and a space: e2 80 94 20
+U64_MAX = 2**64 - 1
+I64_MAX = 2**63 - 1
+
+
+class CheckpointError(Exception):
+    """Any reason a signed checkpoint is refused: reason code "checkpoint"."""
+
+
+def key_id(name, alg, key):
+    """SPEC 10.2: SHA-256(name || 0x0a || alg || key)[:4]."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + key).digest()[:4]
+
+
+def cosigned_message(text, t):
+    """SPEC 10.3: what a cosignature/v1 signs; text is the note text, as bytes."""
+    return b"cosignature/v1\ntime %d\n" % t + text
+
+
+def _b64_canonical(s):
+    """Standard base64 with padding, exactly as re-encoding writes it; bytes or None."""
+    try:
+        raw = base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if base64.b64encode(raw).decode("ascii") == s else None
+
+
+def _valid_key_name(name):
+    # ASSUMPTION: "whitespace" is Unicode White_Space (the set of SPEC 6.2), as elsewhere.
+    return bool(name) and not any(c in _UNICODE_WS or _is_cc(c) or c == "+" for c in name)
+
+
+def parse_signature_line(line):
+    """One signature line, without its newline: (name, key id, body)."""
+    if not line.startswith(EM_DASH):
+        raise CheckpointError("does not start with an em dash and a space")
+    rest = line[len(EM_DASH):]
+    if " " not in rest:
+        raise CheckpointError("no space between the key name and the signature")
+    name, b64 = rest.split(" ", 1)
+    if not _valid_key_name(name):
+        raise CheckpointError("key name %r is empty or has a space, a control character "
+                              "or '+'" % name)
+    raw = _b64_canonical(b64)
+    if raw is None:
+        raise CheckpointError("signature is not canonical base64")
+    if len(raw) < 5:
+        raise CheckpointError("signature is shorter than a key id")
+    return (name, raw[:4], raw[4:])
+
+
+def signature_line(name, kid, body):
+    return "%s%s %s\n" % (EM_DASH, name, base64.b64encode(kid + body).decode("ascii"))
+
+
+def parse_note(data):
+    """SPEC 10.1. Returns (text as str, [(name, key id, body)])."""
+    if len(data) > MAX_NOTE:
+        raise CheckpointError("note longer than %d bytes" % MAX_NOTE)
+    try:
+        s = bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        raise CheckpointError("note is not UTF-8")
+    split = s.rfind("\n\n")
+    if split < 0:
+        raise CheckpointError("no blank line between the text and the signatures")
+    text, block = s[:split + 1], s[split + 2:]
+    for line in text.split("\n")[:-1]:
+        if not line or any(_is_cc(c) for c in line):
+            raise CheckpointError("note text has an empty line or a control character")
+    if not block or not block.endswith("\n"):
+        raise CheckpointError("no signature lines, or the last does not end in a newline")
+    lines = block.split("\n")[:-1]
+    if len(lines) > MAX_SIGNATURES:
+        raise CheckpointError("more than %d signature lines" % MAX_SIGNATURES)
+    sigs = []
+    for i, line in enumerate(lines, 1):
+        try:
+            sigs.append(parse_signature_line(line))
+        except CheckpointError as ex:
+            raise CheckpointError("signature line %d: %s" % (i, ex))
+    return text, sigs
+
+
+_DECIMAL_RE = re.compile(r"(0|[1-9][0-9]*)\Z")
+
+
+def _canonical_u64(s):
+    if not _DECIMAL_RE.match(s):
+        return None
+    v = int(s)
+    return v if v <= U64_MAX else None
+
+
+class Checkpoint:
+    __slots__ = ("origin", "network", "node", "time", "heads")
+
+    def __init__(self, origin, network, node, time, heads):
+        self.origin = origin    # str
+        self.network = network  # 32 bytes
+        self.node = node        # member code, str
+        self.time = time        # ms
+        self.heads = heads      # [(code, seq, id bytes)], ascending code
+
+    def size(self):
+        # SPEC 10.4: the sum of the seqs, in u64 arithmetic that saturates.
+        return min(sum(seq for _, seq, _ in self.heads), U64_MAX)
+
+    def root_preimage(self):
+        out = bytearray(CHECKPOINT_TAG)
+        out.append(CHECKPOINT_VERSION)
+        out += self.network
+        node = self.node.encode("ascii")
+        out.append(len(node))
+        out += node
+        out += self.time.to_bytes(8, "big")
+        out += len(self.heads).to_bytes(4, "big")
+        for code, seq, hid in self.heads:
+            cb = code.encode("ascii")
+            out.append(len(cb))
+            out += cb
+            out += seq.to_bytes(8, "big")
+            out += hid
+        return bytes(out)
+
+    def root(self):
+        return hashlib.sha256(self.root_preimage()).digest()
+
+    def text(self):
+        """SPEC 10.4: the body, exactly as a writer produces it."""
+        out = "%s\n%d\n%s\nnetwork %s\nnode %s\ntime %d\n" % (
+            self.origin, self.size(), base64.b64encode(self.root()).decode("ascii"),
+            self.network.hex(), self.node, self.time)
+        for code, seq, hid in self.heads:
+            out += "head %s %d %s\n" % (code, seq, hid.hex())
+        return out
+
+
+def parse_checkpoint_text(text):
+    """SPEC 10.4: the body must be exactly what Checkpoint.text() writes."""
+    if not text.endswith("\n"):
+        raise CheckpointError("checkpoint text does not end in a newline")
+    lines = text.split("\n")[:-1]
+    if len(lines) < 6:
+        raise CheckpointError("a checkpoint has at least six lines")
+
+    def field(n, name):
+        line = lines[n - 1]
+        if not line.startswith(name + " "):
+            raise CheckpointError("line %d: expected %r" % (n, name + " ..."))
+        return line[len(name) + 1:]
+
+    network = field(4, "network")
+    if not _HEX64_RE.match(network):
+        raise CheckpointError("line 4: network id is not 64 lowercase hex digits")
+    node = field(5, "node")
+    if not node.isascii() or not valid_code(node.encode("ascii")):
+        raise CheckpointError("line 5: %r is not a member code" % node)
+    time = _canonical_u64(field(6, "time"))
+    if time is None or time > MAX_TIME:
+        raise CheckpointError("line 6: time is not a decimal of milliseconds up to year 9999")
+    heads = []
+    for n, line in enumerate(lines[6:], 7):
+        parts = line.split(" ")
+        if len(parts) != 4 or parts[0] != "head":
+            raise CheckpointError("line %d: expected \"head <code> <seq> <id>\"" % n)
+        _, code, seq, hid = parts
+        if not code.isascii() or not valid_code(code.encode("ascii")):
+            raise CheckpointError("line %d: %r is not a member code" % (n, code))
+        seq = _canonical_u64(seq)
+        if seq is None or seq < 1:
+            raise CheckpointError("line %d: seq is not a decimal of at least 1" % n)
+        if not _HEX64_RE.match(hid):
+            raise CheckpointError("line %d: id is not 64 lowercase hex digits" % n)
+        if heads and not code.encode() > heads[-1][0].encode():
+            raise CheckpointError("line %d: heads out of code order, or repeated" % n)
+        heads.append((code, seq, bytes.fromhex(hid)))
+    cp = Checkpoint(lines[0], bytes.fromhex(network), node, time, heads)
+    canonical = cp.text()
+    if canonical != text:
+        got = text.split("\n")
+        want = canonical.split("\n")
+        n = next((i for i, (a, b) in enumerate(zip(want, got), 1) if a != b), 1)
+        what = {2: "size is not the sum of the heads (%d)" % cp.size(),
+                3: "root is not the hash of this checkpoint"}.get(n, "not in canonical form")
+        raise CheckpointError("line %d: %s" % (n, what))
+    return cp
+
+
+class Witnessed:
+    __slots__ = ("checkpoint", "text", "signatures", "signers", "ignored", "quorum")
+
+    def has_quorum(self):
+        return len(self.signers) >= self.quorum
+
+
+def key_name(roster, code):
+    """SPEC 10.2."""
+    return "%s/%s" % (roster.network, code)
+
+
+def verify_checkpoint(roster, data):
+    """SPEC 10.5. Returns a Witnessed, or raises CheckpointError."""
+    text, sigs = parse_note(data)
+    cp = parse_checkpoint_text(text)
+    if cp.network != roster.network_id:
+        raise CheckpointError("checkpoint is for network %s" % cp.network.hex())
+    if cp.origin != roster.network:
+        raise CheckpointError("line 1: origin is not the network name")
+    if cp.node not in roster.node_keys:
+        raise CheckpointError("signed by node %s, which has no node key in the roster" % cp.node)
+    names = {key_name(roster, code): (code, key) for code, key in roster.node_keys.items()}
+    text_b = text.encode("utf-8")
+    cp_secs = cp.time // 1000
+    origin = False
+    cosigners = {}
+    ignored = 0
+    for name, kid, body in sigs:
+        if name not in names:
+            ignored += 1  # a name the roster does not know: ignored, whatever it holds
+            continue
+        code, key = names[name]
+        if code == cp.node and len(body) == 64:
+            if kid != key_id(name, ALG_ED25519, key) or not verify_strict(key, text_b, body):
+                raise CheckpointError("the signature line of %s does not verify" % name)
+            if origin:
+                raise CheckpointError("%s signed it more than once" % code)
+            origin = True
+            continue
+        if code == cp.node:
+            raise CheckpointError("%s cosigns its own checkpoint" % code)
+        if kid != key_id(name, ALG_COSIGNATURE_V1, key) or len(body) != 72:
+            raise CheckpointError("the signature line of %s is not its cosignature" % name)
+        t = int.from_bytes(body[:8], "big")
+        if t > I64_MAX or not verify_strict(key, cosigned_message(text_b, t), body[8:]):
+            raise CheckpointError("the cosignature of %s does not verify" % name)
+        if t < cp_secs:
+            raise CheckpointError("%s's cosignature is dated %d, before the checkpoint (%d s)"
+                                  % (code, t, cp_secs))
+        if code in cosigners:
+            raise CheckpointError("%s signed it more than once" % code)
+        cosigners[code] = t
+    if not origin:
+        raise CheckpointError("no valid signature by %s's node key" % cp.node)
+    w = Witnessed()
+    w.checkpoint, w.text, w.signatures = cp, text, sigs
+    w.signers = [(cp.node, cp_secs)] + sorted(cosigners.items(), key=lambda c: c[0].encode())
+    w.ignored = ignored
+    w.quorum = roster.node_quorum
+    return w
+
+
+def _rfc3339(ms):
+    d = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=ms)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
+
+
+def check_checkpoint(roster, data, verified_ids, whole):
+    """SPEC 10.6. verified_ids: member -> ids of the valid prefix of each feed the
+    bundle carries (roster members only). Returns (report or None, [failures])."""
+    try:
+        w = verify_checkpoint(roster, data)
+    except CheckpointError as ex:
+        return None, [{"place": "checkpoint", "reason": "checkpoint", "message": str(ex)}]
+    cp = w.checkpoint
+    failures = []
+    if not w.has_quorum():
+        failures.append({"place": "checkpoint", "reason": "checkpoint-quorum",
+                         "message": "signed by %s, %d of %d needed"
+                         % (", ".join(c for c, _ in w.signers), len(w.signers), w.quorum)})
+    seqs = {code: seq for code, seq, _ in cp.heads}
+    beyond = sum(max(0, len(ids) - seqs.get(code, 0)) for code, ids in verified_ids.items())
+    for code, seq, hid in cp.heads:
+        ids = verified_ids.get(code)
+        if ids is None and not whole:
+            continue  # a proof's bundle: only the feeds it carries are compared
+        ids = ids or []
+        place = "%s #%d" % (code, seq)
+        if len(ids) < seq:
+            failures.append({"place": place, "reason": "truncated", "member": code, "seq": seq,
+                             "message": "the ledger holds %s only up to #%d" % (code, len(ids))})
+        elif ids[seq - 1] != hid:
+            failures.append({"place": place, "reason": "split-view", "member": code, "seq": seq,
+                             "message": "the ledger holds %s there, the checkpoint %s"
+                             % (ids[seq - 1].hex(), hid.hex())})
+    report = {"node": cp.node, "time": _rfc3339(cp.time),
+              "signers": [c for c, _ in w.signers], "quorum": w.quorum,
+              "entries": cp.size(), "beyond": beyond}
+    return report, failures
 
 
 # ---------------------------------------------------------------------------
@@ -1198,8 +1561,9 @@ def verify_ledger(roster, data):
 
 
 def frame_single_feed(network_id, code, entry):
+    """SPEC 12: the vector roster's network id, one feed, no forks, no checkpoint."""
     out = bytearray(BUNDLE_MAGIC)
-    out.append(1)
+    out.append(BUNDLE_VERSION)
     out += network_id
     out += (1).to_bytes(4, "big")
     cb = code.encode("ascii")
@@ -1208,7 +1572,8 @@ def frame_single_feed(network_id, code, entry):
     out += (1).to_bytes(4, "big")
     out += len(entry).to_bytes(4, "big")
     out += entry
-    out += (0).to_bytes(4, "big")
+    out += (0).to_bytes(4, "big")  # fork count
+    out += (0).to_bytes(4, "big")  # checkpoint length
     return bytes(out)
 
 
@@ -1895,6 +2260,562 @@ def run_payloads(spec_path=None):
 
 
 # ---------------------------------------------------------------------------
+# checkpoints command: a self-test of SPEC 3.1 (node keys, quorum), 8 (bundle version
+# 2) and 10 (checkpoints), with ledgers and checkpoints built and signed here
+# ---------------------------------------------------------------------------
+
+
+def make_entry(seed, network, author, seq, prev, time, kind, payload):
+    """SPEC 4.1: an entry signed with seed. Returns (entry bytes, id)."""
+    a, k = author.encode("ascii"), kind.encode("ascii")
+    h = bytearray(ENTRY_TAG)
+    h.append(1)
+    h += network
+    h.append(len(a))
+    h += a
+    h += seq.to_bytes(8, "big")
+    if seq == 1:
+        h.append(0)
+    else:
+        h.append(1)
+        h += prev
+    h += time.to_bytes(8, "big")
+    h.append(len(k))
+    h += k
+    h += len(payload).to_bytes(4, "big")
+    h += hashlib.sha256(payload).digest()
+    sig = sign(seed, bytes(h))
+    return bytes(h) + sig + payload, hashlib.sha256(bytes(h) + sig).digest()
+
+
+def make_feed(seed, network, author, texts, time0):
+    """A feed of notes: [(entry bytes, id)], #1 first."""
+    out, prev = [], None
+    for i, t in enumerate(texts, 1):
+        payload = ('{"text":"%s"}' % t).encode("ascii")
+        raw, eid = make_entry(seed, network, author, i, prev, time0 + 1000 * i, "note", payload)
+        out.append((raw, eid))
+        prev = eid
+    return out
+
+
+def make_bundle(network, feeds, checkpoint=None, version=BUNDLE_VERSION, forks=()):
+    """SPEC 8. feeds: [(code, [entry bytes])] in code order; checkpoint: bytes or None."""
+    out = bytearray(BUNDLE_MAGIC)
+    out.append(version)
+    out += network
+    out += len(feeds).to_bytes(4, "big")
+    for code, entries in feeds:
+        out.append(len(code))
+        out += code.encode("ascii")
+        out += len(entries).to_bytes(4, "big")
+        for e in entries:
+            out += len(e).to_bytes(4, "big") + e
+    out += len(forks).to_bytes(4, "big")
+    for a, b in forks:
+        out += len(a).to_bytes(4, "big") + a + len(b).to_bytes(4, "big") + b
+    if version >= 2:
+        cp = checkpoint or b""
+        out += len(cp).to_bytes(4, "big") + cp
+    return bytes(out)
+
+
+_pub_cache = {}
+
+
+def _pub(seed):
+    if seed not in _pub_cache:
+        _pub_cache[seed] = public_from_seed(seed)
+    return _pub_cache[seed]
+
+
+def sign_line(name, seed, text, alg=ALG_ED25519):
+    """A 0x01 signature line over text (str)."""
+    return signature_line(name, key_id(name, alg, _pub(seed)), sign(seed, text.encode("utf-8")))
+
+
+def cosign_line(name, seed, text, t, alg=ALG_COSIGNATURE_V1):
+    """A cosignature/v1 line over text (str), at t seconds."""
+    body = t.to_bytes(8, "big") + sign(seed, cosigned_message(text.encode("utf-8"), t))
+    return signature_line(name, key_id(name, alg, _pub(seed)), body)
+
+
+def note(text, *lines):
+    return (text + "\n" + "".join(lines)).encode("utf-8")
+
+
+def _selftest_seed(what):
+    return hashlib.sha256(b"pacta_verify.py self-test " + what.encode("ascii")).digest()
+
+
+def _selftest_roster_text(members, node_keys, quorum="", network="pacta-selftest",
+                          override=None):
+    """members: [code]; node_keys: {code: public hex}; override: {code: {field: value}}."""
+    out = 'network = "%s"\n' % network
+    for code in members:
+        fields = {"code": code, "name": "%s land" % code,
+                  "key": _pub(_selftest_seed(code)).hex(),
+                  "node": "http://127.0.0.1:7001", "profile": "generic"}
+        if code in node_keys:
+            fields["node_key"] = node_keys[code]
+        fields.update((override or {}).get(code, {}))
+        out += "\n[[member]]\n"
+        for k, v in fields.items():
+            out += '%s = "%s"\n' % (k, v)
+    return out + quorum
+
+
+def _extract_spec_example(path):
+    """The signed note of SPEC.md 10.4: the ```text block after the line
+    "<!-- example checkpoint -->"."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    try:
+        i = lines.index("<!-- example checkpoint -->")
+    except ValueError:
+        return None
+    if lines[i + 1].strip() != "```text":
+        return None
+    end = lines.index("```", i + 2)
+    return ("\n".join(lines[i + 2:end]) + "\n").encode("utf-8")
+
+
+def run_checkpoints(spec_path=None):
+    import os
+    results = []
+
+    def group(name, problems):
+        ok = not problems
+        results.append(ok)
+        print("%s %s" % ("PASS" if ok else "FAIL", name))
+        for p in problems:
+            print("     - %s" % p)
+
+    codes = ["DE", "FR", "GB", "NL"]
+    nseed = {c: _selftest_seed("node " + c) for c in ("DE", "FR", "GB")}
+    nkeys = {c: _pub(s).hex() for c, s in nseed.items()}
+    eseed = {c: _selftest_seed(c) for c in codes}
+
+    # --- the roster's node keys and quorum (SPEC 3.1, 3.2) -------------------------
+    probs = []
+    base_text = _selftest_roster_text(codes, nkeys)
+    roster = parse_roster(base_text)
+    if sorted(roster.node_keys) != ["DE", "FR", "GB"]:
+        probs.append("node keys %r" % sorted(roster.node_keys))
+    if (roster.node_quorum, roster.member_quorum) != (2, 3):
+        probs.append("default quorums %r, expected (2, 3)"
+                     % ((roster.node_quorum, roster.member_quorum),))
+    if parse_roster(_selftest_roster_text(codes, {})).network_id != roster.network_id:
+        probs.append("node keys changed the network id")
+    r = parse_roster(base_text + "\n[quorum]\nnodes = 3\nmembers = 3\n")
+    if (r.node_quorum, r.member_quorum) != (3, 3) or r.network_id != roster.network_id:
+        probs.append("[quorum] nodes = 3, members = 3 not taken, or changed the network id")
+    r = parse_roster(base_text + "\n[quorum]\nmembers = 1\n")
+    if (r.node_quorum, r.member_quorum) != (2, 1):
+        probs.append("[quorum] members = 1 alone: %r" % ((r.node_quorum, r.member_quorum),))
+    none = parse_roster(_selftest_roster_text(codes, {}))
+    if none.node_quorum != 1 or none.node_keys:
+        probs.append("no node keys: node quorum %d" % none.node_quorum)
+    try:
+        parse_roster(_selftest_roster_text(codes, {}, "\n[quorum]\nnodes = 1\n"))
+    except RosterError as ex:
+        probs.append("no node keys, [quorum] nodes = 1 refused: %s" % ex)
+    ident = "01" + "00" * 31
+    refused = [
+        ("node_key = its own key", _selftest_roster_text(
+            codes, nkeys, override={"FR": {"node_key": _pub(eseed["FR"]).hex()}})),
+        ("node_key = another member's key", _selftest_roster_text(
+            codes, nkeys, override={"GB": {"node_key": _pub(eseed["DE"]).hex()}})),
+        ("node_key = a later member's key", _selftest_roster_text(
+            codes, nkeys, override={"DE": {"node_key": _pub(eseed["NL"]).hex()}})),
+        ("two members with one node_key", _selftest_roster_text(
+            codes, dict(nkeys, GB=nkeys["FR"]))),
+        ("node_key in uppercase hex", _selftest_roster_text(
+            codes, dict(nkeys, GB=nkeys["GB"].upper()))),
+        ("node_key of 63 digits", _selftest_roster_text(
+            codes, dict(nkeys, GB=nkeys["GB"][:63]))),
+        ("node_key of small order (the identity)", _selftest_roster_text(
+            codes, dict(nkeys, GB=ident))),
+        ("node_key not canonical (y = p + 1)", _selftest_roster_text(
+            codes, dict(nkeys, GB=(P + 1).to_bytes(32, "little").hex()))),
+        ("quorum.nodes = 0", base_text + "\n[quorum]\nnodes = 0\n"),
+        ("quorum.nodes = 4 with 3 node keys", base_text + "\n[quorum]\nnodes = 4\n"),
+        ("quorum.nodes = 2 with no node key",
+         _selftest_roster_text(codes, {}, "\n[quorum]\nnodes = 2\n")),
+        ("quorum.members = 0", base_text + "\n[quorum]\nmembers = 0\n"),
+        ("quorum.members = 4 with 4 members", base_text + "\n[quorum]\nmembers = 4\n"),
+        ("quorum.nodes = -1", base_text + "\n[quorum]\nnodes = -1\n"),
+        ("quorum.nodes = true", base_text + "\n[quorum]\nnodes = true\n"),
+        ("quorum.nodes = \"2\"", base_text + "\n[quorum]\nnodes = \"2\"\n"),
+        ("quorum.nodes = 2.0", base_text + "\n[quorum]\nnodes = 2.0\n"),
+        ("quorum with an unknown field", base_text + "\n[quorum]\nwitnesses = 2\n"),
+        ("quorum as an array of tables", base_text + "\n[[quorum]]\nnodes = 2\n"),
+        ("quorum = 2", 'quorum = 2\n' + base_text),
+        ("node_key = 7", base_text.replace('node_key = "%s"' % nkeys["GB"], "node_key = 7")),
+    ]
+    for what, text in refused:
+        try:
+            parse_roster(text)
+            probs.append("accepted: %s" % what)
+        except RosterError:
+            pass
+    group("roster (SPEC 3.1): node keys, [quorum], defaults, network id unchanged; "
+          "%d bad rosters refused" % len(refused), probs)
+
+    # --- a ledger: DE #1, FR #1-#3, GB #1-#2, NL #1-#2 -------------------------------
+    net = roster.network_id
+    t0 = 1767700800000
+    feeds = {
+        "DE": make_feed(eseed["DE"], net, "DE", ["DE one"], t0),
+        "FR": make_feed(eseed["FR"], net, "FR", ["FR one", "FR two", "FR three"], t0),
+        "GB": make_feed(eseed["GB"], net, "GB", ["GB one", "GB two"], t0),
+        "NL": make_feed(eseed["NL"], net, "NL", ["NL one", "NL two"], t0),
+    }
+    gb_other = make_feed(eseed["GB"], net, "GB", ["GB one", "GB two, told to someone else"], t0)
+
+    def bundle_of(checkpoint, cut=None, version=BUNDLE_VERSION):
+        """cut: {code: entries kept, or None to leave the feed out, or a feed}."""
+        fl = []
+        for code in sorted(feeds):
+            f = feeds[code]
+            if cut and code in cut:
+                c = cut[code]
+                if c is None:
+                    continue
+                f = f[:c] if isinstance(c, int) else c
+            fl.append((code, [e for e, _ in f]))
+        return make_bundle(net, fl, checkpoint, version)
+
+    def heads_of(spec):
+        """spec: {code: seq} -> [(code, seq, id)] from the ledger above."""
+        return [(c, s, feeds[c][s - 1][1]) for c, s in sorted(spec.items())]
+
+    cp_ms = t0 + 100500  # a time with milliseconds: its second is t0 / 1000 + 100
+    cp_s = cp_ms // 1000
+    full = {"DE": 1, "FR": 3, "GB": 2, "NL": 2}
+
+    def body(heads=None, node="FR", time=cp_ms, origin="pacta-selftest", network=net):
+        return Checkpoint(origin, network, node, time,
+                          heads_of(full) if heads is None else heads).text()
+
+    name = {c: key_name(roster, c) for c in codes}
+    text = body()
+    fr_line = sign_line(name["FR"], nseed["FR"], text)
+    gb_line = cosign_line(name["GB"], nseed["GB"], text, cp_s)
+    de_line = cosign_line(name["DE"], nseed["DE"], text, cp_s + 7)
+    good = note(text, fr_line, gb_line)
+
+    def outcome(rep):
+        return [(e["place"], e["reason"]) for e in rep["errors"]]
+
+    # --- bundle version 2 framing (SPEC 8) -------------------------------------------
+    probs = []
+    plain = bundle_of(None)
+    if plain[13] != 2 or plain[-4:] != bytes(4):
+        probs.append("a bundle without a checkpoint does not end in four zero bytes")
+    if outcome(verify_ledger(roster, plain)):
+        probs.append("a bundle without a checkpoint: %r" % outcome(verify_ledger(roster, plain)))
+    with_cp = bundle_of(good)
+    framing = [
+        ("version 1 (no checkpoint slot)", bundle_of(None, version=1)),
+        ("version 1 byte on a version 2 layout", plain[:13] + b"\x01" + plain[14:]),
+        ("version 3", plain[:13] + b"\x03" + plain[14:]),
+        ("no checkpoint length", plain[:-4]),
+        ("checkpoint length 262 145",
+         plain[:-4] + (MAX_NOTE + 1).to_bytes(4, "big") + b"x" * (MAX_NOTE + 1)),
+        ("checkpoint length past the end", with_cp[:-1]),
+        ("a byte after the checkpoint", with_cp + b"\n"),
+        ("a byte after an empty checkpoint slot", plain + b"\x00"),
+    ]
+    for what, data in framing:
+        got = outcome(verify_ledger(roster, data))
+        if got != [("bundle", "bundle")]:
+            probs.append("%s: %r, expected [('bundle', 'bundle')]" % (what, got))
+    got = outcome(verify_ledger(roster, make_bundle(b"\xee" * 32, [], good)))
+    if got != [("bundle", "network")]:
+        probs.append("other network: %r" % got)
+    longest = b"x" * MAX_NOTE
+    got = outcome(verify_ledger(roster, plain[:-4] + len(longest).to_bytes(4, "big") + longest))
+    if got != [("checkpoint", "checkpoint")]:
+        probs.append("a 262 144-byte checkpoint slot is framed, then refused as a note: %r" % got)
+    group("bundle version 2 (SPEC 8): %d bad framings refused as a whole" % len(framing), probs)
+
+    # --- checkpoints that verify (SPEC 10.4, 10.5) -----------------------------------
+    probs = []
+    unknown_line = signature_line("witness.example/w1", b"\x01\x02\x03\x04", bytes(range(72)))
+    other_net_gb = sign_line("other-network/GB", nseed["GB"], text)
+    small = body(heads_of({"FR": 2, "GB": 1}))
+    empty = body([])
+    q3 = parse_roster(base_text + "\n[quorum]\nnodes = 3\n")
+    q1 = parse_roster(base_text + "\n[quorum]\nnodes = 1\n")
+    fillers = [signature_line("w%d.example" % i, bytes(4), bytes(64)) for i in range(62)]
+    valid = [
+        ("FR signs, GB cosigns", roster, good, ["FR", "GB"], 0, 0),
+        ("FR signs, DE and GB cosign", roster, note(text, fr_line, gb_line, de_line),
+         ["FR", "DE", "GB"], 0, 0),
+        ("cosignatures before the node's own line", roster, note(text, de_line, gb_line, fr_line),
+         ["FR", "DE", "GB"], 0, 0),
+        ("a line by a name the roster does not know", roster,
+         note(text, fr_line, unknown_line, gb_line), ["FR", "GB"], 1, 0),
+        ("GB's node key under another network's name", roster,
+         note(text, fr_line, other_net_gb, gb_line), ["FR", "GB"], 1, 0),
+        ("64 signature lines, 62 of them unknown", roster,
+         note(text, fr_line, gb_line, *fillers), ["FR", "GB"], 62, 0),
+        ("cosigned in the checkpoint's own second", roster, good, ["FR", "GB"], 0, 0),
+        ("a quorum of 3: FR, DE, GB", q3, note(text, fr_line, de_line, gb_line),
+         ["FR", "DE", "GB"], 0, 0),
+        ("a quorum of 1: FR alone", q1, note(text, fr_line), ["FR"], 0, 0),
+        ("heads behind the ledger (NL, DE newer)", roster,
+         note(small, sign_line(name["FR"], nseed["FR"], small),
+              cosign_line(name["GB"], nseed["GB"], small, cp_s)), ["FR", "GB"], 0, 5),
+        ("no heads at all", roster,
+         note(empty, sign_line(name["FR"], nseed["FR"], empty),
+              cosign_line(name["DE"], nseed["DE"], empty, cp_s + 1)), ["FR", "DE"], 0, 8),
+    ]
+    for what, rost, data, signers, ignored, beyond in valid:
+        try:
+            w = verify_checkpoint(rost, data)
+        except CheckpointError as ex:
+            probs.append("%s: refused: %s" % (what, ex))
+            continue
+        if [c for c, _ in w.signers] != signers or w.ignored != ignored:
+            probs.append("%s: signers %r, %d ignored" % (what, w.signers, w.ignored))
+        rep = verify_ledger(rost, bundle_of(data))
+        if not rep["valid"] or rep["checkpoint"]["signers"] != signers \
+                or rep["checkpoint"]["beyond"] != beyond:
+            probs.append("%s: in a bundle: %r, %r" % (what, outcome(rep), rep["checkpoint"]))
+    if verify_checkpoint(roster, good).checkpoint.size() != 8:
+        probs.append("size of DE 1, FR 3, GB 2, NL 2 is not 8")
+    if text.split("\n")[1] != "8" or len(text.split("\n")[2]) != 44:
+        probs.append("size or root line: %r" % text.split("\n")[1:3])
+    group("checkpoints that verify (%d): signers, ignored lines, quorum, beyond" % len(valid),
+          probs)
+
+    # --- garbage: each must fail with reason "checkpoint" (SPEC 10.1 to 10.5) --------
+    def resigned(t, cosigner="GB"):
+        """t (a body text, edited) signed by FR and cosigned as if it were good."""
+        return note(t, sign_line(name["FR"], nseed["FR"], t),
+                    cosign_line(name[cosigner], nseed[cosigner], t, cp_s))
+
+    def edit_line(n, new, t=text):
+        ls = t.split("\n")
+        ls[n - 1] = new
+        return "\n".join(ls)
+
+    good_s = good.decode("utf-8")
+    b64_fr = fr_line.split(" ")[2].rstrip("\n")
+    raw_fr = base64.b64decode(b64_fr)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = b64_fr.rstrip("=")[-1]
+    stray = b64_fr.rstrip("=")[:-1] + alphabet[alphabet.index(last) | 1] \
+        + "=" * (len(b64_fr) - len(b64_fr.rstrip("=")))
+    fr_id = feeds["FR"][2][1].hex()
+    head_fr = "head FR 3 %s" % fr_id
+    hid = {c: feeds[c][s - 1][1].hex() for c, s in full.items()}
+
+    def flip(line, index):
+        """The signature line with one bit of its decoded bytes flipped."""
+        nm, b = line.rstrip("\n").split(" ")[1:3]
+        raw = bytearray(base64.b64decode(b))
+        raw[index] ^= 1
+        return signature_line(nm, bytes(raw[:4]), bytes(raw[4:]))
+
+    garbage = [
+        # the envelope (SPEC 10.1)
+        ("not UTF-8", good.replace(b"pacta-selftest\n", b"pacta-selftest\xff\n", 1)),
+        ("no blank line", good.replace(b"\n\n", b"\n")),
+        ("a blank line after the signatures", good + b"\n"),
+        ("no newline after the last signature", good[:-1]),
+        ("CR LF line ends", good.replace(b"\n", b"\r\n")),
+        ("a tab in the text", good.replace(b"node FR", b"node\tFR")),
+        ("an empty text line", b"\n" + good),
+        ("no signature lines", text.encode() + b"\n"),
+        ("a hyphen for the em dash", good.replace("\u2014 ".encode(), b"- ")),
+        ("an en dash for the em dash", good.replace("\u2014 ".encode(), "\u2013 ".encode())),
+        ("no space after the em dash", good.replace("\u2014 ".encode(), "\u2014".encode())),
+        ("no space after the key name",
+         note(text, fr_line.replace(name["FR"] + " ", name["FR"]), gb_line)),
+        ("an empty key name", note(text, fr_line.replace(name["FR"], ""), gb_line)),
+        ("'+' in a key name", note(text, fr_line, unknown_line.replace("w1", "w+1"), gb_line)),
+        ("a no-break space in a key name",
+         note(text, fr_line, unknown_line.replace("w1", "w\u00a01"), gb_line)),
+        ("bad base64 ('!')", note(text, fr_line.replace(b64_fr[:2], "!!", 1), gb_line)),
+        ("base64 without its padding", note(text, fr_line.replace("=\n", "\n"), gb_line)),
+        ("base64 with stray bits", note(text, fr_line.replace(b64_fr, stray), gb_line)),
+        ("base64 in the URL alphabet", note(text, fr_line, signature_line(
+            "x.example", b"\xfb\xff\xbf\xfb", bytes(64)).replace("+", "-").replace("/", "_"))),
+        ("a space after the base64", note(text, fr_line.replace("\n", " \n"), gb_line)),
+        ("a signature of 4 bytes", note(text, fr_line, signature_line("x.example", b"abcd", b""))),
+        ("65 signature lines", note(text, fr_line, gb_line, *fillers, unknown_line)),
+        ("longer than 256 KiB", note(text, fr_line, gb_line) + b"x" * MAX_NOTE),
+        # signatures (SPEC 10.2, 10.3, 10.5)
+        ("a wrong key id on FR's line", note(text, flip(fr_line, 0), gb_line)),
+        ("a flipped bit in FR's signature", note(text, flip(fr_line, 10), gb_line)),
+        ("FR's line with the 0x04 key id",
+         note(text, sign_line(name["FR"], nseed["FR"], text, ALG_COSIGNATURE_V1), gb_line)),
+        ("signed with FR's entry key, not its node key",
+         note(text, sign_line(name["FR"], eseed["FR"], text), gb_line)),
+        ("no signature by the node (GB's cosignature only)", note(text, gb_line)),
+        ("no signature by the node (only unknown names)", note(text, unknown_line)),
+        ("the node's line twice", note(text, fr_line, fr_line, gb_line)),
+        ("the node cosigns its own checkpoint",
+         note(text, fr_line, cosign_line(name["FR"], nseed["FR"], text, cp_s))),
+        ("GB signs (0x01) instead of cosigning",
+         note(text, fr_line, sign_line(name["GB"], nseed["GB"], text))),
+        ("GB's cosignature with the 0x01 key id",
+         note(text, fr_line, cosign_line(name["GB"], nseed["GB"], text, cp_s, ALG_ED25519))),
+        ("a wrong key id on GB's cosignature", note(text, fr_line, flip(gb_line, 3))),
+        ("a flipped bit in GB's cosignature time", note(text, fr_line, flip(gb_line, 11))),
+        ("a flipped bit in GB's cosignature", note(text, fr_line, flip(gb_line, 40))),
+        ("GB's cosignature of another checkpoint",
+         note(text, fr_line, cosign_line(name["GB"], nseed["GB"], small, cp_s))),
+        ("GB's cosignature by DE's node key",
+         note(text, fr_line, cosign_line(name["GB"], nseed["DE"], text, cp_s))),
+        ("GB's cosignature cut to 71 bytes", note(text, fr_line, signature_line(
+            name["GB"], key_id(name["GB"], ALG_COSIGNATURE_V1, _pub(nseed["GB"])),
+            base64.b64decode(gb_line.split(" ")[2])[4:75]))),
+        ("cosignature dated a second before the checkpoint",
+         note(text, fr_line, cosign_line(name["GB"], nseed["GB"], text, cp_s - 1))),
+        ("cosignature dated 0", note(text, fr_line, cosign_line(name["GB"], nseed["GB"], text, 0))),
+        ("cosignature dated 2^63",
+         note(text, fr_line, cosign_line(name["GB"], nseed["GB"], text, 2**63))),
+        ("GB cosigns twice", note(text, fr_line, gb_line,
+                                  cosign_line(name["GB"], nseed["GB"], text, cp_s + 1))),
+        ("GB's same cosignature twice", note(text, fr_line, gb_line, gb_line)),
+        ("signed by NL, which has no node key", note(
+            body(node="NL"), sign_line(name["NL"], eseed["NL"], body(node="NL")))),
+        ("signed by ZZ, not a member", note(
+            body(node="ZZ"), sign_line(name["FR"] + "Z", nseed["FR"], body(node="ZZ")))),
+        ("signed and cosigned, then a head edited",
+         note(text.replace(fr_id, hid["GB"]), fr_line, gb_line)),
+        # the body (SPEC 10.4), each signed and cosigned as if it were good
+        ("a head's id edited, the root not", resigned(text.replace(fr_id, hid["GB"]))),
+        ("size 08", resigned(edit_line(2, "08"))),
+        ("size +8", resigned(edit_line(2, "+8"))),
+        ("size 9", resigned(edit_line(2, "9"))),
+        ("size with a space", resigned(edit_line(2, "8 "))),
+        ("the root without padding", resigned(edit_line(3, text.split("\n")[2].rstrip("=")))),
+        ("the root in hex", resigned(edit_line(3, Checkpoint(
+            "pacta-selftest", net, "FR", cp_ms, heads_of(full)).root().hex()))),
+        ("the root of another checkpoint", resigned(edit_line(3, small.split("\n")[2]))),
+        ("seq 03", resigned(text.replace(head_fr, "head FR 03 " + fr_id))),
+        ("seq 0", resigned(text.replace(head_fr, "head FR 0 " + fr_id))),
+        ("seq 2^64", resigned(text.replace(head_fr, "head FR %d %s" % (2**64, fr_id)))),
+        ("an id in uppercase hex", resigned(text.replace(fr_id, fr_id.upper()))),
+        ("an id of 63 digits", resigned(text.replace(fr_id, fr_id[:63]))),
+        ("heads out of order", resigned(body(
+            [h for h in heads_of(full) if h[0] == "GB"] +
+            [h for h in heads_of(full) if h[0] != "GB"]))),
+        ("a head twice", resigned(body(heads_of(full) + heads_of({"NL": 2})))),
+        ("a head with five fields", resigned(text.replace(head_fr, head_fr + " x"))),
+        ("a head with two spaces", resigned(text.replace(head_fr, head_fr.replace(" ", "  ", 1)))),
+        ("a head for code fr", resigned(text.replace(head_fr, head_fr.replace("FR", "fr")))),
+        ("a line that is not a head", resigned(text + "note hello\n")),
+        ("time 0123", resigned(edit_line(6, "time 0%d" % cp_ms))),
+        ("time +%d" % cp_ms, resigned(edit_line(6, "time +%d" % cp_ms))),
+        ("time after 9999", resigned(body(time=MAX_TIME + 1))),
+        ("time in seconds with a fraction", resigned(edit_line(6, "time %d.5" % cp_s))),
+        ("node fr", resigned(edit_line(5, "node fr"))),
+        ("network in uppercase hex", resigned(edit_line(4, "network " + net.hex().upper()))),
+        ("network line without its name", resigned(edit_line(4, net.hex()))),
+        ("another network", resigned(body(network=b"\xee" * 32))),
+        ("another origin", resigned(body(origin="pacta-selftest-2"))),
+        ("five lines only", resigned("\n".join(text.split("\n")[:5]) + "\n")),
+        ("the lines of the C2SP checkpoint only", resigned("\n".join(text.split("\n")[:3]) + "\n")),
+    ]
+    probs = []
+    for what, data in garbage:
+        try:
+            verify_checkpoint(roster, data)
+            probs.append("accepted: %s" % what)
+            continue
+        except CheckpointError:
+            pass
+        if len(data) <= MAX_NOTE:
+            got = outcome(verify_ledger(roster, bundle_of(data)))
+            if got != [("checkpoint", "checkpoint")]:
+                probs.append("%s: in a bundle %r, expected [('checkpoint', 'checkpoint')]"
+                             % (what, got))
+    group("garbage checkpoints (%d) refused, each with reason \"checkpoint\" at place "
+          "\"checkpoint\"" % len(garbage), probs)
+
+    # --- quorum and the feeds against the heads (SPEC 10.6) --------------------------
+    probs = []
+    fr_only = note(text, fr_line)
+    bad_sig = list(feeds["FR"])
+    raw2 = bytearray(bad_sig[1][0])
+    raw2[-len(b'{"text":"FR two"}') - 1] ^= 1  # the last byte of the signature
+    bad_sig[1] = (bytes(raw2), bad_sig[1][1])
+    zz = body(heads_of(full) + [("ZZ", 1, bytes(32))])
+    cases = [
+        ("FR alone, quorum 2", roster, bundle_of(fr_only), True,
+         [("checkpoint", "checkpoint-quorum")]),
+        ("FR and GB, quorum 3", q3, bundle_of(good), True,
+         [("checkpoint", "checkpoint-quorum")]),
+        ("FR cut to #2", roster, bundle_of(good, {"FR": 2}), True, [("FR #3", "truncated")]),
+        ("FR and NL cut to #1", roster, bundle_of(good, {"FR": 1, "NL": 1}), True,
+         [("FR #3", "truncated"), ("NL #2", "truncated")]),
+        ("FR left out", roster, bundle_of(good, {"FR": None}), True, [("FR #3", "truncated")]),
+        ("FR left out, in a proof's bundle", roster, bundle_of(good, {"FR": None}), False, []),
+        ("every feed left out, in a proof's bundle", roster,
+         bundle_of(good, {c: None for c in codes}), False, []),
+        ("FR cut to #2, in a proof's bundle", roster, bundle_of(good, {"FR": 2}), False,
+         [("FR #3", "truncated")]),
+        ("another GB #2", roster, bundle_of(good, {"GB": gb_other}), True,
+         [("GB #2", "split-view")]),
+        ("another GB #2, in a proof's bundle", roster, bundle_of(good, {"GB": gb_other}), False,
+         [("GB #2", "split-view")]),
+        ("FR #2's signature broken", roster, bundle_of(good, {"FR": bad_sig}), True,
+         [("FR #2", "signature"), ("FR #3", "truncated")]),
+        ("FR alone and FR cut to #2", roster, bundle_of(fr_only, {"FR": 2}), True,
+         [("checkpoint", "checkpoint-quorum"), ("FR #3", "truncated")]),
+        ("a head for ZZ, not a member", roster, bundle_of(resigned(zz)), True,
+         [("ZZ #1", "truncated")]),
+        ("a head for ZZ, not a member, in a proof's bundle", roster, bundle_of(resigned(zz)),
+         False, []),
+    ]
+    for what, rost, data, whole, want in cases:
+        rep = verify_ledger(rost, data, whole)
+        got = outcome(rep)
+        if got != want:
+            probs.append("%s: %r, expected %r" % (what, got, want))
+        if rep["checkpoint"] is None:
+            probs.append("%s: no checkpoint in the report" % what)
+    group("quorum, and feeds against heads (%d): checkpoint-quorum, truncated, split-view, "
+          "whole and proof bundles" % len(cases), probs)
+
+    # --- the example of SPEC.md 10.4 against keys-example/roster.toml ----------------
+    here = os.path.dirname(os.path.abspath(__file__))
+    explicit = spec_path is not None
+    if not explicit:
+        spec_path = os.path.join(here, "..", "..", "SPEC.md")
+    roster_path = os.path.join(os.path.dirname(os.path.abspath(spec_path)), "keys-example",
+                               "roster.toml")
+    if explicit or os.path.exists(spec_path):
+        probs = []
+        example = _extract_spec_example(spec_path)
+        if example is None:
+            probs.append("no example checkpoint in %s" % spec_path)
+        else:
+            with open(roster_path, encoding="utf-8") as f:
+                demo = parse_roster(f.read())
+            try:
+                w = verify_checkpoint(demo, example)
+                if [c for c, _ in w.signers] != ["FR", "GB", "UA"] or not w.has_quorum():
+                    probs.append("signers %r, quorum %d" % (w.signers, w.quorum))
+            except CheckpointError as ex:
+                probs.append("refused: %s" % ex)
+        group("the example checkpoint of SPEC.md 10.4 verifies against "
+              "keys-example/roster.toml", probs)
+    else:
+        print("SKIP SPEC.md not found at %s" % spec_path)
+
+    ok = all(results)
+    print("ALL PASS" if ok else "SOME CHECKS FAILED")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------
 # bundle command
 # ---------------------------------------------------------------------------
 
@@ -1921,6 +2842,7 @@ def run_bundle(roster_path, bundle_path, as_json):
                "heads": {m: {"seq": h["seq"], "id": h["id"]} for m, h in rep["heads"].items()},
                "disputed": rep["disputed"],
                "forks": rep["forks"],
+               "checkpoint": rep["checkpoint"],
                "errors": rep["errors"]}
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
@@ -1936,6 +2858,13 @@ def run_bundle(roster_path, bundle_path, as_json):
                 print("  %-5s (no verified entries)%s" % (m["code"], flag))
         if rep["disputed"]:
             print("disputed: %s" % ", ".join(rep["disputed"]))
+        cp = rep["checkpoint"]
+        if cp:
+            print("checkpoint: node %s at %s, signed by %s (quorum %d), %d entries, %d beyond"
+                  % (cp["node"], cp["time"], ", ".join(cp["signers"]), cp["quorum"],
+                     cp["entries"], cp["beyond"]))
+        else:
+            print("checkpoint: none verified")
         for e in rep["errors"]:
             print("error: %s: %s: %s" % (e["place"], e["reason"], e.get("message", "")))
     return 0 if rep["valid"] else 1
@@ -1944,11 +2873,18 @@ def run_bundle(roster_path, bundle_path, as_json):
 def main(argv):
     usage = ("usage: pacta_verify.py vectors PATH/vectors.json\n"
              "       pacta_verify.py payloads [PATH/SPEC.md]\n"
+             "       pacta_verify.py checkpoints [PATH/SPEC.md]\n"
              "       pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]")
     if argv and argv[0] == "payloads" and len(argv) <= 2:
         try:
             return run_payloads(argv[1] if len(argv) == 2 else None)
         except OSError as ex:
+            print("error: %s" % ex, file=sys.stderr)
+            return 2
+    if argv and argv[0] == "checkpoints" and len(argv) <= 2:
+        try:
+            return run_checkpoints(argv[1] if len(argv) == 2 else None)
+        except (OSError, RosterError) as ex:
             print("error: %s" % ex, file=sys.stderr)
             return 2
     if len(argv) == 2 and argv[0] == "vectors":

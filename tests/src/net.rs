@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacta_core::entry::{Draft, Entry};
-use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
+use pacta_core::ids::{EntryId, MemberCode, Seq, Timestamp};
 use pacta_core::payload::{Note, Payload};
 use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Submit};
 use pacta_core::{Roster, SecretKey};
@@ -317,17 +317,35 @@ impl Author {
 
     /// Signs the next note without advancing (for forks).
     pub fn sign(&self, text: &str) -> Entry {
+        self.sign_payload(&Payload::Note(Note::new(text.to_owned())))
+    }
+
+    /// Signs the next entry of any kind without advancing.
+    pub fn sign_payload(&self, payload: &Payload) -> Entry {
         Draft {
             network: self.network,
             author: self.member,
             seq: Seq(self.next),
             prev: self.prev,
             time: Timestamp::from_millis(1_767_700_800_000 + self.next).unwrap(),
-            kind: Kind::NOTE,
-            payload: Payload::Note(Note::new(text.to_owned())).encode(),
+            kind: payload.kind(),
+            payload: payload.encode(),
         }
         .sign(&self.key)
         .unwrap()
+    }
+
+    /// Signs the next entry of any kind and advances.
+    pub fn next_payload(&mut self, payload: &Payload) -> Entry {
+        let e = self.sign_payload(payload);
+        self.prev = Some(e.id());
+        self.next += 1;
+        e
+    }
+
+    /// Signs from now on with `key` (after a rotation, or as a thief would).
+    pub fn use_key(&mut self, key: SecretKey) {
+        self.key = key;
     }
 
     /// Signs the next note and advances.

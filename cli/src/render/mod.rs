@@ -72,6 +72,33 @@ pub fn report(r: &Report) -> String {
         }
     }
     let _ = writeln!(out);
+    for v in &r.revocations {
+        let by: Vec<String> = v.by.iter().map(|(m, _)| m.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "keys: {}'s key {}… revoked after #{} by {} members ({}); replacement {}…",
+            v.member,
+            &v.key.to_string()[..8],
+            v.after.0,
+            by.len(),
+            by.join(", "),
+            &v.replacement.to_string()[..8]
+        );
+    }
+    for a in &r.admitted {
+        let by: Vec<String> = a.by.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "admitted: {} ({}) by {} members ({})",
+            a.member,
+            a.name,
+            by.len(),
+            by.join(", ")
+        );
+    }
+    for p in &r.pending {
+        let _ = writeln!(out, "pending: {p}");
+    }
     match &r.checkpoint {
         Some(c) => {
             let signers: Vec<String> = c.signers.iter().map(ToString::to_string).collect();

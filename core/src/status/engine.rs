@@ -38,6 +38,14 @@ struct Registered<'a> {
 /// `ledger` must come from verification ([`crate::verify`]): every entry in it has a
 /// valid signature, chain position and payload.
 pub fn compute(roster: &Roster, ledger: &Ledger, as_of: Date) -> Status {
+    // Members admitted by quorum count like the genesis ones.
+    let admitted;
+    let roster = if ledger.admitted.is_empty() {
+        roster
+    } else {
+        admitted = roster.with_admitted(ledger.admitted.iter().cloned());
+        &admitted
+    };
     let mut warnings = Vec::new();
     let items = collect(ledger, &mut warnings);
     let forked: BTreeSet<MemberCode> = ledger.forks.iter().map(|f| f.member()).collect();
@@ -142,7 +150,10 @@ fn collect(ledger: &Ledger, warnings: &mut Vec<Warning>) -> Vec<Item> {
         }
         if matches!(
             target_payload,
-            Payload::Correction(_) | Payload::KeyRotation(_)
+            Payload::Correction(_)
+                | Payload::KeyRotation(_)
+                | Payload::KeyRevocation(_)
+                | Payload::Admission(_)
         ) {
             warnings.push(warn(format!(
                 "it names {target_at}, a {}; correct the original entry instead",
@@ -168,7 +179,15 @@ fn collect(ledger: &Ledger, warnings: &mut Vec<Warning>) -> Vec<Item> {
 
     originals
         .into_iter()
-        .filter(|(_, _, p)| !matches!(p, Payload::Correction(_) | Payload::KeyRotation(_)))
+        .filter(|(_, _, p)| {
+            !matches!(
+                p,
+                Payload::Correction(_)
+                    | Payload::KeyRotation(_)
+                    | Payload::KeyRevocation(_)
+                    | Payload::Admission(_)
+            )
+        })
         .filter_map(|(at, recorded, payload)| match superseded.remove(&at.id) {
             None => Some(Item {
                 source: Source {
