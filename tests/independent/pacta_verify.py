@@ -2602,9 +2602,7 @@ def run_checkpoints(spec_path=None):
         ls[n - 1] = new
         return "\n".join(ls)
 
-    good_s = good.decode("utf-8")
     b64_fr = fr_line.split(" ")[2].rstrip("\n")
-    raw_fr = base64.b64decode(b64_fr)
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     last = b64_fr.rstrip("=")[-1]
     stray = b64_fr.rstrip("=")[:-1] + alphabet[alphabet.index(last) | 1] \
