@@ -232,9 +232,9 @@ fn verify_a_tampered_bundle_exits_1_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = synth(dir.path(), 38 * 3);
     let mut bytes = fs::read(&bundle).unwrap();
-    // The last byte is inside the last fork count (0): flip a byte of the last feed's
-    // last entry's payload instead, which sits just before the four fork-count bytes.
-    let at = bytes.len() - 5;
+    // The bundle ends with the fork count and the checkpoint length (both 0): flip a
+    // byte of the last feed's last entry's payload, just before those eight bytes.
+    let at = bytes.len() - 9;
     bytes[at] ^= 0x20;
     fs::write(&bundle, &bytes).unwrap();
     let o = pacta(&[
