@@ -158,7 +158,9 @@ fn garbage() -> Vec<(&'static str, String, &'static str)> {
         ("correction", format!(r#"{{"entry":"{i}","reason":"r","kind":"withdrawal","payload":{{"instrument":"{i}"}}}}"#), "missing field `notified`"),
         ("correction", format!(r#"{{"entry":"{i}","reason":"r","kind":"note","payload":{{"text":"a","illustrative":false}}}}"#), "canonical"),
         ("key-rotation", r#"{"new_key":"00","proof":"00"}"#.into(), "`new_key`"),
-        ("key-rotation", format!(r#"{{"new_key":"{}","proof":"{i}{i}"}}"#, "a2233eb428171f6d1db2b3ab5459e75e159396b185d2217f1c5478eaf52de6fd"), "not accepted by this version"),
+        ("key-rotation", format!(r#"{{"new_key":"{}","proof":"{}"}}"#, "a2233eb428171f6d1db2b3ab5459e75e159396b185d2217f1c5478eaf52de6fd", "AB".repeat(64)), "`proof`"),
+        ("key-revocation", r#"{"member":"fr","key":"00","after":1,"replacement":"00","reason":"x"}"#.into(), "`member`"),
+        ("admission", r#"{"code":"MD","name":"Moldova","key":"00","node":"https://x","profile":"generic"}"#.into(), "`key`"),
         ("vote", "{}".into(), "unknown kind"),
     ]
 }
@@ -176,7 +178,7 @@ fn garbage_of_every_kind_is_refused_naming_the_field() {
             ),
         }
     }
-    assert_eq!(kinds.len(), 12, "every kind and an unknown one");
+    assert_eq!(kinds.len(), 14, "every kind and an unknown one");
 }
 
 #[test]
