@@ -272,7 +272,7 @@ async fn sigterm_shuts_down_cleanly_and_a_config_file_works() {
     std::fs::write(
         &config,
         format!(
-            "roster = \"{}\"\nmember = \"GB\"\ndata = \"{}\"\nlisten = \"127.0.0.1:{port}\"\npeer = []\npull_interval_ms = 1000\n",
+            "roster = \"{}\"\nmember = \"NL\"\ndata = \"{}\"\nlisten = \"127.0.0.1:{port}\"\npeer = []\npull_interval_ms = 1000\n",
             roster_path().display(),
             dir.path().join("GB").display()
         ),
@@ -292,7 +292,7 @@ async fn sigterm_shuts_down_cleanly_and_a_config_file_works() {
     )
     .unwrap();
     assert!(
-        line.starts_with(&format!("pacta-node GB serving http://127.0.0.1:{port}")),
+        line.starts_with(&format!("pacta-node NL serving http://127.0.0.1:{port}")),
         "{line}"
     );
     let mut gb = Author::new("GB");
@@ -351,7 +351,7 @@ async fn a_store_of_another_network_is_refused() {
         .arg(&other)
         .args([
             "--member",
-            "FR",
+            "NL",
             "--listen",
             "127.0.0.1:0",
             "--peer",
@@ -422,7 +422,43 @@ fn bad_node_flags_exit_2_naming_the_problem() {
     let roster = roster_path();
     let roster = roster.to_str().unwrap();
     let data = data.to_str().unwrap();
+    // Node keys: GB's, private (the wrong one for FR), and FR's, readable by all.
+    let gb_key = dir.path().join("gb.node.key");
+    let open_key = dir.path().join("open.node.key");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let example = pacta_tests::workspace().join("keys-example");
+        std::fs::copy(example.join("GB.node.key"), &gb_key).unwrap();
+        std::fs::set_permissions(&gb_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::copy(example.join("FR.node.key"), &open_key).unwrap();
+        std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let (gb_key, open_key) = (gb_key.to_str().unwrap(), open_key.to_str().unwrap());
+    let fr = |extra: &[&'static str]| {
+        let mut v = vec![
+            "--roster",
+            roster,
+            "--member",
+            "FR",
+            "--data",
+            data,
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let with_key = |key: &'static str| {
+        let mut v = fr(&[]);
+        v.extend_from_slice(&["--node-key", key]);
+        v
+    };
+    let gb_key: &'static str = Box::leak(gb_key.to_owned().into_boxed_str());
+    let open_key: &'static str = Box::leak(open_key.to_owned().into_boxed_str());
     for (args, words) in [
+        (fr(&[]), "give the node its secret key with --node-key"),
+        (with_key(gb_key), "but the roster lists"),
+        (with_key(open_key), "are too open"),
         (
             vec![
                 "--roster",
@@ -454,7 +490,7 @@ fn bad_node_flags_exit_2_naming_the_problem() {
                 "--roster",
                 roster,
                 "--member",
-                "FR",
+                "NL",
                 "--listen",
                 "127.0.0.1:0",
             ],
@@ -462,7 +498,7 @@ fn bad_node_flags_exit_2_naming_the_problem() {
         ),
         (
             vec![
-                "--roster", roster, "--member", "FR", "--data", data, "--listen", &busy_addr,
+                "--roster", roster, "--member", "NL", "--data", data, "--listen", &busy_addr,
             ],
             "cannot listen on",
         ),
@@ -471,7 +507,7 @@ fn bad_node_flags_exit_2_naming_the_problem() {
                 "--roster",
                 "/nonexistent.toml",
                 "--member",
-                "FR",
+                "NL",
                 "--data",
                 data,
                 "--listen",
@@ -484,7 +520,7 @@ fn bad_node_flags_exit_2_naming_the_problem() {
                 "--roster",
                 roster,
                 "--member",
-                "FR",
+                "NL",
                 "--data",
                 data,
                 "--listen",
