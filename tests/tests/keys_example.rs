@@ -37,21 +37,46 @@ fn every_member_has_its_documented_key() {
             member.code
         );
         assert!(text.contains("PUBLIC DEMONSTRATION KEY"), "{}", member.code);
+        // A witnessing member's node key, derived the same way from its own string.
+        let node_file = workspace().join(format!("keys-example/{}.node.key", member.code));
+        match member.node_key {
+            Some(listed) => {
+                let node = SecretKey::from_file_text(&std::fs::read_to_string(&node_file).unwrap())
+                    .unwrap();
+                let seed: [u8; 32] =
+                    sha2::Sha256::digest(format!("pacta keys-example v1 node {}", member.code))
+                        .into();
+                assert_eq!(node.public(), listed, "{}'s node key file", member.code);
+                assert_eq!(
+                    SecretKey::from_seed(&seed).public(),
+                    listed,
+                    "{} node key derivation",
+                    member.code
+                );
+            }
+            None => assert!(
+                !node_file.exists(),
+                "{} has a node key file but no node_key",
+                member.code
+            ),
+        }
     }
-    let key_files = std::fs::read_dir(workspace().join("keys-example"))
+    let names: Vec<String> = std::fs::read_dir(workspace().join("keys-example"))
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "key")
-        })
-        .count();
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".key"))
+        .collect();
+    let member_keys = names.iter().filter(|n| !n.ends_with(".node.key")).count();
+    let node_keys = names.iter().filter(|n| n.ends_with(".node.key")).count();
     assert_eq!(
-        key_files,
+        member_keys,
         roster.members().len(),
         "a key file without a member, or the reverse"
+    );
+    assert_eq!(
+        node_keys,
+        roster.nodes().count(),
+        "the five witnessing demo nodes"
     );
 }
 
