@@ -218,7 +218,7 @@ impl KeyState {
     }
 
     /// What the entry at `seq`, the next position, must be signed with.
-    pub fn expect(&self, seq: Seq) -> Expect {
+    pub fn required(&self, seq: Seq) -> Expect {
         match self.revocation_at(seq) {
             Some(r) => Expect {
                 key: r.replacement,

@@ -298,7 +298,7 @@ pub fn verify_feed_with(
     let mut planner = keys.clone();
     for (index, d) in decoded.iter().enumerate() {
         let Ok(entry) = d else { break };
-        plan.push(planner.expect(Seq(index as u64 + 1)));
+        plan.push(planner.required(Seq(index as u64 + 1)));
         planner.advance(entry);
     }
     let checked: Vec<Result<Entry, Problem>> = decoded

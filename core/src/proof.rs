@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! "pacta/proof\0"   12 bytes
-//! version           u8 = 1
+//! version           u8 = 2
 //! statement         u32 length, then canonical JSON: what the proof claims
 //! bundle            u32 length, then a bundle (SPEC.md, "Bundles") holding exactly
 //!                   the feeds the status rests on, whole from #1, their fork proofs,
@@ -35,13 +35,13 @@ use crate::status::{self, MemberStatus};
 use crate::verify::{CheckpointReport, Ledger, verify_part};
 
 pub const PROOF_MAGIC: &[u8; 12] = b"pacta/proof\0";
-pub const PROOF_VERSION: u8 = 1;
+pub const PROOF_VERSION: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ProofError {
     #[error("not a Pacta proof (it does not start with \"pacta/proof\\0\")")]
     Magic,
-    #[error("proof format version {0} is not supported (this verifier reads version 1)")]
+    #[error("proof format version {0} is not supported (this verifier reads version 2)")]
     Version(u8),
     #[error("proof: {0}")]
     Codec(#[from] CodecError),

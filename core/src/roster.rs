@@ -263,7 +263,11 @@ impl Roster {
             return Err(RosterError::Empty);
         }
         let nodes = members.values().filter(|m| m.node_key.is_some()).count();
-        let (mut node_quorum, mut member_quorum) = (nodes / 2 + 1, members.len() / 2 + 1);
+        // A revocation counts the other members only, so the member quorum never
+        // exceeds them (a roster of two needs the other one).
+        let most_members = members.len().saturating_sub(1).max(1);
+        let (mut node_quorum, mut member_quorum) =
+            (nodes / 2 + 1, (members.len() / 2 + 1).min(most_members));
         if let Some(q) = raw.quorum {
             let check = |v: &Spanned<i64>, what: &str, most: usize| {
                 let n = *v.get_ref();
@@ -279,8 +283,7 @@ impl Roster {
                 node_quorum = check(v, "nodes", nodes.max(1))?;
             }
             if let Some(v) = &q.members {
-                // A revocation counts the other members only.
-                member_quorum = check(v, "members", members.len().saturating_sub(1).max(1))?;
+                member_quorum = check(v, "members", most_members)?;
             }
         }
         let id = network_id(&network_name, members.values().map(|m| (m.code, m.key)));

@@ -122,7 +122,8 @@ impl Failure {
 }
 
 /// The verified content of a ledger: each feed's valid prefix, the valid fork proofs,
-/// and the checkpoint it was cut at if that verified with a quorum.
+/// and the checkpoint it was cut at if that reached its quorum and every feed extends
+/// it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
     pub feeds: Vec<Feed>,
@@ -328,8 +329,11 @@ fn verify_scoped(genesis: &Roster, view: &BundleView<'_>, whole: bool) -> Verifi
         None => (None, None),
         Some(bytes) => match check_checkpoint(roster, bytes, &feeds, whole) {
             Ok((report, w, failures)) => {
+                // The ledger vouches for its checkpoint only when it holds: quorum
+                // reached and every feed extending it.
+                let holds = failures.is_empty();
                 errors.extend(failures);
-                (Some(report), Some(w))
+                (Some(report), holds.then_some(w))
             }
             Err(failure) => {
                 errors.push(failure);

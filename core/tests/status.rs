@@ -725,7 +725,8 @@ fn a_proof_with_a_feed_missing_or_added_is_refused() {
             .cloned()
             .collect();
         let bundle = bundle::encode(w.roster.network_id(), &feeds, &[], None);
-        let mut out = b"pacta/proof\0\x01".to_vec();
+        let mut out = b"pacta/proof\0".to_vec();
+        out.push(pacta_core::proof::PROOF_VERSION);
         out.extend_from_slice(&(json.len() as u32).to_be_bytes());
         out.extend_from_slice(&json);
         out.extend_from_slice(&(bundle.len() as u32).to_be_bytes());

@@ -113,22 +113,25 @@ pub fn app(node: Arc<Node>) -> Router {
         .with_state(node)
 }
 
+/// A body that could not be read: too large (413) or broken (400).
+fn body_failure(e: BytesRejection) -> Failure {
+    let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "too-large"
+    } else {
+        "malformed"
+    };
+    Failure::new(
+        e.status(),
+        reason,
+        format!("request body: {}", e.body_text()),
+    )
+}
+
 async fn submit(
     State(node): State<Arc<Node>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SubmitOk>, Failure> {
-    let body = body.map_err(|e| {
-        let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "too-large"
-        } else {
-            "malformed"
-        };
-        Failure::new(
-            e.status(),
-            reason,
-            format!("request body: {}", e.body_text()),
-        )
-    })?;
+    let body = body.map_err(body_failure)?;
     let submit: Submit = serde_json::from_slice(&body).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -308,18 +311,7 @@ async fn cosign(
     State(node): State<Arc<Node>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
-    let body = body.map_err(|e| {
-        let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "too-large"
-        } else {
-            "malformed"
-        };
-        Failure::new(
-            e.status(),
-            reason,
-            format!("request body: {}", e.body_text()),
-        )
-    })?;
+    let body = body.map_err(body_failure)?;
     let w = witness(&node)?.clone();
     match w.cosign(&node, &body).await {
         Ok(line) => Ok(note_response(line)),

@@ -298,12 +298,11 @@ impl Ledger {
         };
         // The key in force where the entry claims to be: the schedule's, walked to
         // the tip. Only a short lock: the signature is checked outside it.
-        let (keys, expect) = {
+        let (expect, explain) = {
             let state = self.state();
             let keys = state
                 .keys
                 .get(&member)
-                .cloned()
                 .ok_or(invalid(Problem::UnknownMember))?;
             let tip = state.tips.get(&member).map_or(0, |t| t.seq.0);
             let expect = if seq.0 <= tip {
@@ -312,15 +311,17 @@ impl Ledger {
                     install: None,
                 }
             } else {
-                keys.expect(seq)
+                keys.required(seq)
             };
-            (keys, expect)
+            // The schedule only explains a refusal after a revocation; copying it for
+            // every entry would cost an allocation on the hot path.
+            (expect, expect.install.map(|_| keys.clone()))
         };
         check_entry_under(
             self.roster.network_id(),
             member,
             expect,
-            Some(&keys),
+            explain.as_ref(),
             &entry,
         )
         .map_err(invalid)?;

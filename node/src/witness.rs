@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use pacta_core::checkpoint::{Checkpoint, CheckpointError, CheckpointHead, verify_checkpoint};
+use pacta_core::checkpoint::{
+    Checkpoint, CheckpointError, CheckpointHead, Witnessed, verify_checkpoint,
+};
 use pacta_core::ids::{EntryId, MemberCode, Seq, Timestamp};
 use pacta_core::note::{Note, Signature};
 use pacta_core::{Roster, SecretKey};
@@ -103,8 +105,8 @@ struct State {
     signed: Option<Checkpoint>,
     /// Its note, with the cosignatures collected so far.
     latest: Option<Note>,
-    /// The newest note that reached the quorum.
-    quorum: Option<Note>,
+    /// The newest checkpoint that reached the quorum, as verified.
+    quorum: Option<Witnessed>,
     /// Why the last attempt to sign was refused, if it was.
     refused: Option<String>,
     /// Per origin node, the time of the newest checkpoint this node cosigned.
@@ -140,8 +142,11 @@ impl std::fmt::Debug for Witness {
     }
 }
 
-/// The record file of a data folder: beside it, not in it.
+/// The record file of a data folder: beside it, not in it. The path is made absolute
+/// first, so that a data folder given as `.` or `x/..` still has a name and a parent.
 pub fn record_path(data: &std::path::Path) -> PathBuf {
+    let data = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
+    let data = data.components().collect::<PathBuf>(); // drops `.` components
     let mut name = data.file_name().unwrap_or_default().to_os_string();
     name.push(".checkpoint");
     data.with_file_name(name)
@@ -151,10 +156,6 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-fn timestamp(ms: u64) -> Timestamp {
-    Timestamp::saturating(ms)
 }
 
 impl Witness {
@@ -185,7 +186,7 @@ impl Witness {
                     );
                 }
                 if w.has_quorum() {
-                    state.quorum = Some(w.note.clone());
+                    state.quorum = Some(w.clone());
                 }
                 state.signed = Some(w.checkpoint);
                 state.latest = Some(w.note);
@@ -210,7 +211,7 @@ impl Witness {
 
     /// The newest checkpoint with a quorum of signatures, as a signed note.
     pub fn quorum_note(&self) -> Option<String> {
-        self.state().quorum.as_ref().map(Note::to_text)
+        self.state().quorum.as_ref().map(|w| w.note.to_text())
     }
 
     /// The newest checkpoint this node signed, with the cosignatures collected so far.
@@ -220,14 +221,12 @@ impl Witness {
 
     pub fn summary(&self) -> Summary {
         let state = self.state();
-        let quorum = state
-            .quorum
-            .as_ref()
-            .and_then(|n| verify_checkpoint(&self.roster, n.to_text().as_bytes()).ok());
         Summary {
             signed: state.signed.as_ref().map(|c| c.time),
-            quorum: quorum.as_ref().map(|w| w.checkpoint.time),
-            signers: quorum
+            quorum: state.quorum.as_ref().map(|w| w.checkpoint.time),
+            signers: state
+                .quorum
+                .as_ref()
                 .map(|w| w.signers.iter().map(|(c, _)| *c).collect())
                 .unwrap_or_default(),
             needed: self.roster.node_quorum(),
@@ -323,10 +322,8 @@ impl Witness {
         let (signed, fresh) = {
             let state = self.state();
             let fresh = state.quorum.as_ref().is_some_and(|q| {
-                Checkpoint::parse_text(&q.text).is_ok_and(|c| {
-                    c.heads == heads
-                        && now.saturating_sub(c.time.millis()) < REFRESH.as_millis() as u64
-                })
+                q.checkpoint.heads == heads
+                    && now.saturating_sub(q.checkpoint.time.millis()) < REFRESH.as_millis() as u64
             });
             (state.signed.clone(), fresh)
         };
@@ -347,7 +344,12 @@ impl Witness {
         let time = signed
             .as_ref()
             .map_or(now, |s| now.max(s.time.millis() + 1));
-        let cp = Checkpoint::new(&self.roster, self.member, timestamp(time), heads);
+        let cp = Checkpoint::new(
+            &self.roster,
+            self.member,
+            Timestamp::saturating(time),
+            heads,
+        );
         let note = cp.sign(&self.roster, &self.key);
         let me = self.clone();
         let written = {
@@ -378,12 +380,18 @@ impl Witness {
             .collect();
         let mut full = note.clone();
         for line in lines {
-            // Keep only lines that verify on their own: one bad peer must not spoil
+            // Keep only lines that verify, once per peer: one bad peer must not spoil
             // the note for everyone.
-            let mut one = note.clone();
-            one.signatures.push(line.clone());
-            let ok = verify_checkpoint(&self.roster, one.to_text().as_bytes())
-                .is_ok_and(|w| w.signers.len() == 2);
+            let peer_key = self
+                .roster
+                .nodes()
+                .filter(|(m, _)| m.code != self.member)
+                .find(|(m, _)| Checkpoint::key_name(&self.roster, m.code) == line.name)
+                .map(|(_, k)| k);
+            let ok = peer_key.is_some_and(|k| {
+                line.cosignature_time(&line.name, &k, &note.text)
+                    .is_some_and(|t| t >= cp.time.millis() / 1000)
+            });
             let dup = full.signatures.iter().any(|s| s.name == line.name);
             if ok && !dup {
                 full.signatures.push(line);
@@ -400,7 +408,7 @@ impl Witness {
             }
             state.latest = Some(full.clone());
             if reached {
-                state.quorum = Some(full.clone());
+                state.quorum = Some(w);
             }
         }
         if reached {
@@ -459,24 +467,16 @@ impl Witness {
         if cp.time.millis() > now.saturating_add(MAX_SKEW_MS) {
             return Err(CosignError::Future {
                 time: cp.time,
-                now: timestamp(now),
+                now: Timestamp::saturating(now),
             });
         }
         if cp.time.millis().saturating_add(STALE_AFTER_MS) < now {
             return Err(CosignError::Old {
                 time: cp.time,
-                now: timestamp(now),
+                now: Timestamp::saturating(now),
             });
         }
-        if let Some(&cosigned) = self.state().cosigned.get(&cp.node)
-            && cosigned >= cp.time
-        {
-            return Err(CosignError::Replayed {
-                node: cp.node,
-                time: cp.time,
-                cosigned,
-            });
-        }
+        replayed(&self.state(), cp)?;
         if let Err(behind) = self.consistent(node, cp) {
             let CosignError::Behind { .. } = behind else {
                 return Err(behind);
@@ -490,6 +490,13 @@ impl Witness {
             let _ = futures::future::join_all(pulls).await;
             self.consistent(node, cp)?;
         }
+        // Checked again and recorded under one lock: two concurrent requests with the
+        // same checkpoint may both reach here, and only one may be cosigned.
+        {
+            let mut state = self.state();
+            replayed(&state, cp)?;
+            state.cosigned.insert(cp.node, cp.time);
+        }
         let time = (now / 1000).max(cp.time.millis() / 1000);
         let line = Signature::cosign(
             &Checkpoint::key_name(&self.roster, self.member),
@@ -497,13 +504,6 @@ impl Witness {
             &w.note.text,
             time,
         );
-        {
-            let mut state = self.state();
-            let slot = state.cosigned.entry(cp.node).or_insert(cp.time);
-            if *slot < cp.time {
-                *slot = cp.time;
-            }
-        }
         Metrics::bump(&node.metrics.cosignatures, 1);
         Ok(line.line())
     }
@@ -536,6 +536,18 @@ impl Witness {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses a checkpoint not newer than the last one cosigned from its node.
+fn replayed(state: &State, cp: &Checkpoint) -> Result<(), CosignError> {
+    match state.cosigned.get(&cp.node) {
+        Some(&cosigned) if cosigned >= cp.time => Err(CosignError::Replayed {
+            node: cp.node,
+            time: cp.time,
+            cosigned,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -422,43 +422,56 @@ fn bad_node_flags_exit_2_naming_the_problem() {
     let roster = roster_path();
     let roster = roster.to_str().unwrap();
     let data = data.to_str().unwrap();
-    // Node keys: GB's, private (the wrong one for FR), and FR's, readable by all.
-    let gb_key = dir.path().join("gb.node.key");
-    let open_key = dir.path().join("open.node.key");
-    {
+    // Node keys: FR's and GB's, private, and FR's again, readable by all; and a record
+    // of the last signed checkpoint that is not one, beside the data folder `r`.
+    let keyfile = |name: &str, from: &str, mode: u32| {
         use std::os::unix::fs::PermissionsExt;
-        let example = pacta_tests::workspace().join("keys-example");
-        std::fs::copy(example.join("GB.node.key"), &gb_key).unwrap();
-        std::fs::set_permissions(&gb_key, std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::copy(example.join("FR.node.key"), &open_key).unwrap();
-        std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
-    let (gb_key, open_key) = (gb_key.to_str().unwrap(), open_key.to_str().unwrap());
-    let fr = |extra: &[&'static str]| {
-        let mut v = vec![
-            "--roster",
-            roster,
-            "--member",
-            "FR",
-            "--data",
-            data,
-            "--listen",
-            "127.0.0.1:0",
-        ];
-        v.extend_from_slice(extra);
+        let path = dir.path().join(name);
+        std::fs::copy(
+            pacta_tests::workspace().join("keys-example").join(from),
+            &path,
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let fr_key = keyfile("fr.node.key", "FR.node.key", 0o600);
+    let gb_key = keyfile("gb.node.key", "GB.node.key", 0o600);
+    let open_key = keyfile("open.node.key", "FR.node.key", 0o644);
+    std::fs::write(dir.path().join("r.checkpoint"), "garbage").unwrap();
+    let record_data = dir.path().join("r");
+    let record_data = record_data.to_str().unwrap();
+    let fr = [
+        "--roster",
+        roster,
+        "--member",
+        "FR",
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let with = |data: &str, key: Option<&str>| -> Vec<String> {
+        let mut v: Vec<String> = fr.iter().map(|s| s.to_string()).collect();
+        v.extend(["--data".to_owned(), data.to_owned()]);
+        v.extend(
+            key.map(|k| ["--node-key".to_owned(), k.to_owned()])
+                .into_iter()
+                .flatten(),
+        );
         v
     };
-    let with_key = |key: &'static str| {
-        let mut v = fr(&[]);
-        v.extend_from_slice(&["--node-key", key]);
-        v
-    };
-    let gb_key: &'static str = Box::leak(gb_key.to_owned().into_boxed_str());
-    let open_key: &'static str = Box::leak(open_key.to_owned().into_boxed_str());
+    let key_cases = [
+        (
+            with(record_data, Some(&fr_key)),
+            "not a checkpoint this node can trust",
+        ),
+        (
+            with(data, None),
+            "give the node its secret key with --node-key",
+        ),
+        (with(data, Some(&gb_key)), "but the roster lists"),
+        (with(data, Some(&open_key)), "are too open"),
+    ];
     for (args, words) in [
-        (fr(&[]), "give the node its secret key with --node-key"),
-        (with_key(gb_key), "but the roster lists"),
-        (with_key(open_key), "are too open"),
         (
             vec![
                 "--roster",
@@ -530,7 +543,16 @@ fn bad_node_flags_exit_2_naming_the_problem() {
             ],
             "not an http://",
         ),
-    ] {
+    ]
+    .into_iter()
+    .map(|(args, words)| {
+        (
+            args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            words,
+        )
+    })
+    .chain(key_cases)
+    {
         let out = std::process::Command::new(pacta_tests::bin("pacta-node"))
             .args(&args)
             .output()

@@ -130,6 +130,48 @@ async fn checkpoints_reach_quorum_and_verify_catches_truncation_and_rollback() {
         "{out}"
     );
 
+    // A checkpoint slot holding garbage, or a checkpoint of too few signers, fails.
+    let unsigned = w.note.signatures[..1].to_vec();
+    let short = pacta_core::note::Note {
+        text: w.note.text.clone(),
+        signatures: unsigned,
+    }
+    .to_text();
+    for (slot, words) in [
+        (
+            b"not a checkpoint".to_vec(),
+            "checkpoint: note has no blank line",
+        ),
+        (short.into_bytes(), "short of the roster's quorum"),
+    ] {
+        let framed = encode_raw(view.network, &view.feeds, &view.forks, Some(&slot));
+        std::fs::write(&cut_path, framed).unwrap();
+        let (status, out, _) = pacta(&[
+            "verify",
+            "--bundle",
+            cut_path.to_str().unwrap(),
+            "--roster",
+            roster_s,
+        ]);
+        assert_eq!(status, 1, "{out}");
+        assert!(out.contains(words), "{out}");
+    }
+    // A pin file that is not a checkpoint is a usage error, and it is left alone.
+    let bad_pin = dir.path().join("bad.pin");
+    std::fs::write(&bad_pin, "garbage").unwrap();
+    let (status, out, err) = pacta(&[
+        "verify",
+        "--node",
+        &fr,
+        "--roster",
+        roster_s,
+        "--pin",
+        bad_pin.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 2, "{out}{err}");
+    assert!(err.contains("is not a checkpoint of this network"), "{err}");
+    assert_eq!(std::fs::read_to_string(&bad_pin).unwrap(), "garbage");
+
     // The ledger grows; the pin moves forward with it.
     for i in 3..5 {
         assert_eq!(post(&fr, &[&nl.next(&format!("NL {i}"))]).await.0, 200);
