@@ -17,7 +17,7 @@ use pacta_core::fork::ForkProof;
 use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
 use pacta_core::payload::Payload;
 use pacta_core::proof::{ProofError, prove, verify_proof};
-use pacta_core::status::{Establishment, MemberStatus, Stage, Status, compute};
+use pacta_core::status::{Establishment, Index, MemberStatus, Stage, Status, compute};
 use pacta_core::verify::{Ledger, verify_bundle};
 use pacta_core::{Entry, Roster, SecretKey, bundle};
 use serde_json::{Value, json};
@@ -746,4 +746,147 @@ fn a_proof_with_a_feed_missing_or_added_is_refused() {
         Err(ProofError::Magic)
     ));
     assert!(verify_proof(&w.roster, b"").is_err());
+}
+
+/// A ledger with every kind of act, a correction, an ignored correction, an unknown
+/// instrument and a fork: the incremental index must agree with [`compute`] on it.
+fn busy_world() -> World {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.sign(t, "FR", "2026-03-02", "subject-to-ratification");
+    w.sign(t, "GB", "2026-03-02", "subject-to-ratification");
+    w.sign(t, "US", "2026-03-03", "subject-to-ratification");
+    w.ratify_fully(t, "FR", "2026-04-01");
+    w.ratify_fully(t, "GB", "2026-04-02");
+    w.ratify_fully(t, "UA", "2026-04-03");
+    let wrong = w.step(
+        t,
+        "US",
+        "senate-vote",
+        "2026-11-10",
+        json!({"votes": {"for": 60, "against": 40, "abstaining": 0}, "result": "passed"}),
+    );
+    w.add(
+        "US",
+        "correction",
+        json!({
+            "entry": wrong,
+            "reason": "roll call transcribed wrongly",
+            "kind": "procedure-step",
+            "payload": {"instrument": t, "step": "senate-vote", "body": "Senate", "action": "advice and consent",
+                        "date": "2026-11-10", "votes": {"for": 71, "against": 27, "abstaining": 0}, "result": "passed"}
+        }),
+    );
+    w.add("GB", "correction", json!({"entry": t, "reason": "hostile"}));
+    let note = w.add("NL", "note", json!({"text": "a note"}));
+    w.add("NL", "correction", json!({"entry": note, "reason": "typo"}));
+    let ghost = EntryId([7; 32]);
+    w.sign(ghost, "DE", "2026-03-02", "subject-to-ratification");
+    w.consent(t, "NL", "accession", "2027-01-01");
+    w.fork("DE");
+    w
+}
+
+/// Every entry of `w`, with the feeds interleaved as `order` says, each feed in order.
+fn interleaved(w: &World, order: &[usize]) -> Vec<Entry> {
+    let mut queues: Vec<std::collections::VecDeque<Entry>> = w
+        .feeds
+        .values()
+        .map(|f| f.iter().cloned().collect())
+        .collect();
+    let mut out = Vec::new();
+    let mut pick = order.iter().cycle();
+    while queues.iter().any(|q| !q.is_empty()) {
+        let live: Vec<usize> = (0..queues.len())
+            .filter(|&i| !queues[i].is_empty())
+            .collect();
+        let i = live[pick.next().copied().unwrap_or(0) % live.len()];
+        out.extend(queues[i].pop_front());
+    }
+    out
+}
+
+#[test]
+fn the_index_fed_one_entry_at_a_time_agrees_with_compute() {
+    let w = busy_world();
+    let ledger = w.ledger();
+    for as_of in ["2026-03-02", "2026-05-01", "2026-11-22", "2027-06-01"] {
+        let expected = compute(&w.roster, &ledger, day(as_of));
+        let mut index = Index::new(day(as_of));
+        for entry in interleaved(&w, &[0]) {
+            index.push(&entry);
+            // Asking in between must not change the final answer.
+            let _ = index.status(&w.roster);
+        }
+        for fork in &ledger.forks {
+            index.fork(fork.member());
+        }
+        assert_eq!(index.status(&w.roster), expected, "as of {as_of}");
+    }
+    let status = compute(&w.roster, &ledger, day("2026-11-22"));
+    let messages: Vec<&str> = status.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("corrects only its own feed")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("or is a note")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("not registered")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn the_index_moves_its_day_and_recomputes() {
+    let w = busy_world();
+    let ledger = w.ledger();
+    let mut index = Index::new(day("2026-03-02"));
+    for entry in interleaved(&w, &[1, 2]) {
+        index.push(&entry);
+    }
+    for fork in &ledger.forks {
+        index.fork(fork.member());
+    }
+    let early = index.status(&w.roster);
+    assert_eq!(early, compute(&w.roster, &ledger, day("2026-03-02")));
+    index.set_as_of(day("2026-11-22"));
+    assert_eq!(
+        index.status(&w.roster),
+        compute(&w.roster, &ledger, day("2026-11-22"))
+    );
+    // An entry already held changes nothing.
+    let again = w.feeds.values().next().unwrap()[0].clone();
+    index.push(&again);
+    assert_eq!(
+        index.status(&w.roster),
+        compute(&w.roster, &ledger, day("2026-11-22"))
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Arrival order never changes the status: nodes receive feeds interleaved in any
+    /// way, and must all serve the same answer.
+    #[test]
+    fn arrival_order_never_changes_the_status(order in proptest::collection::vec(0usize..16, 1..40)) {
+        let w = busy_world();
+        let ledger = w.ledger();
+        let expected = compute(&w.roster, &ledger, day("2026-11-22"));
+        let mut index = Index::new(day("2026-11-22"));
+        for (n, entry) in interleaved(&w, &order).into_iter().enumerate() {
+            index.push(&entry);
+            if n % 5 == 0 {
+                let _ = index.status(&w.roster);
+            }
+        }
+        for fork in &ledger.forks {
+            index.fork(fork.member());
+        }
+        proptest::prop_assert_eq!(index.status(&w.roster), expected);
+    }
 }

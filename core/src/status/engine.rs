@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::index::Index;
 use super::{
     CommitmentFact, ConsentFact, Counts, EntryRef, EstablishedFact, Establishment,
     InstrumentStatus, MemberStatus, ProvisionalFact, SignatureFact, Source, Stage, Status,
@@ -19,24 +20,25 @@ use crate::roster::Roster;
 use crate::verify::Ledger;
 
 /// One entry's present content: its payload after corrections, and where it comes from.
-struct Item {
-    source: Source,
-    recorded: Timestamp,
-    payload: Payload,
-    illustrative: bool,
+pub(super) struct Item {
+    pub(super) source: Source,
+    pub(super) recorded: Timestamp,
+    pub(super) payload: Payload,
+    pub(super) illustrative: bool,
 }
 
 /// An instrument as registered, with its id.
-struct Registered<'a> {
-    id: EntryId,
-    item: &'a Item,
-    inst: &'a Instrument,
+pub(super) struct Registered<'a> {
+    pub(super) id: EntryId,
+    pub(super) item: &'a Item,
+    pub(super) inst: &'a Instrument,
 }
 
 /// Computes the status of every instrument registered in `ledger`, as of `as_of`.
 ///
 /// `ledger` must come from verification ([`crate::verify`]): every entry in it has a
-/// valid signature, chain position and payload.
+/// valid signature, chain position and payload. This is [`Index`] fed the whole ledger
+/// at once.
 pub fn compute(roster: &Roster, ledger: &Ledger, as_of: Date) -> Status {
     // Members admitted by quorum count like the genesis ones.
     let admitted;
@@ -46,171 +48,16 @@ pub fn compute(roster: &Roster, ledger: &Ledger, as_of: Date) -> Status {
         admitted = roster.with_admitted(ledger.admitted.iter().cloned());
         &admitted
     };
-    let mut warnings = Vec::new();
-    let items = collect(ledger, &mut warnings);
-    let forked: BTreeSet<MemberCode> = ledger.forks.iter().map(|f| f.member()).collect();
-
-    let mut all_instruments = BTreeSet::new();
-    let mut instruments = Vec::new();
-    for item in &items {
-        if let Payload::Instrument(inst) = &item.payload {
-            all_instruments.insert(item.source.entry.id);
-            if inst.adopted <= as_of {
-                instruments.push(Registered {
-                    id: item.source.entry.id,
-                    item,
-                    inst,
-                });
-            }
-        }
-    }
-
-    // Each act, under its instrument, by the member it concerns.
-    let mut acts: BTreeMap<(EntryId, MemberCode), Vec<&Item>> = BTreeMap::new();
-    for item in &items {
-        let Some(iid) = item.payload.instrument() else {
-            continue;
-        };
-        if !all_instruments.contains(&iid) {
-            warnings.push(Warning {
-                source: Some(item.source.entry),
-                message: format!(
-                    "{}: names instrument {}, which is not registered in the ledger",
-                    item.source.entry,
-                    iid.short()
-                ),
-            });
-            continue;
-        }
-        if item.payload.date().is_some_and(|d| d > as_of) {
-            continue;
-        }
-        let concerns = match &item.payload {
-            Payload::DepositReceipt(r) => r.member,
-            _ => item.source.entry.member,
-        };
-        acts.entry((iid, concerns)).or_default().push(item);
-    }
-
-    let statuses = instruments
-        .iter()
-        .map(|reg| instrument_status(roster, reg, &acts, &forked, as_of, &mut warnings))
-        .collect();
-    Status {
-        as_of,
-        instruments: statuses,
-        warnings,
-    }
-}
-
-/// Decodes every entry and applies the corrections, in feed order.
-fn collect(ledger: &Ledger, warnings: &mut Vec<Warning>) -> Vec<Item> {
-    let mut originals = Vec::new();
-    let mut index: BTreeMap<EntryId, usize> = BTreeMap::new();
+    let mut index = Index::new(as_of);
     for feed in &ledger.feeds {
         for entry in &feed.entries {
-            let header = entry.header();
-            // Verified entries always decode; anything else is skipped, not trusted.
-            let Ok(payload) = Payload::decode(header.kind, entry.payload()) else {
-                continue;
-            };
-            let at = EntryRef {
-                member: header.author,
-                seq: header.seq,
-                id: entry.id(),
-            };
-            index.insert(at.id, originals.len());
-            originals.push((at, header.time, payload));
+            index.push(entry);
         }
     }
-
-    // Later corrections of the same entry win: feed order is the order they were made.
-    let mut superseded: BTreeMap<EntryId, (Option<Payload>, EntryRef, bool)> = BTreeMap::new();
-    for (at, _, payload) in &originals {
-        let Payload::Correction(c) = payload else {
-            continue;
-        };
-        let warn = |message: String| Warning {
-            source: Some(*at),
-            message: format!("{at}: correction ignored: {message}"),
-        };
-        let Some(&target) = index.get(&c.entry) else {
-            warnings.push(warn(format!(
-                "it names entry {}, which is not in the ledger",
-                c.entry.short()
-            )));
-            continue;
-        };
-        let (target_at, _, target_payload) = &originals[target];
-        if target_at.member != at.member {
-            warnings.push(warn(format!(
-                "it names {target_at}; a member corrects only its own feed"
-            )));
-            continue;
-        }
-        if matches!(
-            target_payload,
-            Payload::Correction(_)
-                | Payload::KeyRotation(_)
-                | Payload::KeyRevocation(_)
-                | Payload::Admission(_)
-        ) {
-            warnings.push(warn(format!(
-                "it names {target_at}, a {}; correct the original entry instead",
-                target_payload.kind()
-            )));
-            continue;
-        }
-        if let Some(replacement) = &c.replacement
-            && replacement.kind() != target_payload.kind()
-        {
-            warnings.push(warn(format!(
-                "its replacement is a {}, but {target_at} is a {}",
-                replacement.kind(),
-                target_payload.kind()
-            )));
-            continue;
-        }
-        superseded.insert(
-            c.entry,
-            (c.replacement.as_deref().cloned(), *at, c.illustrative),
-        );
+    for fork in &ledger.forks {
+        index.fork(fork.member());
     }
-
-    originals
-        .into_iter()
-        .filter(|(_, _, p)| {
-            !matches!(
-                p,
-                Payload::Correction(_)
-                    | Payload::KeyRotation(_)
-                    | Payload::KeyRevocation(_)
-                    | Payload::Admission(_)
-            )
-        })
-        .filter_map(|(at, recorded, payload)| match superseded.remove(&at.id) {
-            None => Some(Item {
-                source: Source {
-                    entry: at,
-                    corrected_by: None,
-                },
-                recorded,
-                illustrative: payload.illustrative(),
-                payload,
-            }),
-            // Annulled: entered in error.
-            Some((None, _, _)) => None,
-            Some((Some(replacement), by, illustrative)) => Some(Item {
-                source: Source {
-                    entry: at,
-                    corrected_by: Some(by),
-                },
-                recorded,
-                illustrative: illustrative || replacement.illustrative(),
-                payload: replacement,
-            }),
-        })
-        .collect()
+    index.status(roster)
 }
 
 /// A row under construction: the member's own facts, before entry into force.
@@ -225,7 +72,7 @@ struct Row {
     authors: BTreeSet<MemberCode>,
 }
 
-fn instrument_status(
+pub(super) fn instrument_status(
     roster: &Roster,
     reg: &Registered<'_>,
     acts: &BTreeMap<(EntryId, MemberCode), Vec<&Item>>,

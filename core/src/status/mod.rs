@@ -23,6 +23,7 @@
 //! result) become warnings beside the status they concern.
 
 mod engine;
+mod index;
 
 use serde::Serialize;
 
@@ -34,6 +35,7 @@ use crate::payload::{
 };
 
 pub use engine::compute;
+pub use index::Index;
 
 /// Where a fact comes from: an entry of a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
