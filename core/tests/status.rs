@@ -890,3 +890,59 @@ proptest::proptest! {
         proptest::prop_assert_eq!(index.status(&w.roster), expected);
     }
 }
+
+#[test]
+fn changes_name_each_stage_move_and_the_entry_into_force() {
+    use pacta_core::status::{Summary, What, changes};
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "FR", "2026-04-01");
+    w.ratify_fully(t, "GB", "2026-04-02");
+    let before = w.status("2026-11-22");
+    let first = changes(&Summary::default(), &before);
+    assert!(matches!(first[0].what, What::Registered), "{first:?}");
+    assert!(
+        first.iter().any(|c| c.summary
+            == "FR (FR) under guarantees: none → bound (contracting, not yet in force)"),
+        "{first:?}"
+    );
+    assert_eq!(
+        changes(&Summary::of(&before), &before),
+        vec![],
+        "no change, nothing to say"
+    );
+
+    w.ratify_fully(t, "UA", "2026-04-03");
+    let after = w.status("2026-11-22");
+    let moved = changes(&Summary::of(&before), &after);
+    let summaries: Vec<&str> = moved.iter().map(|c| c.summary.as_str()).collect();
+    assert!(
+        summaries.contains(
+            &"guarantees: enters into force on 2026-05-03, on the consents of FR, GB, UA"
+        ),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries.contains(&"UA (UA) under guarantees: none → party (in force)"),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries.contains(
+            &"FR (FR) under guarantees: bound (contracting, not yet in force) → party (in force)"
+        ),
+        "{summaries:?}"
+    );
+    // Ids are stable and distinct.
+    let ids: std::collections::BTreeSet<String> = moved.iter().map(|c| c.uuid()).collect();
+    assert_eq!(ids.len(), moved.len());
+    assert_eq!(
+        moved[0].uuid(),
+        changes(&Summary::of(&before), &after)[0].uuid()
+    );
+    // The summary survives JSON, as a node keeps it.
+    let json = serde_json::to_vec(&Summary::of(&after)).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Summary>(&json).unwrap(),
+        Summary::of(&after)
+    );
+}

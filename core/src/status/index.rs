@@ -76,8 +76,8 @@ pub struct Index {
     by_id: HashMap<EntryId, usize>,
     /// Slots by the instrument they file under (an instrument files under itself).
     by_instrument: BTreeMap<EntryId, BTreeSet<usize>>,
-    /// Corrections that were ignored, with the reason, by the correction's position.
-    ignored: BTreeMap<EntryRef, Warning>,
+    /// Corrections that were ignored, by the correction's position.
+    ignored: BTreeMap<EntryRef, Correction>,
     forked: BTreeSet<MemberCode>,
     /// Each registered instrument's status and warnings, while still valid.
     cache: HashMap<EntryId, (InstrumentStatus, Vec<Warning>)>,
@@ -190,36 +190,46 @@ impl Index {
         }
     }
 
-    /// Applies correction `c`, made at `at`, or records why it is ignored (SPEC.md
-    /// §15.2).
+    /// Applies correction `c`, made at `at`, or keeps it aside as ignored (SPEC.md
+    /// §15.2). The decision never changes later: a member corrects only entries of its
+    /// own feed, which came before. Only the reason given may (an entry of another feed
+    /// named by the correction may arrive later), so it is worded at [`Index::status`].
     fn correct(&mut self, at: EntryRef, c: &Correction) {
-        let ignore = |message: String| Warning {
-            source: Some(at),
-            message: format!("{at}: correction ignored: {message}"),
-        };
+        match self.verdict(at, c) {
+            Ok(target) => {
+                // Entries of one feed come in order: this correction is the latest.
+                self.unfile(target);
+                if let Some(slot) = self.slots.get_mut(target) {
+                    slot.corrected = Some((c.replacement.as_deref().cloned(), at, c.illustrative));
+                }
+                self.file(target);
+            }
+            Err(_) => {
+                self.ignored.insert(at, c.clone());
+            }
+        }
+    }
+
+    /// The slot correction `c` supersedes, or why it is ignored.
+    fn verdict(&self, at: EntryRef, c: &Correction) -> Result<usize, String> {
         let Some(&target) = self.by_id.get(&c.entry) else {
-            self.ignored.insert(
-                at,
-                ignore(format!(
-                    "it names entry {}, which is not in the ledger, or is a note (a note \
-                     carries no status)",
-                    c.entry.short()
-                )),
-            );
-            return;
+            return Err(format!(
+                "it names entry {}, which is not in the ledger, or is a note (a note carries \
+                 no status)",
+                c.entry.short()
+            ));
         };
-        let Some(slot) = self.slots.get(target) else {
-            return;
-        };
+        let slot = self.slots.get(target).ok_or_else(|| {
+            format!(
+                "it names entry {}, which is not in the ledger",
+                c.entry.short()
+            )
+        })?;
         let target_at = slot.at;
         if target_at.member != at.member {
-            self.ignored.insert(
-                at,
-                ignore(format!(
-                    "it names {target_at}; a member corrects only its own feed"
-                )),
-            );
-            return;
+            return Err(format!(
+                "it names {target_at}; a member corrects only its own feed"
+            ));
         }
         if matches!(
             slot.original,
@@ -229,32 +239,19 @@ impl Index {
                 | Payload::Admission(_)
         ) {
             let kind = slot.original.kind();
-            self.ignored.insert(
-                at,
-                ignore(format!(
-                    "it names {target_at}, a {kind}; correct the original entry instead"
-                )),
-            );
-            return;
+            return Err(format!(
+                "it names {target_at}, a {kind}; correct the original entry instead"
+            ));
         }
         if let Some(replacement) = &c.replacement
             && replacement.kind() != slot.original.kind()
         {
             let (new, old) = (replacement.kind(), slot.original.kind());
-            self.ignored.insert(
-                at,
-                ignore(format!(
-                    "its replacement is a {new}, but {target_at} is a {old}"
-                )),
-            );
-            return;
+            return Err(format!(
+                "its replacement is a {new}, but {target_at} is a {old}"
+            ));
         }
-        // Within one feed, entries come in order: this correction is the latest so far.
-        self.unfile(target);
-        if let Some(slot) = self.slots.get_mut(target) {
-            slot.corrected = Some((c.replacement.as_deref().cloned(), at, c.illustrative));
-        }
-        self.file(target);
+        Ok(target)
     }
 
     /// The status as of [`Index::as_of`], computing again only the instruments that
@@ -320,7 +317,17 @@ impl Index {
             }
         }
 
-        let mut warnings: Vec<Warning> = self.ignored.values().cloned().collect();
+        let mut warnings: Vec<Warning> = self
+            .ignored
+            .iter()
+            .map(|(at, c)| Warning {
+                source: Some(*at),
+                message: format!(
+                    "{at}: correction ignored: {}",
+                    self.verdict(*at, c).err().unwrap_or_default()
+                ),
+            })
+            .collect();
         warnings.extend(unknown);
         warnings.extend(instrument_warnings);
         Status {

@@ -22,10 +22,11 @@
 //! depositary, a reference to an unknown instrument, a vote whose counts contradict its
 //! result) become warnings beside the status they concern.
 
+mod change;
 mod engine;
 mod index;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::ids::{Digest, EntryId, MemberCode, Seq};
@@ -34,6 +35,7 @@ use crate::payload::{
     Votes, WithdrawalRule,
 };
 
+pub use change::{Change, Summary, What, changes};
 pub use engine::compute;
 pub use index::Index;
 
@@ -61,7 +63,7 @@ pub struct Source {
 }
 
 /// The stage of one member for one instrument, in the order a state moves through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     None,
