@@ -108,6 +108,9 @@ pub struct Ledger {
     roster: Arc<Roster>,
     store: Store,
     state: Mutex<State>,
+    /// Bumped whenever entries leave a feed (a revoked key's tail): whoever keeps a
+    /// view of the feeds (the watch module) must rebuild it.
+    truncations: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -152,6 +155,7 @@ impl Ledger {
             roster,
             store,
             state: Mutex::new(state),
+            truncations: std::sync::atomic::AtomicU64::new(0),
         };
         {
             let mut state = ledger.state();
@@ -204,6 +208,8 @@ impl Ledger {
             }
             for (member, after) in cut {
                 let moved = self.store.truncate(member, after)?;
+                self.truncations
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 match self.store.entry(member, after)? {
                     Some(e) => {
                         state.tips.insert(
@@ -430,6 +436,16 @@ impl Ledger {
         self.store.insert_fork(&proof)?;
         state.forks.insert(key, proof);
         Ok(true)
+    }
+
+    /// How many times entries have left a feed since start (see `truncations`).
+    pub fn truncations(&self) -> u64 {
+        self.truncations.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The members whose feeds have a fork proof.
+    pub fn disputed(&self) -> std::collections::BTreeSet<MemberCode> {
+        self.state().forks.keys().map(|(m, _)| *m).collect()
     }
 
     pub fn is_disputed(&self, member: MemberCode) -> bool {

@@ -11,6 +11,8 @@
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
+//! - [`watch`]: the status kept up to date as entries arrive, and the event log.
+//! - [`web`]: what watchers read: the status page, timelines, Atom, SSE, JSON.
 //! - [`witness`]: checkpoints: signing, collecting cosignatures, cosigning peers'.
 //! - [`metrics`]: the Prometheus counters.
 
@@ -23,6 +25,8 @@ pub mod metrics;
 pub mod node;
 pub mod replicate;
 pub mod store;
+pub mod watch;
+pub mod web;
 pub mod witness;
 
 use std::future::Future;
@@ -30,7 +34,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 pub use config::Config;
 use ledger::Ledger;
@@ -50,7 +54,7 @@ pub async fn run(
 ) -> Result<()> {
     let network = config.roster.network_id();
     let data = config.data.clone();
-    let (store, recovered) = tokio::task::spawn_blocking(move || Store::open(&data, network))
+    let (store, mut recovered) = tokio::task::spawn_blocking(move || Store::open(&data, network))
         .await
         .context("opening the store")??;
     tracing::info!(
@@ -60,7 +64,14 @@ pub async fn run(
         forks = recovered.forks.len(),
         "store checked"
     );
+    let legal = std::mem::take(&mut recovered.legal);
     let ledger = Arc::new(Ledger::new(config.roster.clone(), store.clone(), recovered));
+    let watcher = {
+        let ledger = ledger.clone();
+        tokio::task::spawn_blocking(move || watch::Watch::open(ledger, &legal))
+            .await
+            .context("opening the watch")??
+    };
 
     let mut queues = Vec::new();
     let mut push = Vec::new();
@@ -90,8 +101,9 @@ pub async fn run(
         metrics: Metrics::default(),
         push,
         witness: witness.clone(),
+        watch: watcher.clone(),
     });
-    let (stop, stopped) = watch::channel(false);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = replicate::spawn(
         node.clone(),
         queues,
@@ -99,6 +111,7 @@ pub async fn run(
         client,
         stopped.clone(),
     );
+    tasks.push(tokio::spawn(watch::run(watcher, stopped.clone())));
     if let Some(witness) = witness {
         tasks.push(tokio::spawn(witness::run(
             witness,

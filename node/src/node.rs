@@ -36,6 +36,8 @@ pub struct Node {
     pub(crate) push: Vec<PushQueue>,
     /// Checkpoints and cosignatures, when the roster gives this node a node key.
     pub witness: Option<Arc<crate::witness::Witness>>,
+    /// The status and event log watchers read.
+    pub watch: Arc<crate::watch::Watch>,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.
@@ -117,6 +119,9 @@ impl Node {
                 return Err((0, vec![], Rejection::Store(e)));
             }
             Metrics::bump(&self.metrics.flushes, 1);
+        }
+        if !stored.is_empty() || wrote_fork {
+            self.watch.kick();
         }
         let new = accepted
             .iter()

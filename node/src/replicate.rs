@@ -270,6 +270,7 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
             match node.ledger.add_fork(proof) {
                 Ok(true) => {
                     let _ = node.ledger.store().flush().await;
+                    node.watch.kick();
                     tracing::warn!(%peer, member = %f.member, seq = %f.seq, "fork proof received: the feed is disputed");
                 }
                 Ok(false) => {}

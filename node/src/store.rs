@@ -11,7 +11,15 @@
 //! - tree `revoked`: same keys as `entries`: entries removed from a feed because a
 //!   quorum revoked the key that signed them ([`pacta_core::authority`]), kept as
 //!   evidence, never served as part of the feed.
-//! - tree `meta`: `network` → the network id the store belongs to; `format` → 1.
+//! - tree `ids`: entry id → its key in `entries` (or in `revoked`, once moved there),
+//!   for `GET /entries/{id}`.
+//! - tree `meta`: `network` → the network id the store belongs to; `format` → 1;
+//!   `watch` → what the watch module ([`crate::watch`]) last told watchers: the
+//!   events it numbered, each feed's last position it announced, and a status summary.
+//! - trees `arrivals` and `changes`: the event log watchers read (`GET /v1/events`,
+//!   the Atom feeds), keyed by event number (u64 BE). One numbering covers both: an
+//!   arrival is a stored entry, a change is a change of status. Written with `meta`'s
+//!   `watch` in one transaction, so the log and what it covers never disagree.
 //!
 //! # Durability
 //!
@@ -70,6 +78,10 @@ pub struct Store {
     entries: sled::Tree,
     forks: sled::Tree,
     revoked: sled::Tree,
+    meta: sled::Tree,
+    ids: sled::Tree,
+    arrivals: sled::Tree,
+    changes: sled::Tree,
     commit: Arc<GroupCommit>,
 }
 
@@ -93,6 +105,8 @@ pub struct Recovered {
     /// Key-rotation, key-revocation and admission entries, in store order: the node
     /// rebuilds its key schedules and tallies from them.
     pub authority: Vec<Entry>,
+    /// Every entry but notes, in store order: what the status rests on.
+    pub legal: Vec<Entry>,
 }
 
 fn feed_prefix(member: MemberCode) -> Vec<u8> {
@@ -135,6 +149,10 @@ impl Store {
             entries: db.open_tree("entries")?,
             forks: db.open_tree("forks")?,
             revoked: db.open_tree("revoked")?,
+            ids: db.open_tree("ids")?,
+            arrivals: db.open_tree("arrivals")?,
+            changes: db.open_tree("changes")?,
+            meta: meta.clone(),
             db,
             commit: Arc::new(GroupCommit::default()),
         };
@@ -175,10 +193,18 @@ impl Store {
                 || kind == pacta_core::Kind::KEY_REVOCATION
                 || kind == pacta_core::Kind::ADMISSION
             {
-                out.authority.push(entry);
+                out.authority.push(entry.clone());
+            }
+            if kind != pacta_core::Kind::NOTE {
+                out.legal.push(entry);
             }
         }
         out.tips.extend(current);
+        for (member, tip) in &out.tips {
+            if self.ids.get(tip.id.0)?.is_none() {
+                self.write(&self.ids, tip.id.0.to_vec(), entry_key(*member, tip.seq))?;
+            }
+        }
         for item in self.forks.iter() {
             let (key, value) = item?;
             let proof = decode_fork(&value).ok_or_else(|| {
@@ -222,11 +248,30 @@ impl Store {
     /// Writes an entry; the caller has checked that it extends its feed. Not durable
     /// until [`Store::flush`].
     pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        self.write(
-            &self.entries,
-            entry_key(entry.author(), entry.seq()),
-            entry.as_bytes(),
-        )
+        let key = entry_key(entry.author(), entry.seq());
+        self.write(&self.entries, key.clone(), entry.as_bytes())?;
+        // After the entry: sled keeps one log for every tree, so a crash can lose an
+        // id only for the last entry of a feed, which `check` puts back.
+        self.write(&self.ids, entry.id().0.to_vec(), key)
+    }
+
+    /// The entry with id `id`: `Ok(Some((entry, false)))` from its feed, `(entry,
+    /// true)` if it was removed from its feed because its key was revoked.
+    pub fn entry_by_id(&self, id: &pacta_core::EntryId) -> Result<Option<(Entry, bool)>, StoreError> {
+        let Some(key) = self.ids.get(id.0)? else {
+            return Ok(None);
+        };
+        for (tree, revoked) in [(&self.entries, false), (&self.revoked, true)] {
+            if let Some(bytes) = tree.get(&key)? {
+                let entry = Entry::decode(&bytes).map_err(|e| {
+                    StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(&key)))
+                })?;
+                if entry.id() == *id {
+                    return Ok(Some((entry, revoked)));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Moves `member`'s entries after `after` to the `revoked` tree (their key was
@@ -243,6 +288,91 @@ impl Store {
             moved += 1;
         }
         Ok(moved)
+    }
+
+    /// Every entry but notes, in store order (feeds by code, then seq).
+    pub fn legal_entries(&self) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.entries.iter() {
+            let (key, value) = item?;
+            let entry = Entry::decode(&value).map_err(|e| {
+                StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(&key)))
+            })?;
+            if entry.header().kind != pacta_core::Kind::NOTE {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the watch module last recorded (`meta` → `watch`).
+    pub fn watch_state(&self) -> Result<Option<sled::IVec>, StoreError> {
+        Ok(self.meta.get("watch")?)
+    }
+
+    /// Appends numbered events to the log and records the watch state, atomically.
+    /// Not durable until [`Store::flush`] (a crash loses at most events the watch module
+    /// derives again at start-up from the entries and its state).
+    pub fn append_events(
+        &self,
+        arrivals: &[(u64, Vec<u8>)],
+        changes: &[(u64, Vec<u8>)],
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        use sled::Transactional;
+        (&self.arrivals, &self.changes, &self.meta)
+            .transaction(|(a, c, m)| {
+                for (n, value) in arrivals {
+                    a.insert(&n.to_be_bytes(), value.as_slice())?;
+                }
+                for (n, value) in changes {
+                    c.insert(&n.to_be_bytes(), value.as_slice())?;
+                }
+                m.insert("watch", state)?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| StoreError::Corrupt(format!("writing the event log: {e:?}")))?;
+        self.commit.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Up to `limit` events numbered above `after`, arrivals and changes merged in
+    /// number order: `(number, is_change, value)`.
+    pub fn events_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, bool, sled::IVec)>, StoreError> {
+        let start = after.saturating_add(1).to_be_bytes();
+        let mut out = Vec::new();
+        for (tree, is_change) in [(&self.arrivals, false), (&self.changes, true)] {
+            for item in tree.range(start..).take(limit) {
+                let (key, value) = item?;
+                out.push((event_number(&key)?, is_change, value));
+            }
+        }
+        out.sort_by_key(|e| e.0);
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The newest changes first, as long as `keep` says so, at most `limit` kept.
+    pub fn latest_changes(
+        &self,
+        limit: usize,
+        mut keep: impl FnMut(&[u8]) -> bool,
+    ) -> Result<Vec<(u64, sled::IVec)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.changes.iter().rev() {
+            let (key, value) = item?;
+            if keep(&value) {
+                out.push((event_number(&key)?, value));
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Writes a fork proof. Not durable until [`Store::flush`].
@@ -290,6 +420,12 @@ impl Store {
             self.commit.flushed.fetch_max(covers, Ordering::SeqCst);
         }
     }
+}
+
+fn event_number(key: &[u8]) -> Result<u64, StoreError> {
+    key.try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt(format!("event log key {} is not 8 bytes", hex::encode(key))))
 }
 
 fn decode_fork(value: &[u8]) -> Option<ForkProof> {
