@@ -43,6 +43,11 @@ impl Date {
         Date::from_ymd(t.year(), t.month().into(), t.day())
     }
 
+    /// Days since 1 January 1970 (negative before), for spacing dates on an axis.
+    pub fn days_since_epoch(self) -> i64 {
+        i64::from(self.0.to_julian_day()) - 2_440_588
+    }
+
     pub fn year(self) -> i32 {
         self.0.year()
     }

@@ -145,18 +145,27 @@ impl Arrival {
     }
 }
 
-/// A change event's fields: the change, when this node saw it, and its stable id.
+/// A change event's fields: the change (as [`Change`] serialises it), when this node
+/// saw it, and its stable id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recorded {
     /// A UUID the same on every node for the same change of the same ledger.
     pub uuid: String,
     /// When this node saw the change.
     pub seen: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<MemberCode>,
-    pub instrument: EntryId,
     #[serde(flatten)]
     pub change: serde_json::Value,
+}
+
+impl Recorded {
+    /// The member the change is about, if it is about one.
+    pub fn member(&self) -> Option<MemberCode> {
+        self.change.get("member")?.as_str()?.parse().ok()
+    }
+
+    pub fn instrument(&self) -> Option<EntryId> {
+        self.change.get("instrument")?.as_str()?.parse().ok()
+    }
 }
 
 impl Event {
@@ -175,8 +184,8 @@ impl Event {
             number,
             name: "status",
             data: serde_json::to_string(r).unwrap_or_default(),
-            member: r.member,
-            instrument: Some(r.instrument),
+            member: r.member(),
+            instrument: r.instrument(),
         }
     }
 
@@ -464,8 +473,6 @@ fn recorded(change: &Change, seen: &str) -> Recorded {
     Recorded {
         uuid: change.uuid(),
         seen: seen.to_owned(),
-        member: change.member(),
-        instrument: change.instrument,
         change: serde_json::to_value(change).unwrap_or_default(),
     }
 }

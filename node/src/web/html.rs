@@ -1,0 +1,156 @@
+//! The HTML every page shares: escaping, the page frame with its inline style sheet,
+//! and small formatting helpers. Pages are plain server-rendered HTML: they work
+//! without JavaScript, read on a phone, and every link is a permanent URL.
+
+use std::fmt::Write as _;
+
+use pacta_core::date::Date;
+use pacta_core::ids::{EntryId, Timestamp};
+use pacta_core::status::{EntryRef, Stage};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A date as the UN Treaty Collection writes it: "6 Jan 2026".
+pub fn day(d: Date) -> String {
+    let month = MONTHS
+        .get(usize::from(d.month()).wrapping_sub(1))
+        .copied()
+        .unwrap_or("?");
+    format!("{} {month} {}", d.day(), d.year())
+}
+
+/// A time for people: "2026-11-22 06:58:01 UTC".
+pub fn time(t: Timestamp) -> String {
+    let s = t.to_string();
+    let s = s.replacen('T', " ", 1);
+    match s.split_once('.') {
+        Some((head, _)) => format!("{head} UTC"),
+        None => s.trim_end_matches('Z').to_owned() + " UTC",
+    }
+}
+
+/// The CSS class and short label of a stage.
+pub fn stage_badge(stage: Stage) -> String {
+    let (class, label) = match stage {
+        Stage::None => ("none", "none"),
+        Stage::Signed => ("signed", "signed"),
+        Stage::DomesticApprovalInProgress => ("domestic", "domestic approval in progress"),
+        Stage::ApprovedDomestically => ("approved", "approved domestically"),
+        Stage::ConsentExpressed => ("consent", "consent expressed, awaiting deposit"),
+        Stage::Bound => ("bound", "bound (contracting)"),
+        Stage::ProvisionallyApplying => ("provisional", "provisionally applying"),
+        Stage::Party => ("party", "party (in force)"),
+        Stage::Withdrawn => ("withdrawn", "withdrawn"),
+        Stage::Disputed => ("disputed", "DISPUTED (fork)"),
+    };
+    format!("<span class=\"stage {class}\">{label}</span>")
+}
+
+/// A link to an entry's page, showing its feed position.
+pub fn entry_link(at: &EntryRef) -> String {
+    format!(
+        "<a href=\"/entries/{}\" title=\"{}\">{} #{}</a>",
+        at.id, at.id, at.member, at.seq.0
+    )
+}
+
+pub fn id_link(id: &EntryId) -> String {
+    format!("<a class=\"id\" href=\"/entries/{id}\">{}</a>", esc(&id.short()))
+}
+
+/// The mark beside anything illustrative, and its explanation.
+pub const ILLUSTRATIVE_MARK: &str =
+    "<abbr class=\"illus\" title=\"illustrative: invented for the demonstration\">illustrative</abbr>";
+
+/// A whole page: `title`, the main content, and the node's identity in the footer.
+pub fn page(title: &str, network: &str, member: &str, body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 4096);
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="alternate" type="application/atom+xml" title="Status changes" href="/feed.atom">
+<style>{CSS}</style>
+</head>
+<body>
+<header><a class="home" href="/">Pacta</a> <span class="net">network {network} · node {member}</span></header>
+<main>
+{body}
+</main>
+<footer>
+<p>Subscribe: <a href="/feed.atom">Atom feed</a> · live stream <a href="/v1/events"><code>/v1/events</code></a> (server-sent events) · <code>pacta watch --node URL</code></p>
+<p>Data: <a href="/v1/status">/v1/status</a> · <a href="/openapi.json">OpenAPI</a> · <a href="/v1/checkpoint">checkpoint</a> · <a href="/v1/forks">fork proofs</a> · <a href="/healthz">health</a></p>
+<p>Every fact on this page comes from entries signed by the member concerned and verified by this node. Check them yourself: <code>pacta verify --node URL --roster roster.toml</code>.</p>
+</footer>
+</body>
+</html>
+"#,
+        title = esc(title),
+        network = esc(network),
+        member = esc(member),
+    );
+    out
+}
+
+const CSS: &str = r#"
+:root{--fg:#1b1f24;--muted:#5b6570;--line:#d8dde3;--bg:#fff;--accent:#0b4f8a}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:.6rem 1rem;border-bottom:1px solid var(--line);display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap}
+header .home{font-weight:700;color:var(--accent);text-decoration:none;font-size:1.2rem}
+header .net{color:var(--muted);font-size:.85rem}
+main{max-width:72rem;margin:0 auto;padding:1rem}
+footer{max-width:72rem;margin:2rem auto;padding:1rem;border-top:1px solid var(--line);color:var(--muted);font-size:.85rem}
+h1{font-size:1.5rem;margin:.2rem 0 .6rem}
+h2{font-size:1.25rem;margin:2rem 0 .3rem}
+h3{font-size:1.05rem;margin:1.4rem 0 .3rem}
+a{color:var(--accent)}
+.headline{font-size:2rem;font-weight:700;margin:.3rem 0}
+.sub{color:var(--muted);margin:.1rem 0 .8rem}
+.notice{border-left:4px solid #c62828;background:#fdecea;padding:.6rem .8rem;margin:.8rem 0}
+.illus-banner{border-left:4px solid #b58900;background:#fff8e1;padding:.6rem .8rem;margin:.8rem 0}
+.view{border-left:4px solid var(--accent);background:#eef4fa;padding:.6rem .8rem;margin:.8rem 0;font-size:.92rem}
+.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#f4f6f8;font-weight:600;white-space:nowrap}
+td.n{white-space:nowrap}
+.stage{display:inline-block;padding:.05rem .4rem;border-radius:.25rem;font-size:.8rem;white-space:nowrap;background:#eceff1}
+.stage.party{background:#c8e6c9}.stage.bound{background:#dcedc8}.stage.consent{background:#fff9c4}
+.stage.approved{background:#e1f5fe}.stage.domestic{background:#f3e5f5}.stage.signed{background:#eceff1}
+.stage.withdrawn{background:#ffe0b2}.stage.disputed{background:#c62828;color:#fff}.stage.provisional{background:#d1c4e9}
+.warn{color:#8a4b00;font-size:.85rem}
+.illus{font-size:.72rem;color:#7a5c00;background:#fff3c4;border-radius:.2rem;padding:0 .25rem;text-decoration:none;white-space:nowrap}
+.muted{color:var(--muted)}
+code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em;word-break:break-all}
+pre{background:#f4f6f8;padding:.6rem;overflow-x:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
+svg.chart{width:100%;height:auto;max-width:60rem;display:block;margin:.6rem 0}
+dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
+dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;word-break:break-word}
+ol.timeline{list-style:none;padding:0;margin:0}
+ol.timeline li{border-left:3px solid var(--line);padding:.3rem .8rem;margin:0 0 .3rem}
+ol.timeline li.legal{border-left-color:var(--accent)}
+@media (max-width:40rem){th,td{padding:.3rem}.headline{font-size:1.6rem}body{font-size:15px}}
+"#;

@@ -1,0 +1,436 @@
+//! The HTML pages: the status page (`/`), a member's timeline (`/members/{code}`), an
+//! entry (`/entries/{id}`), and the pages for what is not there.
+
+use std::fmt::Write as _;
+
+use pacta_core::entry::Entry;
+use pacta_core::ids::{EntryId, MemberCode};
+use pacta_core::payload::{Nature, Payload};
+use pacta_core::profile;
+use pacta_core::status::{InstrumentStatus, MemberStatus, Stage, Status, StepFact};
+
+use super::chart;
+use super::html::{ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, stage_badge, time};
+use crate::node::Node;
+use crate::watch::Snapshot;
+
+/// The node's view: its latest cosigned checkpoint and how fresh the status is.
+fn node_view(node: &Node, snap: &Snapshot) -> String {
+    let mut out = String::from("<section class=\"view\" id=\"node-view\"><strong>This node's view.</strong> ");
+    match &node.witness {
+        Some(w) => {
+            let s = w.summary();
+            match s.quorum {
+                Some(t) => {
+                    let signers: Vec<String> = s.signers.iter().map(ToString::to_string).collect();
+                    let _ = write!(
+                        out,
+                        "Latest cosigned checkpoint: <a href=\"/v1/checkpoint\">{}</a>, signed by {} ({} of the nodes needed). ",
+                        time(t),
+                        esc(&signers.join(", ")),
+                        s.needed
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        out,
+                        "No checkpoint has reached the quorum of {} node signatures yet. ",
+                        s.needed
+                    );
+                }
+            }
+            if let Some(why) = &s.refused {
+                let _ = write!(out, "<span class=\"warn\">Not signing: {}</span> ", esc(why));
+            }
+        }
+        None => out.push_str("This node does not witness (no node key); see <a href=\"/v1/checkpoint\">/v1/checkpoint</a>. "),
+    }
+    let _ = write!(
+        out,
+        "Status as of {}, last changed {}; {} entries held, last event #{}.</section>\n",
+        day(snap.status.as_of),
+        time(snap.updated),
+        snap.entries,
+        snap.last_event
+    );
+    out
+}
+
+/// The red notices for disputed feeds.
+fn disputes(node: &Node) -> String {
+    let mut out = String::new();
+    for f in node.ledger.forks() {
+        let [a, b] = f.entries();
+        let _ = write!(
+            out,
+            "<div class=\"notice\" id=\"fork-{m}-{s}\"><strong>{m}'s feed is disputed.</strong> Two different entries, both validly signed by {m}, claim position #{s}: {} and <code>{}</code>. Every status that rests on {m}'s feed is marked DISPUTED until this is resolved. <a href=\"/v1/forks\">Fork proof</a> (both signed entries, verifiable offline).</div>\n",
+            id_link(&a.id()),
+            esc(&b.id().short()),
+            m = f.member(),
+            s = f.seq().0,
+        );
+    }
+    out
+}
+
+fn consent_cell(m: &MemberStatus) -> String {
+    match (&m.established, &m.consent) {
+        (Some(e), Some(c)) => format!(
+            "{} {}",
+            day(e.date),
+            if c.marker.is_empty() { String::new() } else { format!("<strong>{}</strong>", c.marker) }
+        ),
+        (Some(e), None) => format!("{} (definitive signature)", day(e.date)),
+        (None, Some(c)) => format!(
+            "<span class=\"muted\">expressed {}{}, awaiting deposit</span>",
+            day(c.date),
+            if c.marker.is_empty() { String::new() } else { format!(" {}", c.marker) }
+        ),
+        (None, None) => String::new(),
+    }
+}
+
+fn row(inst: &InstrumentStatus, m: &MemberStatus) -> String {
+    let mut warnings = String::new();
+    for w in &m.warnings {
+        let _ = write!(warnings, "<div class=\"warn\">{}</div>", esc(w));
+    }
+    if let Some(w) = &m.withdrawal {
+        let _ = write!(
+            warnings,
+            "<div>withdrawal notified {}, effective {}</div>",
+            day(w.notified),
+            day(w.effective)
+        );
+    }
+    let signature = m
+        .signature
+        .as_ref()
+        .map(|s| day(s.date))
+        .unwrap_or_default();
+    let in_force = m.in_force_on.map(day).unwrap_or_default();
+    let _ = inst;
+    format!(
+        "<tr data-member=\"{code}\" data-stage=\"{stage:?}\"><td><a href=\"/members/{code}\">{name}</a> <span class=\"muted\">{code}</span>{illus}</td><td class=\"n\">{signature}</td><td class=\"n\">{consent}</td><td class=\"n\">{in_force}</td><td>{badge}</td><td>{warnings}</td></tr>\n",
+        code = m.member,
+        name = esc(&m.name),
+        stage = m.stage,
+        illus = if m.illustrative { format!(" {ILLUSTRATIVE_MARK}") } else { String::new() },
+        consent = consent_cell(m),
+        badge = stage_badge(m.stage),
+    )
+}
+
+fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) -> String {
+    let mut out = String::new();
+    let illustrative = inst.illustrative || inst.members.iter().any(|m| m.illustrative);
+    let _ = write!(
+        out,
+        "<section class=\"instrument\" id=\"i-{id}\">\n<h2>{title}</h2>\n<p class=\"headline\">{headline}</p>\n<p class=\"sub\">{nature} · adopted {adopted}{dep} · <a href=\"/instruments/{id}/feed.atom\">Atom feed</a> · <a href=\"/v1/instruments/{id}\">JSON</a> · registered by {reg}</p>\n",
+        id = inst.id,
+        title = esc(&inst.title),
+        headline = esc(&inst.headline()),
+        nature = match inst.nature {
+            Nature::Legal => "legally binding instrument",
+            Nature::Political => "political declaration: binds no one in law",
+        },
+        adopted = day(inst.adopted),
+        dep = inst
+            .depositary
+            .map(|d| format!(" · depositary {d}"))
+            .unwrap_or_default(),
+        reg = entry_link(&inst.registered.entry),
+    );
+    if let Some(h) = inst.text_sha256 {
+        let _ = write!(out, "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n");
+    }
+    if illustrative {
+        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (every event after 6 January 2026 in the demo ledger): they show how Pacta records such steps, not what any state has done.</div>\n");
+    }
+    if let Some(d) = inst.in_force_on {
+        let by: Vec<String> = inst.in_force_by.iter().map(ToString::to_string).collect();
+        let _ = write!(
+            out,
+            "<p>{} into force on <strong>{}</strong>{}.</p>\n",
+            if d <= as_of { "Entered" } else { "Enters" },
+            day(d),
+            if by.is_empty() { String::new() } else { format!(", on the consents of {}", esc(&by.join(", "))) }
+        );
+    } else if inst.nature == Nature::Legal {
+        out.push_str("<p>Not in force.</p>\n");
+    }
+    out.push_str(&chart::timeline(inst, as_of));
+    out.push_str("<div class=\"table-wrap\"><table class=\"status\">\n<thead><tr><th>Participant</th><th>Signature</th><th>Ratification, Acceptance (A), Approval (AA), Accession (a)</th><th>Entry into force</th><th>Stage</th><th>Notes</th></tr></thead>\n<tbody>\n");
+    for m in &inst.members {
+        out.push_str(&row(inst, m));
+    }
+    out.push_str("</tbody></table></div>\n");
+    let pending: Vec<&MemberStatus> = inst
+        .members
+        .iter()
+        .filter(|m| matches!(m.stage, Stage::Signed | Stage::DomesticApprovalInProgress | Stage::ApprovedDomestically | Stage::ConsentExpressed))
+        .collect();
+    if inst.nature == Nature::Legal && !pending.is_empty() {
+        out.push_str("<p><strong>Still pending:</strong> ");
+        let items: Vec<String> = pending
+            .iter()
+            .map(|m| format!("<a href=\"/members/{c}\">{c}</a> ({})", m.stage.label(), c = m.member))
+            .collect();
+        out.push_str(&items.join(", "));
+        out.push_str(".</p>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// `GET /`.
+pub fn index(node: &Node, snap: &Snapshot) -> String {
+    let roster = node.ledger.roster();
+    let mut body = String::new();
+    let _ = write!(body, "<h1>Status of instruments</h1>\n<p class=\"sub\">As of {} · {} members · in the style of the UN Treaty Collection's <em>Status of Treaties</em></p>\n", day(snap.status.as_of), roster.members().len());
+    body.push_str(&disputes(node));
+    body.push_str(&node_view(node, snap));
+    if snap.status.instruments.is_empty() {
+        body.push_str("<p>No instrument is registered in this ledger yet.</p>\n");
+    }
+    for inst in &snap.status.instruments {
+        body.push_str(&instrument_section(inst, snap.status.as_of));
+    }
+    if !snap.status.warnings.is_empty() {
+        body.push_str("<h2>Ledger warnings</h2><ul>\n");
+        for w in &snap.status.warnings {
+            let _ = write!(body, "<li class=\"warn\">{}</li>\n", esc(&w.message));
+        }
+        body.push_str("</ul>\n");
+    }
+    body.push_str("<h2>Members</h2><p>");
+    let links: Vec<String> = roster
+        .members()
+        .map(|m| format!("<a href=\"/members/{c}\">{}</a>", esc(&m.name), c = m.code))
+        .collect();
+    body.push_str(&links.join(" · "));
+    body.push_str("</p>\n");
+    page("Pacta: status of instruments", roster.network_name(), &node.member.to_string(), &body)
+}
+
+/// Sorts steps in the order of the member's procedure profile (for the US, the order
+/// congress.gov uses: transmittal, referral, report, floor vote), then by date.
+fn in_procedure_order<'a>(profile_id: &str, steps: &'a [StepFact]) -> Vec<&'a StepFact> {
+    let order = profile::profile(profile_id)
+        .map(|p| p.steps.iter().map(|s| s.id).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut out: Vec<&StepFact> = steps.iter().collect();
+    out.sort_by_key(|s| {
+        (
+            order.iter().position(|id| *id == s.step).unwrap_or(usize::MAX),
+            s.date,
+        )
+    });
+    out
+}
+
+fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
+    let mut out = String::from("<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th>Step</th><th>Body and action</th><th>Date</th><th>Vote (for–against–abstaining)</th><th>Threshold</th><th>Result</th><th>Reference</th><th>Entry</th></tr></thead><tbody>\n");
+    for s in in_procedure_order(profile_id, steps) {
+        let votes = s
+            .votes
+            .map(|v| format!("{}–{}–{}", v.r#for, v.against, v.abstaining))
+            .unwrap_or_else(|| "—".to_owned());
+        let _ = write!(
+            out,
+            "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result:?}</td><td>{reference}</td><td>{entry}</td></tr>\n",
+            step = esc(&s.step),
+            req = if s.required { "" } else { " <span class=\"muted\">(optional)</span>" },
+            body = esc(&s.body),
+            action = esc(&s.action),
+            date = day(s.date),
+            threshold = esc(s.threshold.as_deref().unwrap_or("—")),
+            result = s.result,
+            reference = esc(s.reference.as_deref().unwrap_or("")),
+            entry = entry_link(&s.source.entry),
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    out
+}
+
+/// One line about an entry, for timelines.
+pub fn describe(entry: &Entry, status: &Status) -> String {
+    let h = entry.header();
+    let name = |id: &EntryId| {
+        status
+            .instruments
+            .iter()
+            .find(|i| i.id == *id)
+            .map(|i| esc(&i.short))
+            .unwrap_or_else(|| esc(&id.short()))
+    };
+    let Ok(p) = Payload::decode(h.kind, entry.payload()) else {
+        return format!("{} entry", esc(h.kind.as_str()));
+    };
+    let text = match &p {
+        Payload::Note(n) => format!("note: {}", esc(&n.text)),
+        Payload::Instrument(i) => format!("registers <strong>{}</strong> ({}), adopted {}", esc(&i.short), esc(&i.title), day(i.adopted)),
+        Payload::Commitment(c) => format!("commitment under {}: {}", name(&c.instrument), esc(&c.description)),
+        Payload::Signature(s) => format!("signs {} on {} ({:?})", name(&s.instrument), day(s.date), s.signature_type),
+        Payload::ProcedureStep(s) => format!(
+            "{} under {}: {}: {} on {}{} — {:?}",
+            esc(&s.step),
+            name(&s.instrument),
+            esc(&s.body),
+            esc(&s.action),
+            day(s.date),
+            s.votes.map(|v| format!(", {}–{}–{}", v.r#for, v.against, v.abstaining)).unwrap_or_default(),
+            s.result
+        ),
+        Payload::Consent(c) => format!("consents to be bound by {} ({:?}) on {}", name(&c.instrument), c.means, day(c.date)),
+        Payload::DepositReceipt(r) => format!("as depositary, receives {}'s instrument for {} on {}", r.member, name(&r.instrument), day(r.date)),
+        Payload::ProvisionalApplication(a) => format!("applies {} provisionally from {}", name(&a.instrument), day(a.date)),
+        Payload::Withdrawal(w) => format!("notifies withdrawal from {} on {}, effective {}", name(&w.instrument), day(w.notified), day(w.effective)),
+        Payload::Correction(c) => format!("corrects {}: {}", id_link(&c.entry), esc(&c.reason)),
+        Payload::KeyRotation(_) => "rotates its signing key".to_owned(),
+        Payload::KeyRevocation(r) => format!("votes to revoke a key of {} after #{}", r.member, r.after),
+        Payload::Admission(a) => format!("votes to admit {} ({})", a.code, esc(&a.name)),
+    };
+    if p.illustrative() {
+        format!("{text} {ILLUSTRATIVE_MARK}")
+    } else {
+        text
+    }
+}
+
+/// `GET /members/{code}`: the member's rows, its domestic steps, and its feed.
+pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], from: u64, head: u64, page_size: usize) -> String {
+    let roster = node.ledger.roster();
+    let Some(m) = roster.member(code) else {
+        return String::new();
+    };
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{name} <span class=\"muted\">{code}</span></h1>\n<dl class=\"kv\"><dt>Procedure</dt><dd>{profile}</dd><dt>Node</dt><dd><code>{node_url}</code></dd><dt>Entry key</dt><dd><code>{key}</code></dd><dt>Feed</dt><dd>{head} entries · <a href=\"/members/{code}/feed.atom\">Atom feed</a> · <a href=\"/v1/members/{code}\">JSON</a></dd></dl>\n",
+        name = esc(&m.name),
+        profile = esc(&profile::profile(&m.profile).map(|p| format!("{} — {}", p.name, p.binding_act)).unwrap_or_else(|| m.profile.clone())),
+        node_url = esc(m.node.as_str()),
+        key = m.key,
+    );
+    if node.ledger.is_disputed(code) {
+        body.push_str(&disputes(node));
+    }
+    for inst in &snap.status.instruments {
+        let Some(row) = inst.member(code) else { continue };
+        let _ = write!(
+            body,
+            "<section class=\"instrument\"><h2><a href=\"/#i-{id}\">{title}</a></h2><p>{badge}{illus}</p>\n",
+            id = inst.id,
+            title = esc(&inst.title),
+            badge = stage_badge(row.stage),
+            illus = if row.illustrative { format!(" {ILLUSTRATIVE_MARK}") } else { String::new() },
+        );
+        let mut facts = String::from("<dl class=\"kv\">");
+        if let Some(s) = &row.signature {
+            let _ = write!(facts, "<dt>Signature</dt><dd>{} ({:?}){} · {}</dd>", day(s.date), s.signature_type, s.signatory.as_deref().map(|x| format!(", {}", esc(x))).unwrap_or_default(), entry_link(&s.source.entry));
+        }
+        if let Some(c) = &row.consent {
+            let _ = write!(facts, "<dt>Consent</dt><dd>{:?} {} {} · {}</dd>", c.means, day(c.date), c.marker, entry_link(&c.source.entry));
+        }
+        if let Some(e) = &row.established {
+            let _ = write!(facts, "<dt>Established</dt><dd>{} · {}</dd>", day(e.date), entry_link(&e.source.entry));
+        }
+        if let Some(d) = row.in_force_on {
+            let _ = write!(facts, "<dt>In force for it</dt><dd>{}</dd>", day(d));
+        }
+        if let Some(w) = &row.withdrawal {
+            let _ = write!(facts, "<dt>Withdrawal</dt><dd>notified {}, effective {} · {}</dd>", day(w.notified), day(w.effective), entry_link(&w.source.entry));
+        }
+        for w in &row.warnings {
+            let _ = write!(facts, "<dt>Warning</dt><dd class=\"warn\">{}</dd>", esc(w));
+        }
+        facts.push_str("</dl>\n");
+        body.push_str(&facts);
+        if !row.steps.is_empty() {
+            let heading = if m.profile.starts_with("us-") { "Congress" } else { "Domestic procedure" };
+            let _ = write!(body, "<h3>{heading}</h3>\n");
+            body.push_str(&steps_table(&m.profile, &row.steps));
+        }
+        body.push_str("</section>\n");
+    }
+    let _ = write!(body, "<h2>Timeline: every entry of {code}'s feed</h2>\n<ol class=\"timeline\">\n");
+    for e in feed {
+        let h = e.header();
+        let _ = write!(
+            body,
+            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time}</span><br>{what}</li>\n",
+            class = if h.kind == pacta_core::Kind::NOTE { "note" } else { "legal" },
+            seq = h.seq.0,
+            id = e.id(),
+            kind = esc(h.kind.as_str()),
+            time = time(h.time),
+            what = describe(e, &snap.status),
+        );
+    }
+    body.push_str("</ol>\n");
+    let last = from + feed.len() as u64;
+    if last <= head && !feed.is_empty() && last < head + 1 && (feed.len() == page_size) {
+        let _ = write!(body, "<p><a href=\"/members/{code}?from={}\">Later entries →</a></p>\n", last);
+    }
+    if from > 1 {
+        let _ = write!(body, "<p><a href=\"/members/{code}?from={}\">← Earlier entries</a></p>\n", from.saturating_sub(page_size as u64).max(1));
+    }
+    page(&format!("{} ({code}): Pacta", m.name), roster.network_name(), &node.member.to_string(), &body)
+}
+
+/// `GET /entries/{id}`: the decoded entry, its signature and its chain links.
+pub fn entry(node: &Node, snap: &Snapshot, entry: &Entry, revoked: bool, next: Option<&Entry>) -> String {
+    let roster = node.ledger.roster();
+    let h = entry.header();
+    let payload = serde_json::from_slice::<serde_json::Value>(entry.payload())
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| String::from_utf8_lossy(entry.payload()).into_owned());
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{m} #{seq}: {kind}</h1>\n<p>{what}</p>\n",
+        m = h.author,
+        seq = h.seq.0,
+        kind = esc(h.kind.as_str()),
+        what = describe(entry, &snap.status),
+    );
+    if revoked {
+        body.push_str("<div class=\"notice\"><strong>Removed from the feed.</strong> A quorum of members revoked the key that signed this entry; it is kept as evidence and counts for nothing.</div>\n");
+    }
+    let _ = write!(
+        body,
+        "<dl class=\"kv\"><dt>Id</dt><dd><code>{id}</code></dd><dt>Feed</dt><dd><a href=\"/members/{m}#seq-{seq}\">{m}</a>, position #{seq}</dd><dt>Previous</dt><dd>{prev}</dd><dt>Next</dt><dd>{next}</dd><dt>Recorded</dt><dd>{time}</dd><dt>Network</dt><dd><code>{net}</code></dd><dt>Payload SHA-256</dt><dd><code>{ph}</code> ({len} bytes)</dd><dt>Signature (Ed25519)</dt><dd><code>{sig}</code></dd><dt>Signed by</dt><dd>{m}'s key <code>{key}</code></dd><dt>Raw</dt><dd><a href=\"/entries/{id}/raw\">the exact signed bytes</a> ({total} bytes; <code>pacta verify</code> checks these)</dd></dl>\n<h2>Payload</h2>\n<pre>{payload}</pre>\n",
+        id = entry.id(),
+        m = h.author,
+        seq = h.seq.0,
+        prev = h.prev.map(|p| format!("<a href=\"/entries/{p}\"><code>{p}</code></a>")).unwrap_or_else(|| "none: the first entry of the feed".to_owned()),
+        next = next.map(|n| format!("<a href=\"/entries/{i}\"><code>{i}</code></a> (its <code>prev</code> is this entry's id)", i = n.id())).unwrap_or_else(|| "none yet: the head of the feed".to_owned()),
+        time = time(h.time),
+        net = h.network,
+        ph = hex::encode(h.payload_hash),
+        len = h.payload_len,
+        sig = hex::encode(entry.signature()),
+        key = roster.member(h.author).map(|m| m.key.to_string()).unwrap_or_default(),
+        total = entry.as_bytes().len(),
+        payload = esc(&payload),
+    );
+    page(&format!("{} #{}: Pacta", h.author, h.seq.0), roster.network_name(), &node.member.to_string(), &body)
+}
+
+/// A page for what is not there (404) or a bad request (400), saying what would work.
+pub fn problem(node: &Node, heading: &str, detail: &str) -> String {
+    let roster = node.ledger.roster();
+    let members: Vec<String> = roster
+        .members()
+        .map(|m| format!("<a href=\"/members/{c}\">{c}</a>", c = m.code))
+        .collect();
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, or a member: {}.</p>\n",
+        esc(heading),
+        esc(detail),
+        members.join(" ")
+    );
+    page(heading, roster.network_name(), &node.member.to_string(), &body)
+}
