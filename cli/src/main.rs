@@ -88,6 +88,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow changes of status on a node as they happen (server-sent events).
+    Watch {
+        #[arg(long, value_name = "URL")]
+        node: String,
+        /// Only changes about this member.
+        #[arg(long, value_name = "CODE")]
+        member: Option<String>,
+        /// Only changes under this instrument: its short name or id.
+        #[arg(long, value_name = "ID")]
+        instrument: Option<String>,
+        /// Print every new entry too, not only changes of status.
+        #[arg(long)]
+        entries: bool,
+        /// Start from the node's first event instead of from now.
+        #[arg(long)]
+        replay: bool,
+        /// Stop after printing this many events.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+    },
     /// Who is bound by which instrument, as a "Status of Treaties" table.
     #[command(group(ArgGroup::new("source").required(true).args(["bundle", "node"])))]
     Status {
@@ -236,6 +256,23 @@ fn main() -> ExitCode {
             (None, Ok(source)) => block_on(cmd::verify::run(source, &roster, pin.as_deref(), json)),
             (None, Err(e)) => Err(e),
         },
+        Command::Watch {
+            node,
+            member,
+            instrument,
+            entries,
+            replay,
+            count,
+        } => block_on(cmd::watch::run(
+            &node,
+            cmd::watch::Query {
+                member,
+                instrument,
+                entries,
+                replay,
+                count,
+            },
+        )),
         Command::Status {
             bundle,
             node,

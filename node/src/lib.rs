@@ -45,6 +45,37 @@ use store::Store;
 /// Bytes of entries each peer's push queue may hold before batches are dropped.
 const PUSH_BUDGET: usize = 64 * 1024 * 1024;
 
+/// A node with no peers and no node key, its store in `data`, for in-process use:
+/// tests drive its router (`api::app`) directly. Call
+/// [`watch::Watch::catch_up`] after submitting, as the watch task would.
+pub async fn standalone(
+    roster: Arc<pacta_core::Roster>,
+    member: pacta_core::MemberCode,
+    data: &std::path::Path,
+) -> Result<Arc<Node>> {
+    let network = roster.network_id();
+    let dir = data.to_owned();
+    let (store, mut recovered) = tokio::task::spawn_blocking(move || Store::open(&dir, network))
+        .await
+        .context("opening the store")??;
+    let legal = std::mem::take(&mut recovered.legal);
+    let ledger = Arc::new(Ledger::new(roster, store, recovered));
+    let watcher = {
+        let ledger = ledger.clone();
+        tokio::task::spawn_blocking(move || watch::Watch::open(ledger, &legal))
+            .await
+            .context("opening the watch")??
+    };
+    Ok(Arc::new(Node {
+        member,
+        ledger,
+        metrics: Metrics::default(),
+        push: Vec::new(),
+        witness: None,
+        watch: watcher,
+    }))
+}
+
 /// Runs a node on an already-bound listener until `shutdown` completes, then stops its
 /// replication and flushes its store.
 pub async fn run(

@@ -257,7 +257,10 @@ impl Store {
 
     /// The entry with id `id`: `Ok(Some((entry, false)))` from its feed, `(entry,
     /// true)` if it was removed from its feed because its key was revoked.
-    pub fn entry_by_id(&self, id: &pacta_core::EntryId) -> Result<Option<(Entry, bool)>, StoreError> {
+    pub fn entry_by_id(
+        &self,
+        id: &pacta_core::EntryId,
+    ) -> Result<Option<(Entry, bool)>, StoreError> {
         let Some(key) = self.ids.get(id.0)? else {
             return Ok(None);
         };
@@ -423,9 +426,9 @@ impl Store {
 }
 
 fn event_number(key: &[u8]) -> Result<u64, StoreError> {
-    key.try_into()
-        .map(u64::from_be_bytes)
-        .map_err(|_| StoreError::Corrupt(format!("event log key {} is not 8 bytes", hex::encode(key))))
+    key.try_into().map(u64::from_be_bytes).map_err(|_| {
+        StoreError::Corrupt(format!("event log key {} is not 8 bytes", hex::encode(key)))
+    })
 }
 
 fn decode_fork(value: &[u8]) -> Option<ForkProof> {

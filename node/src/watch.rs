@@ -127,7 +127,10 @@ impl Arrival {
         let id = EntryId(r.array::<32>("id").ok()?);
         let time = Timestamp::from_millis(r.u64("time").ok()?).ok()?;
         let len = r.u8("kind length").ok()? as usize;
-        let kind: Kind = std::str::from_utf8(r.take("kind", len).ok()?).ok()?.parse().ok()?;
+        let kind: Kind = std::str::from_utf8(r.take("kind", len).ok()?)
+            .ok()?
+            .parse()
+            .ok()?;
         let instrument = match r.u8("instrument flag").ok()? {
             0 => None,
             1 => Some(EntryId(r.array::<32>("instrument").ok()?)),
@@ -312,6 +315,13 @@ impl Watch {
         self.kick.notify_one();
     }
 
+    /// Runs rounds until everything stored is announced (what the task does when
+    /// kicked), for callers without the task.
+    pub fn catch_up(&self) -> Result<()> {
+        while self.round(false)? {}
+        Ok(())
+    }
+
     /// Up to `limit` logged events after `after`.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         Ok(self
@@ -387,17 +397,15 @@ impl Watch {
             let rows = store.range(*member, Seq(from + 1), ROUND_ENTRIES)?;
             more |= head.seq.0 - from > rows.len() as u64;
             for bytes in rows {
-                let entry = Entry::decode(&bytes)
-                    .map_err(|e| anyhow::anyhow!("{member} after #{from}: stored entry does not decode: {e}"))?;
+                let entry = Entry::decode(&bytes).map_err(|e| {
+                    anyhow::anyhow!("{member} after #{from}: stored entry does not decode: {e}")
+                })?;
                 if entry.header().kind != Kind::NOTE {
                     inner.index.push(&entry);
                     recompute = true;
                 }
                 inner.persisted.last += 1;
-                inner
-                    .persisted
-                    .announced
-                    .insert(*member, entry.seq().0);
+                inner.persisted.announced.insert(*member, entry.seq().0);
                 arrivals.push((inner.persisted.last, Arrival::of(&entry)));
             }
         }
@@ -437,8 +445,15 @@ impl Watch {
             let fresh = match status {
                 Some(status) => {
                     let json = Bytes::from(serde_json::to_vec(&status)?);
-                    let etag = format!("\"{}\"", hex::encode(&pacta_core::codec::sha256(&json)[..12]));
-                    let updated = if etag == snap.etag { snap.updated } else { now() };
+                    let etag = format!(
+                        "\"{}\"",
+                        hex::encode(&pacta_core::codec::sha256(&json)[..12])
+                    );
+                    let updated = if etag == snap.etag {
+                        snap.updated
+                    } else {
+                        now()
+                    };
                     Snapshot {
                         status,
                         json,

@@ -8,3 +8,4 @@ pub mod status;
 pub mod submit;
 pub mod synth;
 pub mod verify;
+pub mod watch;

@@ -309,11 +309,11 @@ impl Index {
                 };
                 self.cache.insert(iid, computed);
             }
-            if let Some((status, warnings)) = self.cache.get(&iid) {
-                if status.adopted <= as_of {
-                    instruments.push(status.clone());
-                    instrument_warnings.extend(warnings.iter().cloned());
-                }
+            if let Some((status, warnings)) = self.cache.get(&iid)
+                && status.adopted <= as_of
+            {
+                instruments.push(status.clone());
+                instrument_warnings.extend(warnings.iter().cloned());
             }
         }
 

@@ -3,6 +3,11 @@
 //! participant. Entries are the logged changes, newest first; their ids are the
 //! changes' UUIDs, the same on every node.
 
+#![allow(
+    clippy::write_with_newline,
+    reason = "markup is written line by line; a trailing newline per write keeps it readable"
+)]
+
 use std::fmt::Write as _;
 
 use pacta_core::codec::sha256;
@@ -34,12 +39,24 @@ fn urn(label: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(&b[..16]);
-    format!("urn:uuid:{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Renders the feed. `base` is the node's absolute URL, for the entries' links;
 /// `fallback` is the feed's `updated` when it has no entries.
-pub fn render(scope: &Scope<'_>, base: &str, changes: &[(u64, Recorded)], fallback: Timestamp) -> String {
+pub fn render(
+    scope: &Scope<'_>,
+    base: &str,
+    changes: &[(u64, Recorded)],
+    fallback: Timestamp,
+) -> String {
     let updated = changes
         .first()
         .map(|(_, r)| r.seen.clone())
@@ -67,10 +84,20 @@ pub fn render(scope: &Scope<'_>, base: &str, changes: &[(u64, Recorded)], fallba
         page_url = esc(&scope.page_url),
     );
     for (number, r) in changes {
-        let get = |k: &str| r.change.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let get = |k: &str| {
+            r.change
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
         let summary = get("summary");
         let headline = get("headline");
-        let illustrative = r.change.get("illustrative").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let illustrative = r
+            .change
+            .get("illustrative")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
         let link = match (r.member(), r.instrument()) {
             (Some(m), _) => format!("{base}/members/{m}"),
             (None, Some(i)) => format!("{base}/#i-{i}"),
@@ -90,7 +117,12 @@ pub fn render(scope: &Scope<'_>, base: &str, changes: &[(u64, Recorded)], fallba
                 ) else {
                     continue;
                 };
-                let _ = write!(content, "<li><a href=\"{base}/entries/{id}\">{m} #{seq}</a></li>", id = esc(id), m = esc(m));
+                let _ = write!(
+                    content,
+                    "<li><a href=\"{base}/entries/{id}\">{m} #{seq}</a></li>",
+                    id = esc(id),
+                    m = esc(m)
+                );
             }
             content.push_str("</ul>");
         }
@@ -108,7 +140,11 @@ pub fn render(scope: &Scope<'_>, base: &str, changes: &[(u64, Recorded)], fallba
 </entry>
 "#,
             uuid = esc(&r.uuid),
-            title = esc(&(if illustrative { format!("{summary} (illustrative)") } else { summary.clone() })),
+            title = esc(&(if illustrative {
+                format!("{summary} (illustrative)")
+            } else {
+                summary.clone()
+            })),
             seen = esc(&r.seen),
             link = esc(&link),
             category = esc(&get("change")),

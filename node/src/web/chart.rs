@@ -2,6 +2,11 @@
 //! time, as cumulative step lines, drawn on the server as SVG (no script, no library
 //! in the browser, readable when printed).
 
+#![allow(
+    clippy::write_with_newline,
+    reason = "markup is written line by line; a trailing newline per write keeps it readable"
+)]
+
 use std::fmt::Write as _;
 
 use pacta_core::date::Date;
@@ -35,19 +40,32 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
             label: "signatures",
             class: "sig",
             colour: "#607d8b",
-            dates: inst.members.iter().filter_map(|m| m.signature.as_ref().map(|s| s.date)).collect(),
+            dates: inst
+                .members
+                .iter()
+                .filter_map(|m| m.signature.as_ref().map(|s| s.date))
+                .collect(),
         },
         Series {
             label: "consents established",
             class: "bound",
             colour: "#0b4f8a",
-            dates: inst.members.iter().filter_map(|m| m.established.as_ref().map(|e| e.date)).collect(),
+            dates: inst
+                .members
+                .iter()
+                .filter_map(|m| m.established.as_ref().map(|e| e.date))
+                .collect(),
         },
         Series {
             label: "in force for",
             class: "force",
             colour: "#2e7d32",
-            dates: inst.members.iter().filter_map(|m| m.in_force_on).filter(|d| *d <= as_of).collect(),
+            dates: inst
+                .members
+                .iter()
+                .filter_map(|m| m.in_force_on)
+                .filter(|d| *d <= as_of)
+                .collect(),
         },
     ];
     for s in &mut series {
@@ -61,9 +79,16 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
         .max()
         .unwrap_or(as_of);
     let (x0, x1) = (days(start), days(end).max(days(start) + 1));
-    let max = series.iter().map(|s| s.dates.len()).max().unwrap_or(0).max(1);
+    let max = series
+        .iter()
+        .map(|s| s.dates.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let ymax = max.max(inst.parties.len().min(max * 2)).max(1);
-    let x = |d: Date| LEFT + (days(d).clamp(x0, x1) - x0) as f64 / (x1 - x0) as f64 * (W - LEFT - RIGHT);
+    let x = |d: Date| {
+        LEFT + (days(d).clamp(x0, x1) - x0) as f64 / (x1 - x0) as f64 * (W - LEFT - RIGHT)
+    };
     let y = |n: usize| H - BOTTOM - n as f64 / ymax as f64 * (H - TOP - BOTTOM);
 
     let mut out = String::new();

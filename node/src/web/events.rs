@@ -70,10 +70,12 @@ impl Cursor {
             if self.catch_up {
                 let node = self.node.clone();
                 let after = self.last;
-                let page = tokio::task::spawn_blocking(move || node.watch.events_after(after, BACKLOG_PAGE))
-                    .await
-                    .ok()?
-                    .ok()?;
+                let page = tokio::task::spawn_blocking(move || {
+                    node.watch.events_after(after, BACKLOG_PAGE)
+                })
+                .await
+                .ok()?
+                .ok()?;
                 if page.len() < BACKLOG_PAGE {
                     self.catch_up = false;
                 }
@@ -99,7 +101,9 @@ pub async fn stream(
             return json_problem(
                 StatusCode::BAD_REQUEST,
                 "bad-query",
-                format!("unknown query parameter {key:?}; /v1/events takes member, instrument and after"),
+                format!(
+                    "unknown query parameter {key:?}; /v1/events takes member, instrument and after"
+                ),
             );
         }
     }
@@ -107,26 +111,36 @@ pub async fn stream(
         None => None,
         Some(raw) => match known_member(&node, raw) {
             Ok(c) => Some(c),
-            Err(e) => return json_problem(StatusCode::BAD_REQUEST, "bad-query", format!("member: {e}")),
+            Err(e) => {
+                return json_problem(StatusCode::BAD_REQUEST, "bad-query", format!("member: {e}"));
+            }
         },
     };
     let instrument = match query.get("instrument") {
         None => None,
         Some(raw) => {
             let snap = node.watch.snapshot();
-            match raw.parse::<EntryId>().ok().or_else(|| snap.status.find(raw).ok().map(|i| i.id)) {
+            match raw
+                .parse::<EntryId>()
+                .ok()
+                .or_else(|| snap.status.find(raw).ok().map(|i| i.id))
+            {
                 Some(id) => Some(id),
                 None => {
                     return json_problem(
                         StatusCode::BAD_REQUEST,
                         "bad-query",
-                        format!("instrument: {raw:?} is neither an entry id nor a registered instrument's short name"),
+                        format!(
+                            "instrument: {raw:?} is neither an entry id nor a registered instrument's short name"
+                        ),
                     );
                 }
             }
         }
     };
-    let header_id = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
+    let header_id = headers
+        .get("last-event-id")
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
     let (source, raw_after) = match (header_id, query.get("after")) {
         (Some(h), _) => ("Last-Event-ID", Some(h)),
         (None, Some(a)) => ("after", Some(a.clone())),
@@ -143,14 +157,18 @@ pub async fn stream(
                 return json_problem(
                     StatusCode::BAD_REQUEST,
                     "bad-event-id",
-                    format!("{source} {n} is ahead of this node's last event ({newest}): event numbers are per node; reconnect without it, or to the node that gave it"),
+                    format!(
+                        "{source} {n} is ahead of this node's last event ({newest}): event numbers are per node; reconnect without it, or to the node that gave it"
+                    ),
                 );
             }
             Err(_) => {
                 return json_problem(
                     StatusCode::BAD_REQUEST,
                     "bad-event-id",
-                    format!("{source} {raw:?} is not an event number (a whole number this node sent as `id:`)"),
+                    format!(
+                        "{source} {raw:?} is not an event number (a whole number this node sent as `id:`)"
+                    ),
                 );
             }
         },

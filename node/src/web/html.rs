@@ -73,12 +73,14 @@ pub fn entry_link(at: &EntryRef) -> String {
 }
 
 pub fn id_link(id: &EntryId) -> String {
-    format!("<a class=\"id\" href=\"/entries/{id}\">{}</a>", esc(&id.short()))
+    format!(
+        "<a class=\"id\" href=\"/entries/{id}\">{}</a>",
+        esc(&id.short())
+    )
 }
 
 /// The mark beside anything illustrative, and its explanation.
-pub const ILLUSTRATIVE_MARK: &str =
-    "<abbr class=\"illus\" title=\"illustrative: invented for the demonstration\">illustrative</abbr>";
+pub const ILLUSTRATIVE_MARK: &str = "<abbr class=\"illus\" title=\"illustrative: invented for the demonstration\">illustrative</abbr>";
 
 /// A whole page: `title`, the main content, and the node's identity in the footer.
 pub fn page(title: &str, network: &str, member: &str, body: &str) -> String {

@@ -75,7 +75,12 @@ fn fresh(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 /// A cacheable answer: 304 if the client has it, else 200 with the body.
-fn cached(headers: &HeaderMap, tag: &str, content_type: &'static str, body: impl FnOnce() -> Body) -> Response {
+fn cached(
+    headers: &HeaderMap,
+    tag: &str,
+    content_type: &'static str,
+    body: impl FnOnce() -> Body,
+) -> Response {
     let tag_value = HeaderValue::from_str(tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     let mut response = if fresh(headers, tag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -132,14 +137,23 @@ fn known_member(node: &Node, raw: &str) -> Result<MemberCode, String> {
     };
     match raw.parse::<MemberCode>() {
         Ok(code) if roster.member(code).is_some() => Ok(code),
-        Ok(code) => Err(format!("{code} is not a member of this network (members: {})", known())),
-        Err(e) => Err(format!("{raw:?} is not a member code: {e} (members: {})", known())),
+        Ok(code) => Err(format!(
+            "{code} is not a member of this network (members: {})",
+            known()
+        )),
+        Err(e) => Err(format!(
+            "{raw:?} is not a member code: {e} (members: {})",
+            known()
+        )),
     }
 }
 
 /// The instrument a path names: its full id, a unique prefix of 8+ hex digits, or its
 /// short name.
-fn find_instrument<'a>(snap: &'a crate::watch::Snapshot, raw: &str) -> Result<&'a InstrumentStatus, String> {
+fn find_instrument<'a>(
+    snap: &'a crate::watch::Snapshot,
+    raw: &str,
+) -> Result<&'a InstrumentStatus, String> {
     snap.status.find(raw)
 }
 
@@ -151,7 +165,8 @@ fn base_url(headers: &HeaderMap) -> String {
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 255
-                && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         })
         .unwrap_or("localhost");
     format!("http://{host}")
@@ -171,7 +186,9 @@ async fn index(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
         &snap.last_event.to_be_bytes(),
         forks.as_bytes(),
     ]);
-    cached(&headers, &tag, HTML, || Body::from(page::index(&node, &snap)))
+    cached(&headers, &tag, HTML, || {
+        Body::from(page::index(&node, &snap))
+    })
 }
 
 async fn member_page(
@@ -198,7 +215,13 @@ async fn member_page(
     };
     let snap = node.watch.snapshot();
     let head = node.ledger.head(code).map_or(0, |h| h.seq.0);
-    let tag = etag(&[snap.etag.as_bytes(), code.as_bytes(), &head.to_be_bytes(), &from.to_be_bytes(), node.ledger.is_disputed(code).to_string().as_bytes()]);
+    let tag = etag(&[
+        snap.etag.as_bytes(),
+        code.as_bytes(),
+        &head.to_be_bytes(),
+        &from.to_be_bytes(),
+        node.ledger.is_disputed(code).to_string().as_bytes(),
+    ]);
     if fresh(&headers, &tag) {
         return cached(&headers, &tag, HTML, Body::empty);
     }
@@ -206,7 +229,12 @@ async fn member_page(
         Ok(r) => r,
         Err(e) => {
             tracing::error!("store: {e}");
-            return html_problem(&node, StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "see the node's log");
+            return html_problem(
+                &node,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "see the node's log",
+            );
         }
     };
     let feed: Vec<pacta_core::Entry> = rows
@@ -222,7 +250,11 @@ fn parse_id(raw: &str) -> Result<EntryId, String> {
         .map_err(|e| format!("{raw:?} is not an entry id (64 lowercase hex digits): {e}"))
 }
 
-async fn entry_page(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn entry_page(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let id = match parse_id(&raw) {
         Ok(id) => id,
         Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such entry", &e),
@@ -232,7 +264,12 @@ async fn entry_page(State(node): State<Arc<Node>>, Path(raw): Path<String>, head
         Ok(f) => f,
         Err(e) => {
             tracing::error!("store: {e}");
-            return html_problem(&node, StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "see the node's log");
+            return html_problem(
+                &node,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "see the node's log",
+            );
         }
     };
     let Some((entry, revoked)) = found else {
@@ -249,11 +286,22 @@ async fn entry_page(State(node): State<Arc<Node>>, Path(raw): Path<String>, head
         .flatten()
         .filter(|n| n.header().prev == Some(id));
     let snap = node.watch.snapshot();
-    let tag = etag(&[&id.0, snap.etag.as_bytes(), &next.as_ref().map(|n| n.id().0).unwrap_or([0; 32]), &[u8::from(revoked)]]);
-    cached(&headers, &tag, HTML, || Body::from(page::entry(&node, &snap, &entry, revoked, next.as_ref())))
+    let tag = etag(&[
+        &id.0,
+        snap.etag.as_bytes(),
+        &next.as_ref().map(|n| n.id().0).unwrap_or([0; 32]),
+        &[u8::from(revoked)],
+    ]);
+    cached(&headers, &tag, HTML, || {
+        Body::from(page::entry(&node, &snap, &entry, revoked, next.as_ref()))
+    })
 }
 
-async fn entry_raw(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn entry_raw(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let id = match parse_id(&raw) {
         Ok(id) => id,
         Err(e) => return json_problem(StatusCode::NOT_FOUND, "not-found", e),
@@ -262,16 +310,30 @@ async fn entry_raw(State(node): State<Arc<Node>>, Path(raw): Path<String>, heade
         Ok(Some((entry, _))) => {
             let tag = format!("\"{id}\"");
             let bytes = entry.as_bytes().to_vec();
-            let mut r = cached(&headers, &tag, "application/octet-stream", || Body::from(bytes));
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}-{}.entry\"", entry.author(), entry.seq().0)) {
+            let mut r = cached(&headers, &tag, "application/octet-stream", || {
+                Body::from(bytes)
+            });
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "attachment; filename=\"{}-{}.entry\"",
+                entry.author(),
+                entry.seq().0
+            )) {
                 r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
             }
             r
         }
-        Ok(None) => json_problem(StatusCode::NOT_FOUND, "not-found", format!("this node holds no entry with id {id}")),
+        Ok(None) => json_problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("this node holds no entry with id {id}"),
+        ),
         Err(e) => {
             tracing::error!("store: {e}");
-            json_problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the node's log".into())
+            json_problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; see the node's log".into(),
+            )
         }
     }
 }
@@ -303,14 +365,22 @@ struct MemberRow<'a> {
     status: &'a MemberStatus,
 }
 
-async fn member_json(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn member_json(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let code = match known_member(&node, &raw) {
         Ok(c) => c,
         Err(e) => return json_problem(StatusCode::NOT_FOUND, "not-found", e),
     };
     let roster = node.ledger.roster();
     let Some(m) = roster.member(code) else {
-        return json_problem(StatusCode::NOT_FOUND, "not-found", format!("{code} is not a member"));
+        return json_problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{code} is not a member"),
+        );
     };
     let snap = node.watch.snapshot();
     let head = node.ledger.head(code);
@@ -343,7 +413,11 @@ async fn member_json(State(node): State<Arc<Node>>, Path(raw): Path<String>, hea
     cached(&headers, &tag, JSON, || Body::from(body))
 }
 
-async fn instrument_json(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn instrument_json(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let snap = node.watch.snapshot();
     match find_instrument(&snap, &raw) {
         Ok(inst) => {
@@ -356,9 +430,18 @@ async fn instrument_json(State(node): State<Arc<Node>>, Path(raw): Path<String>,
 }
 
 /// An Atom feed of the changes `keep` selects.
-fn feed(node: &Node, headers: &HeaderMap, scope: atom::Scope<'_>, keep: impl FnMut(&crate::watch::Recorded) -> bool) -> Response {
+fn feed(
+    node: &Node,
+    headers: &HeaderMap,
+    scope: atom::Scope<'_>,
+    keep: impl FnMut(&crate::watch::Recorded) -> bool,
+) -> Response {
     let snap = node.watch.snapshot();
-    let tag = etag(&[scope.key.as_bytes(), &snap.last_event.to_be_bytes(), base_url(headers).as_bytes()]);
+    let tag = etag(&[
+        scope.key.as_bytes(),
+        &snap.last_event.to_be_bytes(),
+        base_url(headers).as_bytes(),
+    ]);
     if fresh(headers, &tag) {
         return cached(headers, &tag, ATOM, Body::empty);
     }
@@ -369,7 +452,11 @@ fn feed(node: &Node, headers: &HeaderMap, scope: atom::Scope<'_>, keep: impl FnM
         }
         Err(e) => {
             tracing::error!("store: {e}");
-            json_problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the node's log".into())
+            json_problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; see the node's log".into(),
+            )
         }
     }
 }
@@ -389,13 +476,20 @@ async fn network_feed(State(node): State<Arc<Node>>, headers: HeaderMap) -> Resp
     feed(&node, &headers, scope, |_| true)
 }
 
-async fn member_feed(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn member_feed(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let code = match known_member(&node, &raw) {
         Ok(c) => c,
         Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such member", &e),
     };
     let roster = node.ledger.roster();
-    let name = roster.member(code).map(|m| m.name.clone()).unwrap_or_default();
+    let name = roster
+        .member(code)
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
     let base = base_url(&headers);
     let me = node.member.to_string();
     let scope = atom::Scope {
@@ -409,7 +503,11 @@ async fn member_feed(State(node): State<Arc<Node>>, Path(raw): Path<String>, hea
     feed(&node, &headers, scope, |r| r.member() == Some(code))
 }
 
-async fn instrument_feed(State(node): State<Arc<Node>>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn instrument_feed(
+    State(node): State<Arc<Node>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let snap = node.watch.snapshot();
     let (id, short) = match find_instrument(&snap, &raw) {
         Ok(i) => (i.id, i.short.clone()),

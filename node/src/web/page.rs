@@ -1,6 +1,11 @@
 //! The HTML pages: the status page (`/`), a member's timeline (`/members/{code}`), an
 //! entry (`/entries/{id}`), and the pages for what is not there.
 
+#![allow(
+    clippy::write_with_newline,
+    reason = "markup is written line by line; a trailing newline per write keeps it readable"
+)]
+
 use std::fmt::Write as _;
 
 use pacta_core::entry::Entry;
@@ -16,7 +21,9 @@ use crate::watch::Snapshot;
 
 /// The node's view: its latest cosigned checkpoint and how fresh the status is.
 fn node_view(node: &Node, snap: &Snapshot) -> String {
-    let mut out = String::from("<section class=\"view\" id=\"node-view\"><strong>This node's view.</strong> ");
+    let mut out = String::from(
+        "<section class=\"view\" id=\"node-view\"><strong>This node's view.</strong> ",
+    );
     match &node.witness {
         Some(w) => {
             let s = w.summary();
@@ -78,13 +85,21 @@ fn consent_cell(m: &MemberStatus) -> String {
         (Some(e), Some(c)) => format!(
             "{} {}",
             day(e.date),
-            if c.marker.is_empty() { String::new() } else { format!("<strong>{}</strong>", c.marker) }
+            if c.marker.is_empty() {
+                String::new()
+            } else {
+                format!("<strong>{}</strong>", c.marker)
+            }
         ),
         (Some(e), None) => format!("{} (definitive signature)", day(e.date)),
         (None, Some(c)) => format!(
             "<span class=\"muted\">expressed {}{}, awaiting deposit</span>",
             day(c.date),
-            if c.marker.is_empty() { String::new() } else { format!(" {}", c.marker) }
+            if c.marker.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", c.marker)
+            }
         ),
         (None, None) => String::new(),
     }
@@ -115,7 +130,11 @@ fn row(inst: &InstrumentStatus, m: &MemberStatus) -> String {
         code = m.member,
         name = esc(&m.name),
         stage = m.stage,
-        illus = if m.illustrative { format!(" {ILLUSTRATIVE_MARK}") } else { String::new() },
+        illus = if m.illustrative {
+            format!(" {ILLUSTRATIVE_MARK}")
+        } else {
+            String::new()
+        },
         consent = consent_cell(m),
         badge = stage_badge(m.stage),
     )
@@ -142,7 +161,10 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
         reg = entry_link(&inst.registered.entry),
     );
     if let Some(h) = inst.text_sha256 {
-        let _ = write!(out, "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n");
+        let _ = write!(
+            out,
+            "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n"
+        );
     }
     if illustrative {
         out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (every event after 6 January 2026 in the demo ledger): they show how Pacta records such steps, not what any state has done.</div>\n");
@@ -154,7 +176,11 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
             "<p>{} into force on <strong>{}</strong>{}.</p>\n",
             if d <= as_of { "Entered" } else { "Enters" },
             day(d),
-            if by.is_empty() { String::new() } else { format!(", on the consents of {}", esc(&by.join(", "))) }
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!(", on the consents of {}", esc(&by.join(", ")))
+            }
         );
     } else if inst.nature == Nature::Legal {
         out.push_str("<p>Not in force.</p>\n");
@@ -168,13 +194,27 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
     let pending: Vec<&MemberStatus> = inst
         .members
         .iter()
-        .filter(|m| matches!(m.stage, Stage::Signed | Stage::DomesticApprovalInProgress | Stage::ApprovedDomestically | Stage::ConsentExpressed))
+        .filter(|m| {
+            matches!(
+                m.stage,
+                Stage::Signed
+                    | Stage::DomesticApprovalInProgress
+                    | Stage::ApprovedDomestically
+                    | Stage::ConsentExpressed
+            )
+        })
         .collect();
     if inst.nature == Nature::Legal && !pending.is_empty() {
         out.push_str("<p><strong>Still pending:</strong> ");
         let items: Vec<String> = pending
             .iter()
-            .map(|m| format!("<a href=\"/members/{c}\">{c}</a> ({})", m.stage.label(), c = m.member))
+            .map(|m| {
+                format!(
+                    "<a href=\"/members/{c}\">{c}</a> ({})",
+                    m.stage.label(),
+                    c = m.member
+                )
+            })
             .collect();
         out.push_str(&items.join(", "));
         out.push_str(".</p>\n");
@@ -183,12 +223,93 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
     out
 }
 
+/// The one-minute summary: each instrument's headline, who is bound, what is pending.
+fn at_a_glance(status: &Status) -> String {
+    if status.instruments.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("<section class=\"glance\" id=\"glance\"><h2>At a glance</h2><ul>\n");
+    for inst in &status.instruments {
+        let illus = if inst.illustrative {
+            format!(" {ILLUSTRATIVE_MARK}")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "<li><a href=\"#i-{id}\"><strong>{short}</strong></a>{illus}: {headline}.",
+            id = inst.id,
+            short = esc(&inst.short),
+            headline = esc(&inst.headline()),
+        );
+        if inst.nature == Nature::Legal {
+            let list = |pick: &dyn Fn(&MemberStatus) -> bool| -> String {
+                let v: Vec<String> = inst
+                    .members
+                    .iter()
+                    .filter(|m| pick(m))
+                    .map(|m| format!("<a href=\"/members/{c}\">{c}</a>", c = m.member))
+                    .collect();
+                v.join(", ")
+            };
+            let bound = list(&|m| m.is_bound());
+            if !bound.is_empty() {
+                let _ = write!(out, " Bound: {bound}.");
+            }
+            let pending: Vec<String> = inst
+                .members
+                .iter()
+                .filter(|m| {
+                    matches!(
+                        m.stage,
+                        Stage::Signed
+                            | Stage::DomesticApprovalInProgress
+                            | Stage::ApprovedDomestically
+                            | Stage::ConsentExpressed
+                    )
+                })
+                .map(|m| {
+                    format!(
+                        "<a href=\"/members/{c}\">{c}</a> ({})",
+                        m.stage.label(),
+                        c = m.member
+                    )
+                })
+                .collect();
+            if !pending.is_empty() {
+                let _ = write!(out, " Pending: {}.", pending.join(", "));
+            }
+            let withdrawn = list(&|m| m.stage == Stage::Withdrawn || m.withdrawal.is_some());
+            if !withdrawn.is_empty() {
+                let _ = write!(out, " Withdrawing or withdrawn: {withdrawn}.");
+            }
+            let disputed = list(&|m| m.stage == Stage::Disputed);
+            if !disputed.is_empty() {
+                let _ = write!(
+                    out,
+                    " <strong class=\"warn\">Disputed: {disputed}.</strong>"
+                );
+            }
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul></section>\n");
+    out
+}
+
 /// `GET /`.
 pub fn index(node: &Node, snap: &Snapshot) -> String {
     let roster = node.ledger.roster();
     let mut body = String::new();
-    let _ = write!(body, "<h1>Status of instruments</h1>\n<p class=\"sub\">As of {} · {} members · in the style of the UN Treaty Collection's <em>Status of Treaties</em></p>\n", day(snap.status.as_of), roster.members().len());
+    let _ = write!(
+        body,
+        "<h1>Status of instruments</h1>\n<p class=\"sub\">As of {} · {} members · in the style of the UN Treaty Collection's <em>Status of Treaties</em></p>\n",
+        day(snap.status.as_of),
+        roster.members().len()
+    );
     body.push_str(&disputes(node));
+    body.push_str(&at_a_glance(&snap.status));
     body.push_str(&node_view(node, snap));
     if snap.status.instruments.is_empty() {
         body.push_str("<p>No instrument is registered in this ledger yet.</p>\n");
@@ -210,7 +331,12 @@ pub fn index(node: &Node, snap: &Snapshot) -> String {
         .collect();
     body.push_str(&links.join(" · "));
     body.push_str("</p>\n");
-    page("Pacta: status of instruments", roster.network_name(), &node.member.to_string(), &body)
+    page(
+        "Pacta: status of instruments",
+        roster.network_name(),
+        &node.member.to_string(),
+        &body,
+    )
 }
 
 /// Sorts steps in the order of the member's procedure profile (for the US, the order
@@ -222,7 +348,10 @@ fn in_procedure_order<'a>(profile_id: &str, steps: &'a [StepFact]) -> Vec<&'a St
     let mut out: Vec<&StepFact> = steps.iter().collect();
     out.sort_by_key(|s| {
         (
-            order.iter().position(|id| *id == s.step).unwrap_or(usize::MAX),
+            order
+                .iter()
+                .position(|id| *id == s.step)
+                .unwrap_or(usize::MAX),
             s.date,
         )
     });
@@ -230,7 +359,9 @@ fn in_procedure_order<'a>(profile_id: &str, steps: &'a [StepFact]) -> Vec<&'a St
 }
 
 fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
-    let mut out = String::from("<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th>Step</th><th>Body and action</th><th>Date</th><th>Vote (for–against–abstaining)</th><th>Threshold</th><th>Result</th><th>Reference</th><th>Entry</th></tr></thead><tbody>\n");
+    let mut out = String::from(
+        "<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th>Step</th><th>Body and action</th><th>Date</th><th>Vote (for–against–abstaining)</th><th>Threshold</th><th>Result</th><th>Reference</th><th>Entry</th></tr></thead><tbody>\n",
+    );
     for s in in_procedure_order(profile_id, steps) {
         let votes = s
             .votes
@@ -240,7 +371,11 @@ fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
             out,
             "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result:?}</td><td>{reference}</td><td>{entry}</td></tr>\n",
             step = esc(&s.step),
-            req = if s.required { "" } else { " <span class=\"muted\">(optional)</span>" },
+            req = if s.required {
+                ""
+            } else {
+                " <span class=\"muted\">(optional)</span>"
+            },
             body = esc(&s.body),
             action = esc(&s.action),
             date = day(s.date),
@@ -270,9 +405,23 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
     };
     let text = match &p {
         Payload::Note(n) => format!("note: {}", esc(&n.text)),
-        Payload::Instrument(i) => format!("registers <strong>{}</strong> ({}), adopted {}", esc(&i.short), esc(&i.title), day(i.adopted)),
-        Payload::Commitment(c) => format!("commitment under {}: {}", name(&c.instrument), esc(&c.description)),
-        Payload::Signature(s) => format!("signs {} on {} ({:?})", name(&s.instrument), day(s.date), s.signature_type),
+        Payload::Instrument(i) => format!(
+            "registers <strong>{}</strong> ({}), adopted {}",
+            esc(&i.short),
+            esc(&i.title),
+            day(i.adopted)
+        ),
+        Payload::Commitment(c) => format!(
+            "commitment under {}: {}",
+            name(&c.instrument),
+            esc(&c.description)
+        ),
+        Payload::Signature(s) => format!(
+            "signs {} on {} ({:?})",
+            name(&s.instrument),
+            day(s.date),
+            s.signature_type
+        ),
         Payload::ProcedureStep(s) => format!(
             "{} under {}: {}: {} on {}{} — {:?}",
             esc(&s.step),
@@ -280,16 +429,39 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
             esc(&s.body),
             esc(&s.action),
             day(s.date),
-            s.votes.map(|v| format!(", {}–{}–{}", v.r#for, v.against, v.abstaining)).unwrap_or_default(),
+            s.votes
+                .map(|v| format!(", {}–{}–{}", v.r#for, v.against, v.abstaining))
+                .unwrap_or_default(),
             s.result
         ),
-        Payload::Consent(c) => format!("consents to be bound by {} ({:?}) on {}", name(&c.instrument), c.means, day(c.date)),
-        Payload::DepositReceipt(r) => format!("as depositary, receives {}'s instrument for {} on {}", r.member, name(&r.instrument), day(r.date)),
-        Payload::ProvisionalApplication(a) => format!("applies {} provisionally from {}", name(&a.instrument), day(a.date)),
-        Payload::Withdrawal(w) => format!("notifies withdrawal from {} on {}, effective {}", name(&w.instrument), day(w.notified), day(w.effective)),
+        Payload::Consent(c) => format!(
+            "consents to be bound by {} ({:?}) on {}",
+            name(&c.instrument),
+            c.means,
+            day(c.date)
+        ),
+        Payload::DepositReceipt(r) => format!(
+            "as depositary, receives {}'s instrument for {} on {}",
+            r.member,
+            name(&r.instrument),
+            day(r.date)
+        ),
+        Payload::ProvisionalApplication(a) => format!(
+            "applies {} provisionally from {}",
+            name(&a.instrument),
+            day(a.date)
+        ),
+        Payload::Withdrawal(w) => format!(
+            "notifies withdrawal from {} on {}, effective {}",
+            name(&w.instrument),
+            day(w.notified),
+            day(w.effective)
+        ),
         Payload::Correction(c) => format!("corrects {}: {}", id_link(&c.entry), esc(&c.reason)),
         Payload::KeyRotation(_) => "rotates its signing key".to_owned(),
-        Payload::KeyRevocation(r) => format!("votes to revoke a key of {} after #{}", r.member, r.after),
+        Payload::KeyRevocation(r) => {
+            format!("votes to revoke a key of {} after #{}", r.member, r.after)
+        }
         Payload::Admission(a) => format!("votes to admit {} ({})", a.code, esc(&a.name)),
     };
     if p.illustrative() {
@@ -300,7 +472,15 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
 }
 
 /// `GET /members/{code}`: the member's rows, its domestic steps, and its feed.
-pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], from: u64, head: u64, page_size: usize) -> String {
+pub fn member(
+    node: &Node,
+    snap: &Snapshot,
+    code: MemberCode,
+    feed: &[Entry],
+    from: u64,
+    head: u64,
+    page_size: usize,
+) -> String {
     let roster = node.ledger.roster();
     let Some(m) = roster.member(code) else {
         return String::new();
@@ -310,7 +490,9 @@ pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], fr
         body,
         "<h1>{name} <span class=\"muted\">{code}</span></h1>\n<dl class=\"kv\"><dt>Procedure</dt><dd>{profile}</dd><dt>Node</dt><dd><code>{node_url}</code></dd><dt>Entry key</dt><dd><code>{key}</code></dd><dt>Feed</dt><dd>{head} entries · <a href=\"/members/{code}/feed.atom\">Atom feed</a> · <a href=\"/v1/members/{code}\">JSON</a></dd></dl>\n",
         name = esc(&m.name),
-        profile = esc(&profile::profile(&m.profile).map(|p| format!("{} — {}", p.name, p.binding_act)).unwrap_or_else(|| m.profile.clone())),
+        profile = esc(&profile::profile(&m.profile)
+            .map(|p| format!("{} — {}", p.name, p.binding_act))
+            .unwrap_or_else(|| m.profile.clone())),
         node_url = esc(m.node.as_str()),
         key = m.key,
     );
@@ -318,30 +500,64 @@ pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], fr
         body.push_str(&disputes(node));
     }
     for inst in &snap.status.instruments {
-        let Some(row) = inst.member(code) else { continue };
+        let Some(row) = inst.member(code) else {
+            continue;
+        };
         let _ = write!(
             body,
             "<section class=\"instrument\"><h2><a href=\"/#i-{id}\">{title}</a></h2><p>{badge}{illus}</p>\n",
             id = inst.id,
             title = esc(&inst.title),
             badge = stage_badge(row.stage),
-            illus = if row.illustrative { format!(" {ILLUSTRATIVE_MARK}") } else { String::new() },
+            illus = if row.illustrative {
+                format!(" {ILLUSTRATIVE_MARK}")
+            } else {
+                String::new()
+            },
         );
         let mut facts = String::from("<dl class=\"kv\">");
         if let Some(s) = &row.signature {
-            let _ = write!(facts, "<dt>Signature</dt><dd>{} ({:?}){} · {}</dd>", day(s.date), s.signature_type, s.signatory.as_deref().map(|x| format!(", {}", esc(x))).unwrap_or_default(), entry_link(&s.source.entry));
+            let _ = write!(
+                facts,
+                "<dt>Signature</dt><dd>{} ({:?}){} · {}</dd>",
+                day(s.date),
+                s.signature_type,
+                s.signatory
+                    .as_deref()
+                    .map(|x| format!(", {}", esc(x)))
+                    .unwrap_or_default(),
+                entry_link(&s.source.entry)
+            );
         }
         if let Some(c) = &row.consent {
-            let _ = write!(facts, "<dt>Consent</dt><dd>{:?} {} {} · {}</dd>", c.means, day(c.date), c.marker, entry_link(&c.source.entry));
+            let _ = write!(
+                facts,
+                "<dt>Consent</dt><dd>{:?} {} {} · {}</dd>",
+                c.means,
+                day(c.date),
+                c.marker,
+                entry_link(&c.source.entry)
+            );
         }
         if let Some(e) = &row.established {
-            let _ = write!(facts, "<dt>Established</dt><dd>{} · {}</dd>", day(e.date), entry_link(&e.source.entry));
+            let _ = write!(
+                facts,
+                "<dt>Established</dt><dd>{} · {}</dd>",
+                day(e.date),
+                entry_link(&e.source.entry)
+            );
         }
         if let Some(d) = row.in_force_on {
             let _ = write!(facts, "<dt>In force for it</dt><dd>{}</dd>", day(d));
         }
         if let Some(w) = &row.withdrawal {
-            let _ = write!(facts, "<dt>Withdrawal</dt><dd>notified {}, effective {} · {}</dd>", day(w.notified), day(w.effective), entry_link(&w.source.entry));
+            let _ = write!(
+                facts,
+                "<dt>Withdrawal</dt><dd>notified {}, effective {} · {}</dd>",
+                day(w.notified),
+                day(w.effective),
+                entry_link(&w.source.entry)
+            );
         }
         for w in &row.warnings {
             let _ = write!(facts, "<dt>Warning</dt><dd class=\"warn\">{}</dd>", esc(w));
@@ -349,19 +565,30 @@ pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], fr
         facts.push_str("</dl>\n");
         body.push_str(&facts);
         if !row.steps.is_empty() {
-            let heading = if m.profile.starts_with("us-") { "Congress" } else { "Domestic procedure" };
+            let heading = if m.profile.starts_with("us-") {
+                "Congress"
+            } else {
+                "Domestic procedure"
+            };
             let _ = write!(body, "<h3>{heading}</h3>\n");
             body.push_str(&steps_table(&m.profile, &row.steps));
         }
         body.push_str("</section>\n");
     }
-    let _ = write!(body, "<h2>Timeline: every entry of {code}'s feed</h2>\n<ol class=\"timeline\">\n");
+    let _ = write!(
+        body,
+        "<h2>Timeline: every entry of {code}'s feed</h2>\n<ol class=\"timeline\">\n"
+    );
     for e in feed {
         let h = e.header();
         let _ = write!(
             body,
             "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time}</span><br>{what}</li>\n",
-            class = if h.kind == pacta_core::Kind::NOTE { "note" } else { "legal" },
+            class = if h.kind == pacta_core::Kind::NOTE {
+                "note"
+            } else {
+                "legal"
+            },
             seq = h.seq.0,
             id = e.id(),
             kind = esc(h.kind.as_str()),
@@ -372,16 +599,35 @@ pub fn member(node: &Node, snap: &Snapshot, code: MemberCode, feed: &[Entry], fr
     body.push_str("</ol>\n");
     let last = from + feed.len() as u64;
     if last <= head && !feed.is_empty() && last < head + 1 && (feed.len() == page_size) {
-        let _ = write!(body, "<p><a href=\"/members/{code}?from={}\">Later entries →</a></p>\n", last);
+        let _ = write!(
+            body,
+            "<p><a href=\"/members/{code}?from={}\">Later entries →</a></p>\n",
+            last
+        );
     }
     if from > 1 {
-        let _ = write!(body, "<p><a href=\"/members/{code}?from={}\">← Earlier entries</a></p>\n", from.saturating_sub(page_size as u64).max(1));
+        let _ = write!(
+            body,
+            "<p><a href=\"/members/{code}?from={}\">← Earlier entries</a></p>\n",
+            from.saturating_sub(page_size as u64).max(1)
+        );
     }
-    page(&format!("{} ({code}): Pacta", m.name), roster.network_name(), &node.member.to_string(), &body)
+    page(
+        &format!("{} ({code}): Pacta", m.name),
+        roster.network_name(),
+        &node.member.to_string(),
+        &body,
+    )
 }
 
 /// `GET /entries/{id}`: the decoded entry, its signature and its chain links.
-pub fn entry(node: &Node, snap: &Snapshot, entry: &Entry, revoked: bool, next: Option<&Entry>) -> String {
+pub fn entry(
+    node: &Node,
+    snap: &Snapshot,
+    entry: &Entry,
+    revoked: bool,
+    next: Option<&Entry>,
+) -> String {
     let roster = node.ledger.roster();
     let h = entry.header();
     let payload = serde_json::from_slice::<serde_json::Value>(entry.payload())
@@ -416,7 +662,12 @@ pub fn entry(node: &Node, snap: &Snapshot, entry: &Entry, revoked: bool, next: O
         total = entry.as_bytes().len(),
         payload = esc(&payload),
     );
-    page(&format!("{} #{}: Pacta", h.author, h.seq.0), roster.network_name(), &node.member.to_string(), &body)
+    page(
+        &format!("{} #{}: Pacta", h.author, h.seq.0),
+        roster.network_name(),
+        &node.member.to_string(),
+        &body,
+    )
 }
 
 /// A page for what is not there (404) or a bad request (400), saying what would work.
@@ -432,5 +683,10 @@ pub fn problem(node: &Node, heading: &str, detail: &str) -> String {
         esc(detail),
         members.join(" ")
     );
-    page(heading, roster.network_name(), &node.member.to_string(), &body)
+    page(
+        heading,
+        roster.network_name(),
+        &node.member.to_string(),
+        &body,
+    )
 }
