@@ -559,6 +559,32 @@ pub fn member(
                 entry_link(&w.source.entry)
             );
         }
+        if matches!(
+            row.stage,
+            Stage::Signed
+                | Stage::DomesticApprovalInProgress
+                | Stage::ApprovedDomestically
+                | Stage::ConsentExpressed
+        ) && let Some(p) = profile::profile(&m.profile)
+        {
+            let next = match row.stage {
+                Stage::ConsentExpressed => "the depositary's receipt of the instrument".to_owned(),
+                Stage::ApprovedDomestically => p.binding_act.to_owned(),
+                _ => {
+                    let done: Vec<&str> = row
+                        .steps
+                        .iter()
+                        .filter(|s| s.result != pacta_core::payload::StepResult::Failed)
+                        .map(|s| s.step.as_str())
+                        .collect();
+                    p.required()
+                        .find(|d| !done.contains(&d.id))
+                        .map(|d| format!("{}: {}", d.body, d.action))
+                        .unwrap_or_else(|| p.binding_act.to_owned())
+                }
+            };
+            let _ = write!(facts, "<dt>Next</dt><dd>{}</dd>", esc(&next));
+        }
         for w in &row.warnings {
             let _ = write!(facts, "<dt>Warning</dt><dd class=\"warn\">{}</dd>", esc(w));
         }
