@@ -228,6 +228,9 @@ pub struct Watch {
     snapshot: RwLock<Arc<Snapshot>>,
     live: broadcast::Sender<Arc<Event>>,
     kick: Notify,
+    /// The last status page rendered, by its ETag: rendering is done once per change,
+    /// not once per request.
+    page: Mutex<Option<(String, Bytes)>>,
 }
 
 impl std::fmt::Debug for Watch {
@@ -285,6 +288,7 @@ impl Watch {
             ledger,
             live,
             kick: Notify::new(),
+            page: Mutex::new(None),
         };
         let watch = Arc::new(watch);
         // Everything the index holds counts as new: the round announces what the store
@@ -303,6 +307,19 @@ impl Watch {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The page with ETag `tag`, rendered by `render` unless it was the last one.
+    pub fn page(&self, tag: &str, render: impl FnOnce() -> String) -> Bytes {
+        let mut cache = self.page.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((t, bytes)) = cache.as_ref()
+            && t == tag
+        {
+            return bytes.clone();
+        }
+        let bytes = Bytes::from(render());
+        *cache = Some((tag.to_owned(), bytes.clone()));
+        bytes
     }
 
     /// Live events from now on.
@@ -495,12 +512,17 @@ fn recorded(change: &Change, seen: &str) -> Recorded {
 /// The task: a round whenever entries are stored, and at least once a minute (for
 /// the change of day, and for forks and revocations learnt without a kick).
 pub async fn run(watch: Arc<Watch>, mut stopped: watch::Receiver<bool>) {
+    // Start-up announced at most one round per feed: finish the backlog first.
+    let mut first = true;
     loop {
-        tokio::select! {
-            _ = watch.kick.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-            _ = stopped.changed() => return,
+        if !first {
+            tokio::select! {
+                _ = watch.kick.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = stopped.changed() => return,
+            }
         }
+        first = false;
         loop {
             let w = watch.clone();
             match tokio::task::spawn_blocking(move || w.round(false)).await {

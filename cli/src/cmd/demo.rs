@@ -202,7 +202,10 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     );
 
     if !exit {
-        println!("\nServing until Ctrl-C.");
+        println!(
+            "\nOpen the status page in a browser: {}/\n  the US and its Congress steps: {}/members/US\n  follow changes: {}/feed.atom (Atom), or  pacta watch --node {}\n\nServing until Ctrl-C.",
+            urls[0], urls[0], urls[0], urls[0]
+        );
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;

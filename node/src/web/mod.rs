@@ -187,7 +187,7 @@ async fn index(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
         forks.as_bytes(),
     ]);
     cached(&headers, &tag, HTML, || {
-        Body::from(page::index(&node, &snap))
+        Body::from(node.watch.page(&tag, || page::index(&node, &snap)))
     })
 }
 
