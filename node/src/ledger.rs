@@ -108,9 +108,10 @@ pub struct Ledger {
     roster: Arc<Roster>,
     store: Store,
     state: Mutex<State>,
-    /// Bumped whenever entries leave a feed (a revoked key's tail): whoever keeps a
-    /// view of the feeds (the watch module) must rebuild it.
-    truncations: std::sync::atomic::AtomicU64,
+    /// Every cut since start: entries of `member` after the position left the feed (a
+    /// revoked key's tail). Whoever keeps a view of the feeds (the watch module)
+    /// rebuilds it from there.
+    cuts: std::sync::Mutex<Vec<(MemberCode, Seq)>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -155,7 +156,7 @@ impl Ledger {
             roster,
             store,
             state: Mutex::new(state),
-            truncations: std::sync::atomic::AtomicU64::new(0),
+            cuts: std::sync::Mutex::new(Vec::new()),
         };
         {
             let mut state = ledger.state();
@@ -208,8 +209,10 @@ impl Ledger {
             }
             for (member, after) in cut {
                 let moved = self.store.truncate(member, after)?;
-                self.truncations
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.cuts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((member, after));
                 match self.store.entry(member, after)? {
                     Some(e) => {
                         state.tips.insert(
@@ -438,9 +441,10 @@ impl Ledger {
         Ok(true)
     }
 
-    /// How many times entries have left a feed since start (see `truncations`).
-    pub fn truncations(&self) -> u64 {
-        self.truncations.load(std::sync::atomic::Ordering::SeqCst)
+    /// The cuts made since start, from the `from`-th on (see `cuts`).
+    pub fn cuts_since(&self, from: usize) -> Vec<(MemberCode, Seq)> {
+        let cuts = self.cuts.lock().unwrap_or_else(|p| p.into_inner());
+        cuts.get(from..).map(<[_]>::to_vec).unwrap_or_default()
     }
 
     /// The members whose feeds have a fork proof.

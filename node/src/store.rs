@@ -339,17 +339,24 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` events numbered above `after`, arrivals and changes merged in
-    /// number order: `(number, is_change, value)`.
+    /// Up to `limit` events numbered above `after` and at most `upto`, arrivals and
+    /// changes merged in number order: `(number, is_change, value)`. Bounding by
+    /// `upto` (a number known to be committed) keeps a concurrent write between the two
+    /// trees' scans from showing a later event without an earlier one.
     pub fn events_after(
         &self,
         after: u64,
+        upto: u64,
         limit: usize,
     ) -> Result<Vec<(u64, bool, sled::IVec)>, StoreError> {
+        if after >= upto {
+            return Ok(Vec::new());
+        }
         let start = after.saturating_add(1).to_be_bytes();
+        let end = upto.to_be_bytes();
         let mut out = Vec::new();
         for (tree, is_change) in [(&self.arrivals, false), (&self.changes, true)] {
-            for item in tree.range(start..).take(limit) {
+            for item in tree.range(start..=end).take(limit) {
                 let (key, value) = item?;
                 out.push((event_number(&key)?, is_change, value));
             }
@@ -357,6 +364,24 @@ impl Store {
         out.sort_by_key(|e| e.0);
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// The highest event number in the log, if any.
+    pub fn last_event_number(&self) -> Result<Option<u64>, StoreError> {
+        let mut last = None;
+        for tree in [&self.arrivals, &self.changes] {
+            if let Some((key, _)) = tree.last()? {
+                last = last.max(Some(event_number(&key)?));
+            }
+        }
+        Ok(last)
+    }
+
+    /// Makes every write so far durable, from a blocking thread (the watch task's
+    /// rounds run on one). [`Store::flush`] is the async, group-committed form.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
     }
 
     /// The newest changes first, as long as `keep` says so, at most `limit` kept.

@@ -6,8 +6,9 @@
 //! batches can never reach it out of order), feeds the new entries to the incremental
 //! status [`Index`] (which recomputes only the instruments they touch), compares the
 //! new status with the last one, and writes one event per new entry and one per change
-//! of status to the store's event log, in one transaction with its own state. Only
-//! then does it publish the new status and broadcast the events. A request never
+//! of status to the store's event log, in one transaction with its own state, and
+//! flushes it. Only then does it publish the new status and broadcast the events, so
+//! no number a watcher has seen can be handed out again after a crash. A request never
 //! computes a status: it reads the last published [`Snapshot`].
 //!
 //! Nothing is lost across a crash: the state written with the events says up to where
@@ -83,9 +84,13 @@ impl Arrival {
         let instrument = if h.kind == Kind::NOTE {
             None
         } else {
+            // A registration is about the instrument it registers.
             Payload::decode(h.kind, entry.payload())
                 .ok()
-                .and_then(|p| p.instrument())
+                .and_then(|p| match p {
+                    Payload::Instrument(_) => Some(entry.id()),
+                    p => p.instrument(),
+                })
         };
         Arrival {
             member: h.author,
@@ -204,7 +209,7 @@ impl Event {
 }
 
 /// What the task records beside the events (the store's `meta` → `watch`).
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Persisted {
     /// The number of the last event written.
     last: u64,
@@ -218,7 +223,8 @@ struct Inner {
     index: Index,
     persisted: Persisted,
     disputed: BTreeSet<MemberCode>,
-    truncations: u64,
+    /// How many of the ledger's cuts (`Ledger::cuts_since`) were applied.
+    cuts_seen: usize,
 }
 
 /// See the module documentation.
@@ -255,11 +261,15 @@ impl Watch {
     /// Builds the view from what the store holds (`legal`: every entry but notes, in
     /// store order) and announces what happened while the node was down.
     pub fn open(ledger: Arc<Ledger>, legal: &[Entry]) -> Result<Arc<Watch>> {
-        let persisted: Persisted = match ledger.store().watch_state()? {
+        let mut persisted: Persisted = match ledger.store().watch_state()? {
             Some(bytes) => serde_json::from_slice(&bytes)
                 .context("the store's watch state (meta → watch) does not decode")?,
             None => Persisted::default(),
         };
+        // Never number an event twice, whatever the recorded state says.
+        if let Some(n) = ledger.store().last_event_number()? {
+            persisted.last = persisted.last.max(n);
+        }
         let mut index = Index::new(today());
         for e in legal {
             index.push(e);
@@ -271,7 +281,9 @@ impl Watch {
                 index,
                 persisted,
                 disputed: BTreeSet::new(),
-                truncations: ledger.truncations(),
+                // Cuts made at start-up (revocations tallied again) are applied by the
+                // first round, which rebuilds the index from the store.
+                cuts_seen: 0,
             }),
             snapshot: RwLock::new(Arc::new(Snapshot {
                 status: Status {
@@ -339,15 +351,22 @@ impl Watch {
         Ok(())
     }
 
-    /// Up to `limit` logged events after `after`.
-    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        Ok(self
-            .ledger
-            .store()
-            .events_after(after, limit)?
+    /// Up to `limit` logged events after `after`, no later than the last published
+    /// one; and the highest number read (undecodable records are skipped, not
+    /// mistaken for the end of the log).
+    pub fn events_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Event>, Option<u64>), StoreError> {
+        let upto = self.snapshot().last_event;
+        let rows = self.ledger.store().events_after(after, upto, limit)?;
+        let highest = rows.last().map(|r| r.0);
+        let events = rows
             .into_iter()
             .filter_map(|(n, is_change, value)| Event::from_log(n, is_change, &value))
-            .collect())
+            .collect();
+        Ok((events, highest))
     }
 
     /// The newest logged changes of status that `keep` selects, newest first.
@@ -374,24 +393,28 @@ impl Watch {
         let mut inner = self.inner();
         let inner = &mut *inner;
         let mut recompute = force;
+        // Work on a copy: it replaces the recorded state only once the events it
+        // numbers are written. (The index may run ahead: it ignores entries it holds.)
+        let mut next = inner.persisted.clone();
 
         // Entries left a feed: start again from the store, and announce anew whatever
-        // later takes their positions.
-        let truncations = ledger.truncations();
-        let heads = ledger.heads();
-        if truncations != inner.truncations {
-            inner.truncations = truncations;
+        // later took their positions.
+        let cuts = ledger.cuts_since(inner.cuts_seen);
+        if !cuts.is_empty() {
             let mut index = Index::new(inner.index.as_of());
             for e in store.legal_entries()? {
                 index.push(&e);
             }
             inner.index = index;
             inner.disputed.clear();
-            for (member, seq) in inner.persisted.announced.iter_mut() {
-                *seq = (*seq).min(heads.get(member).map_or(0, |h| h.seq.0));
+            for (member, after) in &cuts {
+                if let Some(seq) = next.announced.get_mut(member) {
+                    *seq = (*seq).min(after.0);
+                }
             }
             recompute = true;
         }
+        let heads = ledger.heads();
         for member in ledger.disputed() {
             if inner.disputed.insert(member) {
                 inner.index.fork(member);
@@ -407,7 +430,7 @@ impl Watch {
         let mut arrivals = Vec::new();
         let mut more = false;
         for (member, head) in &heads {
-            let from = inner.persisted.announced.get(member).copied().unwrap_or(0);
+            let from = next.announced.get(member).copied().unwrap_or(0);
             if head.seq.0 <= from {
                 continue;
             }
@@ -421,9 +444,9 @@ impl Watch {
                     inner.index.push(&entry);
                     recompute = true;
                 }
-                inner.persisted.last += 1;
-                inner.persisted.announced.insert(*member, entry.seq().0);
-                arrivals.push((inner.persisted.last, Arrival::of(&entry)));
+                next.last += 1;
+                next.announced.insert(*member, entry.seq().0);
+                arrivals.push((next.last, Arrival::of(&entry)));
             }
         }
 
@@ -433,18 +456,19 @@ impl Watch {
             let roster = ledger.roster();
             let now_status = inner.index.status(&roster);
             let seen = now().to_string();
-            for change in changes(&inner.persisted.summary, &now_status) {
-                inner.persisted.last += 1;
-                changed.push((inner.persisted.last, recorded(&change, &seen)));
+            for change in changes(&next.summary, &now_status) {
+                next.last += 1;
+                changed.push((next.last, recorded(&change, &seen)));
             }
-            inner.persisted.summary = Summary::of(&now_status);
+            next.summary = Summary::of(&now_status);
             status = Some(now_status);
         }
         if arrivals.is_empty() && changed.is_empty() && status.is_none() {
+            inner.cuts_seen += cuts.len();
             return Ok(more);
         }
 
-        let state = serde_json::to_vec(&inner.persisted)?;
+        let state = serde_json::to_vec(&next)?;
         let arrival_rows: Vec<(u64, Vec<u8>)> =
             arrivals.iter().map(|(n, a)| (*n, a.encode())).collect();
         let change_rows: Vec<(u64, Vec<u8>)> = changed
@@ -452,6 +476,11 @@ impl Watch {
             .map(|(n, r)| Ok((*n, serde_json::to_vec(r)?)))
             .collect::<Result<_, serde_json::Error>>()?;
         store.append_events(&arrival_rows, &change_rows, &state)?;
+        // Durable before anyone sees a number: a crash must not hand out again a
+        // number a watcher already holds for another event.
+        store.flush_blocking()?;
+        inner.persisted = next;
+        inner.cuts_seen += cuts.len();
 
         // Publish: first the status, then the events, so that a watcher told of a change
         // finds it in `GET /v1/status`.

@@ -13,7 +13,21 @@ use std::fmt::Write as _;
 use pacta_core::codec::sha256;
 use pacta_core::ids::Timestamp;
 
-use super::html::esc;
+/// Escapes text for XML, dropping what XML 1.0 cannot carry at all (control
+/// characters but tab and newlines, U+FFFE, U+FFFF): a feed must stay well-formed
+/// whatever a payload says.
+fn esc(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r')
+                || ('\u{20}'..='\u{D7FF}').contains(&c)
+                || ('\u{E000}'..='\u{FFFD}').contains(&c)
+                || c >= '\u{10000}'
+        })
+        .collect();
+    super::html::esc(&kept)
+}
 use crate::watch::Recorded;
 
 /// Most entries in one feed document.

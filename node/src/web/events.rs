@@ -70,14 +70,18 @@ impl Cursor {
             if self.catch_up {
                 let node = self.node.clone();
                 let after = self.last;
-                let page = tokio::task::spawn_blocking(move || {
+                let (page, highest) = tokio::task::spawn_blocking(move || {
                     node.watch.events_after(after, BACKLOG_PAGE)
                 })
                 .await
                 .ok()?
                 .ok()?;
-                if page.len() < BACKLOG_PAGE {
-                    self.catch_up = false;
+                // Done when nothing more is published; a record that does not decode
+                // is passed over without ending the catch-up.
+                match highest {
+                    None => self.catch_up = false,
+                    Some(h) if page.is_empty() => self.last = self.last.max(h),
+                    Some(_) => {}
                 }
                 self.queue.extend(page.into_iter().map(Arc::new));
                 continue;

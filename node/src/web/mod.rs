@@ -220,7 +220,7 @@ async fn member_page(
         code.as_bytes(),
         &head.to_be_bytes(),
         &from.to_be_bytes(),
-        node.ledger.is_disputed(code).to_string().as_bytes(),
+        node.ledger.forks().len().to_string().as_bytes(),
     ]);
     if fresh(&headers, &tag) {
         return cached(&headers, &tag, HTML, Body::empty);
@@ -440,6 +440,7 @@ fn feed(
     let tag = etag(&[
         scope.key.as_bytes(),
         &snap.last_event.to_be_bytes(),
+        &snap.updated.millis().to_be_bytes(),
         base_url(headers).as_bytes(),
     ]);
     if fresh(headers, &tag) {
