@@ -124,13 +124,13 @@ fn row(inst: &InstrumentStatus, m: &MemberStatus) -> String {
         .map(|s| day(s.date))
         .unwrap_or_default();
     let in_force = m.in_force_on.map(day).unwrap_or_default();
-    let _ = inst;
     format!(
         "<tr data-member=\"{code}\" data-stage=\"{stage:?}\"><td><a href=\"/members/{code}\">{name}</a> <span class=\"muted\">{code}</span>{illus}</td><td class=\"n\">{signature}</td><td class=\"n\">{consent}</td><td class=\"n\">{in_force}</td><td>{badge}</td><td>{warnings}</td></tr>\n",
         code = m.member,
         name = esc(&m.name),
         stage = m.stage,
-        illus = if m.illustrative {
+        // Under an illustrative instrument every row is, and the banner says so once.
+        illus = if m.illustrative && !inst.illustrative {
             format!(" {ILLUSTRATIVE_MARK}")
         } else {
             String::new()
@@ -166,8 +166,10 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
             "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n"
         );
     }
-    if illustrative {
-        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (every event after 6 January 2026 in the demo ledger): they show how Pacta records such steps, not what any state has done.</div>\n");
+    if inst.illustrative {
+        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> This instrument and everything recorded under it are invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
+    } else if illustrative {
+        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
     }
     if let Some(d) = inst.in_force_on {
         let by: Vec<String> = inst.in_force_by.iter().map(ToString::to_string).collect();
