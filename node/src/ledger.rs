@@ -441,6 +441,11 @@ impl Ledger {
         Ok(true)
     }
 
+    /// The key that signs `member`'s entry at `seq`, after rotations and revocations.
+    pub fn key_at(&self, member: MemberCode, seq: Seq) -> Option<pacta_core::PublicKey> {
+        self.state().keys.get(&member).map(|k| k.key_at(seq))
+    }
+
     /// The cuts made since start, from the `from`-th on (see `cuts`).
     pub fn cuts_since(&self, from: usize) -> Vec<(MemberCode, Seq)> {
         let cuts = self.cuts.lock().unwrap_or_else(|p| p.into_inner());

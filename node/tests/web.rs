@@ -321,6 +321,15 @@ async fn the_us_page_lists_congress_steps_in_congress_gov_order_with_votes() {
         "links to the entry"
     );
     assert!(html.contains("Timeline: every entry of US"), "{html}");
+    assert!(
+        html.contains("2 Mar 2026 (subject to ratification)"),
+        "values in words: {html}"
+    );
+    assert!(html.contains("<td>passed</td>"), "{html}");
+    assert!(
+        html.contains("<dt>Next</dt><dd>the President ratifies"),
+        "what comes next: {html}"
+    );
 }
 
 #[tokio::test]

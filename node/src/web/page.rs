@@ -19,6 +19,15 @@ use super::html::{ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, stage_
 use crate::node::Node;
 use crate::watch::Snapshot;
 
+/// A value's name as the ledger spells it (kebab-case), in words: "subject to
+/// ratification", "completed".
+fn words<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s.replace('-', " "),
+        _ => String::new(),
+    }
+}
+
 /// The node's view: its latest cosigned checkpoint and how fresh the status is.
 fn node_view(node: &Node, snap: &Snapshot) -> String {
     let mut out = String::from(
@@ -371,7 +380,7 @@ fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
             .unwrap_or_else(|| "—".to_owned());
         let _ = write!(
             out,
-            "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result:?}</td><td>{reference}</td><td>{entry}</td></tr>\n",
+            "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result}</td><td>{reference}</td><td>{entry}</td></tr>\n",
             step = esc(&s.step),
             req = if s.required {
                 ""
@@ -382,7 +391,7 @@ fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
             action = esc(&s.action),
             date = day(s.date),
             threshold = esc(s.threshold.as_deref().unwrap_or("—")),
-            result = s.result,
+            result = words(&s.result),
             reference = esc(s.reference.as_deref().unwrap_or("")),
             entry = entry_link(&s.source.entry),
         );
@@ -419,13 +428,13 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
             esc(&c.description)
         ),
         Payload::Signature(s) => format!(
-            "signs {} on {} ({:?})",
+            "signs {} on {} ({})",
             name(&s.instrument),
             day(s.date),
-            s.signature_type
+            words(&s.signature_type)
         ),
         Payload::ProcedureStep(s) => format!(
-            "{} under {}: {}: {} on {}{} — {:?}",
+            "{} under {}: {}: {} on {}{} — {}",
             esc(&s.step),
             name(&s.instrument),
             esc(&s.body),
@@ -434,12 +443,12 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
             s.votes
                 .map(|v| format!(", {}–{}–{}", v.r#for, v.against, v.abstaining))
                 .unwrap_or_default(),
-            s.result
+            words(&s.result)
         ),
         Payload::Consent(c) => format!(
-            "consents to be bound by {} ({:?}) on {}",
+            "consents to be bound by {} ({}) on {}",
             name(&c.instrument),
-            c.means,
+            words(&c.means),
             day(c.date)
         ),
         Payload::DepositReceipt(r) => format!(
@@ -521,9 +530,9 @@ pub fn member(
         if let Some(s) = &row.signature {
             let _ = write!(
                 facts,
-                "<dt>Signature</dt><dd>{} ({:?}){} · {}</dd>",
+                "<dt>Signature</dt><dd>{} ({}){} · {}</dd>",
                 day(s.date),
-                s.signature_type,
+                words(&s.signature_type),
                 s.signatory
                     .as_deref()
                     .map(|x| format!(", {}", esc(x)))
@@ -534,8 +543,8 @@ pub fn member(
         if let Some(c) = &row.consent {
             let _ = write!(
                 facts,
-                "<dt>Consent</dt><dd>{:?} {} {} · {}</dd>",
-                c.means,
+                "<dt>Consent</dt><dd>{} {} {} · {}</dd>",
+                words(&c.means),
                 day(c.date),
                 c.marker,
                 entry_link(&c.source.entry)
@@ -675,7 +684,7 @@ pub fn entry(
     }
     let _ = write!(
         body,
-        "<dl class=\"kv\"><dt>Id</dt><dd><code>{id}</code></dd><dt>Feed</dt><dd><a href=\"/members/{m}#seq-{seq}\">{m}</a>, position #{seq}</dd><dt>Previous</dt><dd>{prev}</dd><dt>Next</dt><dd>{next}</dd><dt>Recorded</dt><dd>{time}</dd><dt>Network</dt><dd><code>{net}</code></dd><dt>Payload SHA-256</dt><dd><code>{ph}</code> ({len} bytes)</dd><dt>Signature (Ed25519)</dt><dd><code>{sig}</code></dd><dt>Signed by</dt><dd>{m}'s key <code>{key}</code></dd><dt>Raw</dt><dd><a href=\"/entries/{id}/raw\">the exact signed bytes</a> ({total} bytes; <code>pacta verify</code> checks these)</dd></dl>\n<h2>Payload</h2>\n<pre>{payload}</pre>\n",
+        "<dl class=\"kv\"><dt>Id</dt><dd><code>{id}</code></dd><dt>Feed</dt><dd><a href=\"/members/{m}#seq-{seq}\">{m}</a>, position #{seq}</dd><dt>Previous</dt><dd>{prev}</dd><dt>Next</dt><dd>{next}</dd><dt>Recorded</dt><dd>{time}</dd><dt>Network</dt><dd><code>{net}</code></dd><dt>Payload SHA-256</dt><dd><code>{ph}</code> ({len} bytes)</dd><dt>Signature (Ed25519)</dt><dd><code>{sig}</code></dd><dt>Signed by</dt><dd>{m}'s key in force at #{seq}: <code>{key}</code></dd><dt>Raw</dt><dd><a href=\"/entries/{id}/raw\">the exact signed bytes</a> ({total} bytes; <code>pacta verify</code> checks these)</dd></dl>\n<h2>Payload</h2>\n<pre>{payload}</pre>\n",
         id = entry.id(),
         m = h.author,
         seq = h.seq.0,
@@ -686,7 +695,12 @@ pub fn entry(
         ph = hex::encode(h.payload_hash),
         len = h.payload_len,
         sig = hex::encode(entry.signature()),
-        key = roster.member(h.author).map(|m| m.key.to_string()).unwrap_or_default(),
+        key = node
+            .ledger
+            .key_at(h.author, h.seq)
+            .or_else(|| roster.member(h.author).map(|m| m.key))
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
         total = entry.as_bytes().len(),
         payload = esc(&payload),
     );
