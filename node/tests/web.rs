@@ -320,6 +320,10 @@ async fn the_us_page_lists_congress_steps_in_congress_gov_order_with_votes() {
         html.contains(&format!("href=\"/entries/{}\"", w.us_vote)),
         "links to the entry"
     );
+    assert!(
+        html.contains(&format!("href=\"/entries/{}/raw\"", w.us_vote)),
+        "and to its raw signed form"
+    );
     assert!(html.contains("Timeline: every entry of US"), "{html}");
     assert!(
         html.contains("2 Mar 2026 (subject to ratification)"),

@@ -429,12 +429,12 @@ async fn instrument_json(
     }
 }
 
-/// An Atom feed of the changes `keep` selects.
-fn feed(
+/// An Atom feed of the changes `keep` selects. The log is read on the blocking pool.
+async fn feed(
     node: &Node,
     headers: &HeaderMap,
     scope: atom::Scope<'_>,
-    keep: impl FnMut(&crate::watch::Recorded) -> bool,
+    keep: impl FnMut(&crate::watch::Recorded) -> bool + Send + 'static,
 ) -> Response {
     let snap = node.watch.snapshot();
     let tag = etag(&[
@@ -446,7 +446,15 @@ fn feed(
     if fresh(headers, &tag) {
         return cached(headers, &tag, ATOM, Body::empty);
     }
-    match node.watch.latest_changes(atom::FEED_ENTRIES, keep) {
+    let watch = node.watch.clone();
+    let read = tokio::task::spawn_blocking(move || watch.latest_changes(atom::FEED_ENTRIES, keep))
+        .await
+        .unwrap_or_else(|e| {
+            Err(crate::store::StoreError::Corrupt(format!(
+                "reading the change log failed: {e}"
+            )))
+        });
+    match read {
         Ok(changes) => {
             let xml = atom::render(&scope, &base_url(headers), &changes, snap.updated);
             cached(headers, &tag, ATOM, || Body::from(xml))
@@ -474,7 +482,7 @@ async fn network_feed(State(node): State<Arc<Node>>, headers: HeaderMap) -> Resp
         network: roster.network_name(),
         node: &me,
     };
-    feed(&node, &headers, scope, |_| true)
+    feed(&node, &headers, scope, |_| true).await
 }
 
 async fn member_feed(
@@ -501,7 +509,7 @@ async fn member_feed(
         network: roster.network_name(),
         node: &me,
     };
-    feed(&node, &headers, scope, |r| r.member() == Some(code))
+    feed(&node, &headers, scope, move |r| r.member() == Some(code)).await
 }
 
 async fn instrument_feed(
@@ -525,7 +533,7 @@ async fn instrument_feed(
         network: roster.network_name(),
         node: &me,
     };
-    feed(&node, &headers, scope, |r| r.instrument() == Some(id))
+    feed(&node, &headers, scope, move |r| r.instrument() == Some(id)).await
 }
 
 async fn openapi(headers: HeaderMap) -> Response {

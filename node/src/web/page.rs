@@ -620,7 +620,7 @@ pub fn member(
         let h = e.header();
         let _ = write!(
             body,
-            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time}</span><br>{what}</li>\n",
+            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time} · id <a class=\"id\" href=\"/entries/{id}\">{short}</a> · <a href=\"/entries/{id}/raw\">raw signed bytes</a></span><br>{what}</li>\n",
             class = if h.kind == pacta_core::Kind::NOTE {
                 "note"
             } else {
@@ -628,6 +628,7 @@ pub fn member(
             },
             seq = h.seq.0,
             id = e.id(),
+            short = esc(&e.id().short()),
             kind = esc(h.kind.as_str()),
             time = time(h.time),
             what = describe(e, &snap.status),
