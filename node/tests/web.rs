@@ -383,6 +383,15 @@ async fn unknown_members_and_entries_get_a_helpful_404_and_garbage_a_400() {
         let a = get(&w.node, uri).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND, "{uri}");
     }
+    for uri in [
+        "/entries/zz/raw".to_owned(),
+        format!("/entries/{}/raw", "ab".repeat(32)),
+        format!("/entries/{}/raw", "AB".repeat(32)),
+    ] {
+        let a = get(&w.node, &uri).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(a.json()["reason"], "not-found", "{uri}");
+    }
     let a = get(&w.node, "/v1/members/XX").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.json()["reason"], "not-found");

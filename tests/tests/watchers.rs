@@ -258,3 +258,23 @@ async fn pacta_watch_prints_changes_as_they_happen() {
     );
     assert!(out.contains("0 of 3 bound, 0 in force"), "{out}");
 }
+
+#[test]
+fn pacta_watch_refuses_a_bad_or_unreachable_node_with_exit_2() {
+    let port = free_port();
+    let unreachable = format!("http://127.0.0.1:{port}");
+    let cases = [
+        ("not a url", "is not a URL"),
+        ("ftp://127.0.0.1:7001", "is not an http:// or https:// URL"),
+        (unreachable.as_str(), "cannot reach"),
+    ];
+    for (node, says) in cases {
+        let out = Command::new(bin("pacta"))
+            .args(["watch", "--node", node])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{node}: {err}");
+        assert!(err.contains(says), "{node}: {err}");
+    }
+}

@@ -87,6 +87,18 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// On the way to being bound but not there: signed, in domestic approval,
+    /// approved, or consent expressed and awaiting the deposit's receipt.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Stage::Signed
+                | Stage::DomesticApprovalInProgress
+                | Stage::ApprovedDomestically
+                | Stage::ConsentExpressed
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Stage::None => "none",

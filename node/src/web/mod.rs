@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pacta_core::codec::sha256;
 use pacta_core::ids::{EntryId, MemberCode, Seq};
-use pacta_core::status::{InstrumentStatus, MemberStatus};
+use pacta_core::status::MemberStatus;
 use serde::Serialize;
 
 use crate::node::Node;
@@ -125,6 +125,26 @@ fn json_problem(status: StatusCode, reason: &str, error: String) -> Response {
         .into_response()
 }
 
+/// A store failure: logged in full, answered without detail (HTML and JSON forms).
+fn html_internal(node: &Node, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!("store: {e}");
+    html_problem(
+        node,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "see the node's log",
+    )
+}
+
+fn json_internal(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!("store: {e}");
+    json_problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error; see the node's log".into(),
+    )
+}
+
 /// A member code from a path, checked against the roster.
 fn known_member(node: &Node, raw: &str) -> Result<MemberCode, String> {
     let roster = node.ledger.roster();
@@ -146,15 +166,6 @@ fn known_member(node: &Node, raw: &str) -> Result<MemberCode, String> {
             known()
         )),
     }
-}
-
-/// The instrument a path names: its full id, a unique prefix of 8+ hex digits, or its
-/// short name.
-fn find_instrument<'a>(
-    snap: &'a crate::watch::Snapshot,
-    raw: &str,
-) -> Result<&'a InstrumentStatus, String> {
-    snap.status.find(raw)
 }
 
 /// The base URL for absolute links in feeds, from the request's `Host`.
@@ -228,13 +239,7 @@ async fn member_page(
     let rows = match node.ledger.store().range(code, Seq(from), PAGE_ENTRIES) {
         Ok(r) => r,
         Err(e) => {
-            tracing::error!("store: {e}");
-            return html_problem(
-                &node,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "see the node's log",
-            );
+            return html_internal(&node, &e);
         }
     };
     let feed: Vec<pacta_core::Entry> = rows
@@ -263,13 +268,7 @@ async fn entry_page(
     let found = match store.entry_by_id(&id) {
         Ok(f) => f,
         Err(e) => {
-            tracing::error!("store: {e}");
-            return html_problem(
-                &node,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "see the node's log",
-            );
+            return html_internal(&node, &e);
         }
     };
     let Some((entry, revoked)) = found else {
@@ -327,14 +326,7 @@ async fn entry_raw(
             "not-found",
             format!("this node holds no entry with id {id}"),
         ),
-        Err(e) => {
-            tracing::error!("store: {e}");
-            json_problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error; see the node's log".into(),
-            )
-        }
+        Err(e) => json_internal(&e),
     }
 }
 
@@ -419,7 +411,7 @@ async fn instrument_json(
     headers: HeaderMap,
 ) -> Response {
     let snap = node.watch.snapshot();
-    match find_instrument(&snap, &raw) {
+    match snap.status.find(&raw) {
         Ok(inst) => {
             let body = serde_json::to_vec(inst).unwrap_or_default();
             let tag = etag(&[&body]);
@@ -459,14 +451,7 @@ async fn feed(
             let xml = atom::render(&scope, &base_url(headers), &changes, snap.updated);
             cached(headers, &tag, ATOM, || Body::from(xml))
         }
-        Err(e) => {
-            tracing::error!("store: {e}");
-            json_problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error; see the node's log".into(),
-            )
-        }
+        Err(e) => json_internal(&e),
     }
 }
 
@@ -518,7 +503,7 @@ async fn instrument_feed(
     headers: HeaderMap,
 ) -> Response {
     let snap = node.watch.snapshot();
-    let (id, short) = match find_instrument(&snap, &raw) {
+    let (id, short) = match snap.status.find(&raw) {
         Ok(i) => (i.id, i.short.clone()),
         Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such instrument", &e),
     };

@@ -202,36 +202,28 @@ fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) ->
         out.push_str(&row(inst, m));
     }
     out.push_str("</tbody></table></div>\n");
-    let pending: Vec<&MemberStatus> = inst
-        .members
-        .iter()
-        .filter(|m| {
-            matches!(
-                m.stage,
-                Stage::Signed
-                    | Stage::DomesticApprovalInProgress
-                    | Stage::ApprovedDomestically
-                    | Stage::ConsentExpressed
-            )
-        })
-        .collect();
+    let pending = pending_links(inst);
     if inst.nature == Nature::Legal && !pending.is_empty() {
-        out.push_str("<p><strong>Still pending:</strong> ");
-        let items: Vec<String> = pending
-            .iter()
-            .map(|m| {
-                format!(
-                    "<a href=\"/members/{c}\">{c}</a> ({})",
-                    m.stage.label(),
-                    c = m.member
-                )
-            })
-            .collect();
-        out.push_str(&items.join(", "));
-        out.push_str(".</p>\n");
+        let _ = write!(out, "<p><strong>Still pending:</strong> {pending}.</p>\n");
     }
     out.push_str("</section>\n");
     out
+}
+
+/// Links to the members still on their way to being bound, with their stage.
+fn pending_links(inst: &InstrumentStatus) -> String {
+    inst.members
+        .iter()
+        .filter(|m| m.stage.is_pending())
+        .map(|m| {
+            format!(
+                "<a href=\"/members/{c}\">{c}</a> ({})",
+                m.stage.label(),
+                c = m.member
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The one-minute summary: each instrument's headline, who is bound, what is pending.
@@ -268,28 +260,9 @@ fn at_a_glance(status: &Status) -> String {
             if !bound.is_empty() {
                 let _ = write!(out, " Bound: {bound}.");
             }
-            let pending: Vec<String> = inst
-                .members
-                .iter()
-                .filter(|m| {
-                    matches!(
-                        m.stage,
-                        Stage::Signed
-                            | Stage::DomesticApprovalInProgress
-                            | Stage::ApprovedDomestically
-                            | Stage::ConsentExpressed
-                    )
-                })
-                .map(|m| {
-                    format!(
-                        "<a href=\"/members/{c}\">{c}</a> ({})",
-                        m.stage.label(),
-                        c = m.member
-                    )
-                })
-                .collect();
+            let pending = pending_links(inst);
             if !pending.is_empty() {
-                let _ = write!(out, " Pending: {}.", pending.join(", "));
+                let _ = write!(out, " Pending: {pending}.");
             }
             let withdrawn = list(&|m| m.stage == Stage::Withdrawn || m.withdrawal.is_some());
             if !withdrawn.is_empty() {
@@ -570,13 +543,8 @@ pub fn member(
                 entry_link(&w.source.entry)
             );
         }
-        if matches!(
-            row.stage,
-            Stage::Signed
-                | Stage::DomesticApprovalInProgress
-                | Stage::ApprovedDomestically
-                | Stage::ConsentExpressed
-        ) && let Some(p) = profile::profile(&m.profile)
+        if row.stage.is_pending()
+            && let Some(p) = profile::profile(&m.profile)
         {
             let next = match row.stage {
                 Stage::ConsentExpressed => "the depositary's receipt of the instrument".to_owned(),
@@ -635,12 +603,12 @@ pub fn member(
         );
     }
     body.push_str("</ol>\n");
-    let last = from + feed.len() as u64;
-    if last <= head && !feed.is_empty() && last < head + 1 && (feed.len() == page_size) {
+    // The position after this page; a later page exists if the feed reaches it.
+    let next = from.saturating_add(feed.len() as u64);
+    if !feed.is_empty() && next <= head {
         let _ = write!(
             body,
-            "<p><a href=\"/members/{code}?from={}\">Later entries →</a></p>\n",
-            last
+            "<p><a href=\"/members/{code}?from={next}\">Later entries →</a></p>\n"
         );
     }
     if from > 1 {
