@@ -44,13 +44,13 @@ pub fn bin(name: &str) -> PathBuf {
     if let Err(e) = built {
         panic!("{e}");
     }
-    // The test runs from target/<profile>/deps/; the binaries are in target/<profile>/.
+    // A test runs from target/<profile>/deps/, a binary of this crate (the benchmark
+    // harness) from target/<profile>/; the workspace's binaries are in the latter.
     let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
     dir.join(name)
 }
 
@@ -72,5 +72,6 @@ pub fn private_example_keys(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(keys)
 }
 
+pub mod bench;
 pub mod net;
 pub mod proxy;

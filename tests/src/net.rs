@@ -50,12 +50,31 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The network nodes run in: its roster, and the folder holding the node keys of the
+/// members whose nodes witness (`<CODE>.node.key`).
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub roster: PathBuf,
+    pub keys: PathBuf,
+}
+
+impl Network {
+    /// The demo network of `keys-example/`.
+    pub fn example() -> Network {
+        Network {
+            roster: roster_path(),
+            keys: workspace().join("keys-example"),
+        }
+    }
+}
+
 /// One `pacta-node` process.
 #[derive(Debug)]
 pub struct NodeProc {
     pub member: String,
     pub port: u16,
     pub data: PathBuf,
+    network: Network,
     peers: Vec<String>,
     pull_ms: u64,
     child: Option<Child>,
@@ -65,10 +84,23 @@ pub struct NodeProc {
 impl NodeProc {
     /// Starts a node for `member` on `port`, storing in `data`, pulling from `peers`.
     pub fn start(member: &str, port: u16, data: &Path, peers: &[String], pull_ms: u64) -> NodeProc {
+        NodeProc::start_in(&Network::example(), member, port, data, peers, pull_ms)
+    }
+
+    /// Starts a node of `network`.
+    pub fn start_in(
+        network: &Network,
+        member: &str,
+        port: u16,
+        data: &Path,
+        peers: &[String],
+        pull_ms: u64,
+    ) -> NodeProc {
         let mut node = NodeProc {
             member: member.to_owned(),
             port,
             data: data.to_owned(),
+            network: network.clone(),
             peers: peers.to_vec(),
             pull_ms,
             child: None,
@@ -76,6 +108,17 @@ impl NodeProc {
         };
         node.spawn();
         node
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Starts the process again after [`NodeProc::kill9`] or [`NodeProc::terminate`].
+    pub fn spawn_again(&mut self) {
+        assert!(self.child.is_none(), "{} is still running", self.member);
+        self.spawn();
     }
 
     pub fn url(&self) -> String {
@@ -93,7 +136,7 @@ impl NodeProc {
             .unwrap();
         let mut cmd = Command::new(bin("pacta-node"));
         cmd.arg("--roster")
-            .arg(roster_path())
+            .arg(&self.network.roster)
             .args([
                 "--member",
                 &self.member,
@@ -107,7 +150,7 @@ impl NodeProc {
             cmd.args(["--peer", p]);
         }
         // A witnessing member's node gets its node key, private as the node demands.
-        let node_key = workspace().join(format!("keys-example/{}.node.key", self.member));
+        let node_key = self.network.keys.join(format!("{}.node.key", self.member));
         if node_key.exists() {
             use std::os::unix::fs::PermissionsExt;
             let copy = self.data.with_extension("node.key");
@@ -180,6 +223,18 @@ impl Drop for NodeProc {
 /// Starts `members.len()` nodes, each pulling from all the others.
 pub fn mesh(dir: &Path, members: &[&str], pull_ms: u64) -> Vec<NodeProc> {
     let ports: Vec<u16> = members.iter().map(|_| free_port()).collect();
+    mesh_in(&Network::example(), dir, members, &ports, pull_ms)
+}
+
+/// Starts a node of `network` for each of `members` on `ports`, each pulling from all
+/// the others.
+pub fn mesh_in(
+    network: &Network,
+    dir: &Path,
+    members: &[&str],
+    ports: &[u16],
+    pull_ms: u64,
+) -> Vec<NodeProc> {
     let urls: Vec<String> = ports
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
@@ -194,7 +249,7 @@ pub fn mesh(dir: &Path, members: &[&str], pull_ms: u64) -> Vec<NodeProc> {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, u)| u.clone())
                 .collect();
-            NodeProc::start(m, ports[i], &dir.join(m), &peers, pull_ms)
+            NodeProc::start_in(network, m, ports[i], &dir.join(m), &peers, pull_ms)
         })
         .collect()
 }
