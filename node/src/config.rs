@@ -26,6 +26,8 @@ pub struct Config {
     /// The node key, when the roster lists one for this member.
     pub node_key: Option<Arc<SecretKey>>,
     pub checkpoint_interval: Duration,
+    /// How deeply the store is checked at start-up.
+    pub check_store: crate::store::Check,
 }
 
 /// The config file: any of the command-line flags, by the same names.
@@ -40,6 +42,7 @@ pub struct FileConfig {
     pub pull_interval_ms: Option<u64>,
     pub node_key: Option<PathBuf>,
     pub checkpoint_interval_ms: Option<u64>,
+    pub check_store: Option<bool>,
 }
 
 impl FileConfig {
@@ -108,6 +111,7 @@ impl Config {
             pull_interval,
             node_key: None,
             checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
+            check_store: crate::store::Check::Fast,
         })
     }
 

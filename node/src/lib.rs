@@ -40,7 +40,7 @@ pub use config::Config;
 use ledger::Ledger;
 use metrics::Metrics;
 use node::Node;
-use store::Store;
+use store::{Check, Store};
 
 /// Bytes of entries each peer's push queue may hold before batches are dropped.
 const PUSH_BUDGET: usize = 64 * 1024 * 1024;
@@ -55,9 +55,10 @@ pub async fn standalone(
 ) -> Result<Arc<Node>> {
     let network = roster.network_id();
     let dir = data.to_owned();
-    let (store, mut recovered) = tokio::task::spawn_blocking(move || Store::open(&dir, network))
-        .await
-        .context("opening the store")??;
+    let (store, mut recovered) =
+        tokio::task::spawn_blocking(move || Store::open(&dir, network, Check::Fast))
+            .await
+            .context("opening the store")??;
     let legal = std::mem::take(&mut recovered.legal);
     let ledger = Arc::new(Ledger::new(roster, store, recovered));
     let watcher = {
@@ -85,9 +86,11 @@ pub async fn run(
 ) -> Result<()> {
     let network = config.roster.network_id();
     let data = config.data.clone();
-    let (store, mut recovered) = tokio::task::spawn_blocking(move || Store::open(&data, network))
-        .await
-        .context("opening the store")??;
+    let check = config.check_store;
+    let (store, mut recovered) =
+        tokio::task::spawn_blocking(move || Store::open(&data, network, check))
+            .await
+            .context("opening the store")??;
     tracing::info!(
         member = %config.member,
         entries = recovered.entries,

@@ -13,7 +13,11 @@
 //!   evidence, never served as part of the feed.
 //! - tree `ids`: entry id → its key in `entries` (or in `revoked`, once moved there),
 //!   for `GET /entries/{id}`.
-//! - tree `meta`: `network` → the network id the store belongs to; `format` → 1;
+//! - tree `legal`: same keys as `entries`, empty values: one marker per entry that is
+//!   not a note, so that start-up finds what the status rests on without reading the
+//!   notes. Written before its entry; a marker whose entry is absent is dropped.
+//! - tree `meta`: `network` → the network id the store belongs to; `format` → 2 (1:
+//!   before the `legal` tree, which the first start of this version builds);
 //!   `watch` → what the watch module ([`crate::watch`]) last told watchers: the
 //!   events it numbered, each feed's last position it announced, and a status summary.
 //! - trees `arrivals` and `changes`: the event log watchers read (`GET /v1/events`,
@@ -38,12 +42,24 @@
 //!
 //! # Recovery
 //!
-//! [`Store::open`] refuses a store of another network, then checks every feed: each
-//! entry decodes strictly, sits under its own author and seq, follows the previous one
-//! (seq contiguous from #1, prev = id of the previous entry), and every fork proof is
-//! well-formed. Signatures are not re-verified at start: they were verified before
-//! the entries were written, and this check is against corruption, not against an
-//! attacker who can write the node's disk (who could rewrite everything anyway).
+//! [`Store::open`] refuses a store of another network, then checks it, in one of two
+//! depths ([`Check`]):
+//!
+//! - **Fast** (the default, so that a node with a million entries serves again in well
+//!   under a second): sled's own recovery verifies the CRC-32 of every log record it
+//!   replays and stops at the first torn or corrupt one, so what it serves is what was
+//!   written. On top of that the node checks, per feed, the newest entry and the one
+//!   before it (each decodes strictly, sits under its own author and seq, and is linked
+//!   to the other: seq, prev, time) and that the feed starts at #1; every `legal`
+//!   marker's entry (decoded, under its key); and every fork proof. Reading every key
+//!   to prove that no position inside a feed is missing would cost as much as the full
+//!   check; that is left to sled's checksums and to the full check.
+//! - **Full** (`pacta-node --check-store`, and the first start after an upgrade from
+//!   format 1): every entry of every feed is decoded and linked to the one before it.
+//!
+//! Neither re-verifies signatures: they were verified before the entries were written,
+//! and these checks are against corruption, not against an attacker who can write the
+//! node's disk (who could rewrite everything anyway).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -71,11 +87,28 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// How deeply [`Store::open`] checks the store (see "Recovery").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Check {
+    #[default]
+    Fast,
+    Full,
+}
+
+/// The store's format: 2 added the `legal` tree.
+const FORMAT: u8 = 2;
+
+/// sled's page cache. Its default (1 GiB) would let a node with a million entries grow
+/// far past the brief's 200 MiB; entries are read far less often than written, and
+/// the hot ones (heads, the event log's tail) fit easily.
+const CACHE_BYTES: u64 = 48 * 1024 * 1024;
+
 /// The node's durable state.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
     entries: sled::Tree,
+    legal: sled::Tree,
     forks: sled::Tree,
     revoked: sled::Tree,
     meta: sled::Tree,
@@ -124,10 +157,15 @@ fn entry_key(member: MemberCode, seq: Seq) -> Vec<u8> {
 
 impl Store {
     /// Opens (or creates) the store in `dir` for `network`, and checks it.
-    pub fn open(dir: &Path, network: NetworkId) -> Result<(Store, Recovered), StoreError> {
+    pub fn open(
+        dir: &Path,
+        network: NetworkId,
+        check: Check,
+    ) -> Result<(Store, Recovered), StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(CACHE_BYTES)
             .open()?;
         let meta = db.open_tree("meta")?;
         match meta.get("network")? {
@@ -141,12 +179,21 @@ impl Store {
             Some(_) => {}
             None => {
                 meta.insert("network", &network.0)?;
-                meta.insert("format", &[1u8])?;
+                meta.insert("format", &[FORMAT])?;
                 db.flush()?;
             }
         }
+        let format = match meta.get("format")?.as_deref() {
+            Some([f]) if (1..=FORMAT).contains(f) => *f,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "the store's format is {other:?}; this node reads formats 1 to {FORMAT}"
+                )));
+            }
+        };
         let store = Store {
             entries: db.open_tree("entries")?,
+            legal: db.open_tree("legal")?,
             forks: db.open_tree("forks")?,
             revoked: db.open_tree("revoked")?,
             ids: db.open_tree("ids")?,
@@ -156,12 +203,115 @@ impl Store {
             db,
             commit: Arc::new(GroupCommit::default()),
         };
-        let recovered = store.check()?;
+        let recovered = if format < FORMAT {
+            // Format 1 has no `legal` markers: build them in the full walk.
+            let recovered = store.check_full(true)?;
+            store.meta.insert("format", &[FORMAT])?;
+            store.db.flush()?;
+            recovered
+        } else if check == Check::Full {
+            store.check_full(false)?
+        } else {
+            store.check_fast()?
+        };
         Ok((store, recovered))
     }
 
-    /// Walks every feed and fork proof (see the module docs, "Recovery").
-    fn check(&self) -> Result<Recovered, StoreError> {
+    /// The fast check (see the module docs, "Recovery").
+    fn check_fast(&self) -> Result<Recovered, StoreError> {
+        let mut out = Recovered::default();
+        let decode = |key: &[u8], value: &[u8]| {
+            let entry = Entry::decode(value).map_err(|e| {
+                StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(key)))
+            })?;
+            if key != entry_key(entry.author(), entry.seq()).as_slice() {
+                return Err(StoreError::Corrupt(format!(
+                    "{} {} is stored under the key {}",
+                    entry.author(),
+                    entry.seq(),
+                    hex::encode(key)
+                )));
+            }
+            Ok(entry)
+        };
+        // Feed by feed: the first key of the tree, then the first key past each feed.
+        let mut next = self.entries.first()?;
+        while let Some((key, _)) = next {
+            let len = usize::from(key.first().copied().unwrap_or(0));
+            let prefix = key.get(..1 + len).ok_or_else(|| {
+                StoreError::Corrupt(format!("entry key {} is too short", hex::encode(&key)))
+            })?;
+            let mut feed = self.entries.scan_prefix(prefix);
+            let (first_key, first) = feed.next().transpose()?.ok_or_else(|| {
+                StoreError::Corrupt(format!("feed {} vanished", hex::encode(prefix)))
+            })?;
+            let first = decode(&first_key, &first)?;
+            let mut last = feed.rev().take(2);
+            let (tip_key, tip_bytes) = match last.next().transpose()? {
+                Some(kv) => kv,
+                None => (first_key.clone(), first.as_bytes().into()),
+            };
+            let tip = decode(&tip_key, &tip_bytes)?;
+            let member = tip.author();
+            if first.seq() != Seq::FIRST || first.author() != member {
+                return Err(StoreError::Corrupt(format!(
+                    "{member}'s feed starts at {}, not #1",
+                    first.seq()
+                )));
+            }
+            // The entry below the head: the next key down, which is #1 itself in a
+            // feed of two (the reverse walk starts after #1).
+            let before = match last.next().transpose()? {
+                Some((k, v)) => Some(decode(&k, &v)?),
+                None if tip_key != first_key => Some(first),
+                None => None,
+            };
+            let tip_link = match &before {
+                Some(b) => {
+                    let below = Tip {
+                        seq: b.seq(),
+                        id: b.id(),
+                        time: b.header().time,
+                    };
+                    check_link(Some(below), &tip)
+                }
+                None => check_link(None, &tip),
+            }
+            .map_err(|p| StoreError::Corrupt(format!("{member} {}: {p}", tip.seq())))?;
+            // Keys run from #1 to the head; that none is missing between them is sled's
+            // to keep (the full check walks them).
+            out.entries += tip.seq().0;
+            out.tips.push((member, tip_link));
+            let mut after = prefix.to_vec();
+            after.push(0xff);
+            next = self.entries.range(after..).next().transpose()?;
+        }
+        self.restore_tip_ids(&out.tips)?;
+        let mut stale = Vec::new();
+        for item in self.legal.iter() {
+            let (key, _) = item?;
+            match self.entries.get(&key)? {
+                Some(value) => {
+                    let entry = decode(&key, &value)?;
+                    if is_authority(&entry) {
+                        out.authority.push(entry.clone());
+                    }
+                    out.legal.push(entry);
+                }
+                // Written before its entry, which the crash lost, or left by a revocation.
+                None => stale.push(key),
+            }
+        }
+        for key in stale {
+            self.legal.remove(key)?;
+        }
+        out.forks = self.fork_proofs()?;
+        Ok(out)
+    }
+
+    /// Walks every feed and fork proof (see the module docs, "Recovery"); with
+    /// `mark`, writes the `legal` markers as it goes.
+    fn check_full(&self, mark: bool) -> Result<Recovered, StoreError> {
         let mut out = Recovered::default();
         let mut current: Option<(MemberCode, Tip)> = None;
         for item in self.entries.iter() {
@@ -188,23 +338,34 @@ impl Store {
                 .map_err(|p| StoreError::Corrupt(format!("{member} {seq}: {p}")))?;
             current = Some((member, next));
             out.entries += 1;
-            let kind = entry.header().kind;
-            if kind == pacta_core::Kind::KEY_ROTATION
-                || kind == pacta_core::Kind::KEY_REVOCATION
-                || kind == pacta_core::Kind::ADMISSION
-            {
+            if is_authority(&entry) {
                 out.authority.push(entry.clone());
             }
-            if kind != pacta_core::Kind::NOTE {
+            if entry.header().kind != pacta_core::Kind::NOTE {
+                if mark {
+                    self.legal.insert(key, &[])?;
+                }
                 out.legal.push(entry);
             }
         }
         out.tips.extend(current);
-        for (member, tip) in &out.tips {
+        self.restore_tip_ids(&out.tips)?;
+        out.forks = self.fork_proofs()?;
+        Ok(out)
+    }
+
+    /// A crash can lose the id of the last entry of a feed (see `insert_entry`).
+    fn restore_tip_ids(&self, tips: &[(MemberCode, Tip)]) -> Result<(), StoreError> {
+        for (member, tip) in tips {
             if self.ids.get(tip.id.0)?.is_none() {
                 self.write(&self.ids, tip.id.0.to_vec(), entry_key(*member, tip.seq))?;
             }
         }
+        Ok(())
+    }
+
+    fn fork_proofs(&self) -> Result<Vec<ForkProof>, StoreError> {
+        let mut out = Vec::new();
         for item in self.forks.iter() {
             let (key, value) = item?;
             let proof = decode_fork(&value).ok_or_else(|| {
@@ -213,7 +374,7 @@ impl Store {
                     hex::encode(&key)
                 ))
             })?;
-            out.forks.push(proof);
+            out.push(proof);
         }
         Ok(out)
     }
@@ -249,6 +410,11 @@ impl Store {
     /// until [`Store::flush`].
     pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
         let key = entry_key(entry.author(), entry.seq());
+        if entry.header().kind != pacta_core::Kind::NOTE {
+            // Before the entry: sled's one log keeps write order, so a crash leaves
+            // at worst a marker without its entry, which `check_fast` drops.
+            self.write(&self.legal, key.clone(), &[] as &[u8])?;
+        }
         self.write(&self.entries, key.clone(), entry.as_bytes())?;
         // After the entry: sled keeps one log for every tree, so a crash can lose an
         // id only for the last entry of a feed, which `check` puts back.
@@ -287,7 +453,8 @@ impl Store {
         let rows: Vec<_> = self.entries.range(start..=end).collect::<Result<_, _>>()?;
         for (key, value) in rows {
             self.write(&self.revoked, key.to_vec(), value)?;
-            self.entries.remove(key)?;
+            self.entries.remove(&key)?;
+            self.legal.remove(key)?;
             moved += 1;
         }
         Ok(moved)
@@ -296,14 +463,15 @@ impl Store {
     /// Every entry but notes, in store order (feeds by code, then seq).
     pub fn legal_entries(&self) -> Result<Vec<Entry>, StoreError> {
         let mut out = Vec::new();
-        for item in self.entries.iter() {
-            let (key, value) = item?;
+        for item in self.legal.iter() {
+            let (key, _) = item?;
+            let Some(value) = self.entries.get(&key)? else {
+                continue;
+            };
             let entry = Entry::decode(&value).map_err(|e| {
                 StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(&key)))
             })?;
-            if entry.header().kind != pacta_core::Kind::NOTE {
-                out.push(entry);
-            }
+            out.push(entry);
         }
         Ok(out)
     }
@@ -450,6 +618,14 @@ impl Store {
     }
 }
 
+/// Entries that change whose key is in force, or who is a member.
+fn is_authority(entry: &Entry) -> bool {
+    let kind = entry.header().kind;
+    kind == pacta_core::Kind::KEY_ROTATION
+        || kind == pacta_core::Kind::KEY_REVOCATION
+        || kind == pacta_core::Kind::ADMISSION
+}
+
 fn event_number(key: &[u8]) -> Result<u64, StoreError> {
     key.try_into().map(u64::from_be_bytes).map_err(|_| {
         StoreError::Corrupt(format!("event log key {} is not 8 bytes", hex::encode(key)))
@@ -472,6 +648,12 @@ mod tests {
     use pacta_core::payload::{Note, Payload};
 
     fn chain(n: u64) -> Vec<Entry> {
+        chain_of(n, |_| Kind::NOTE)
+    }
+
+    /// `n` entries of FR, of the kinds `kind` gives by seq (the store does not judge
+    /// payloads, so a note's payload serves for any kind).
+    fn chain_of(n: u64, kind: impl Fn(u64) -> Kind) -> Vec<Entry> {
         let key = SecretKey::from_seed(&[5; 32]);
         let mut out: Vec<Entry> = Vec::new();
         for seq in 1..=n {
@@ -481,7 +663,7 @@ mod tests {
                 seq: Seq(seq),
                 prev: out.last().map(Entry::id),
                 time: Timestamp::from_millis(seq).unwrap(),
-                kind: Kind::NOTE,
+                kind: kind(seq),
                 payload: Payload::Note(Note::new(format!("{seq}"))).encode(),
             };
             out.push(d.sign(&key).unwrap());
@@ -490,7 +672,7 @@ mod tests {
     }
 
     fn open(dir: &Path) -> Result<(Store, Recovered), StoreError> {
-        Store::open(dir, NetworkId([1; 32]))
+        Store::open(dir, NetworkId([1; 32]), Check::Fast)
     }
 
     /// Reopens in the same process. sled's background flusher may hold the file lock for
@@ -551,8 +733,14 @@ mod tests {
         assert_eq!(covered(), written());
     }
 
-    /// Writes straight into sled, as disk corruption would, then runs the start-up check.
+    /// Writes straight into sled, as disk corruption would, then runs the full start-up
+    /// check; the fast one must find the same when the damage is at a feed's head.
     fn corrupt_with(edit: impl FnOnce(&sled::Tree, &[Entry])) -> String {
+        let (full, _) = corrupt_both(edit);
+        full
+    }
+
+    fn corrupt_both(edit: impl FnOnce(&sled::Tree, &[Entry])) -> (String, Option<String>) {
         let dir = tempfile::tempdir().unwrap();
         let entries = chain(3);
         let (store, _) = open(dir.path()).unwrap();
@@ -560,7 +748,106 @@ mod tests {
             store.insert_entry(e).unwrap();
         }
         edit(&store.entries, &entries);
-        store.check().unwrap_err().to_string()
+        (
+            store.check_full(false).unwrap_err().to_string(),
+            store.check_fast().err().map(|e| e.to_string()),
+        )
+    }
+
+    #[test]
+    fn the_fast_check_finds_damage_at_the_head() {
+        // The head garbled.
+        let (_, fast) = corrupt_both(|t, e| {
+            let mut bytes = e[2].as_bytes().to_vec();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+            t.insert(entry_key(e[2].author(), e[2].seq()), bytes)
+                .unwrap();
+        });
+        let fast = fast.unwrap();
+        assert!(fast.contains("payload does not match its hash"), "{fast}");
+        // The entry below the head missing.
+        let (_, fast) = corrupt_both(|t, e| {
+            t.remove(entry_key(e[1].author(), e[1].seq())).unwrap();
+        });
+        let fast = fast.unwrap();
+        assert!(
+            fast.contains("FR #3: sequence number is #3, expected #2"),
+            "{fast}"
+        );
+        // #1 missing: the feed does not start at #1.
+        let (_, fast) = corrupt_both(|t, e| {
+            t.remove(entry_key(e[0].author(), e[0].seq())).unwrap();
+        });
+        let fast = fast.unwrap();
+        assert!(fast.contains("FR's feed starts at #2, not #1"), "{fast}");
+    }
+
+    #[tokio::test]
+    async fn the_fast_check_recovers_tips_and_legal_entries_without_reading_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        // #2 and #4 are not notes.
+        let entries = chain_of(5, |seq| {
+            if seq % 2 == 0 {
+                Kind::SIGNATURE
+            } else {
+                Kind::NOTE
+            }
+        });
+        for e in &entries {
+            store.insert_entry(e).unwrap();
+        }
+        // A marker whose entry a crash lost (markers are written first).
+        store
+            .legal
+            .insert(entry_key("FR".parse().unwrap(), Seq(6)), &[])
+            .unwrap();
+        store.flush().await.unwrap();
+        drop(store);
+        let (store, recovered) = reopen(dir.path()).unwrap();
+        assert_eq!(recovered.entries, 5);
+        assert_eq!(recovered.tips[0].1.id, entries[4].id());
+        let legal: Vec<Seq> = recovered.legal.iter().map(Entry::seq).collect();
+        assert_eq!(legal, [Seq(2), Seq(4)]);
+        assert_eq!(store.legal.len(), 2, "the stale marker is dropped");
+        assert_eq!(store.legal_entries().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_format_1_store_gets_its_legal_markers_at_first_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let entries = chain_of(4, |seq| if seq == 3 { Kind::CONSENT } else { Kind::NOTE });
+        for e in &entries {
+            store.insert_entry(e).unwrap();
+        }
+        // As format 1 wrote it: no `legal` tree.
+        store.legal.clear().unwrap();
+        store.meta.insert("format", &[1u8]).unwrap();
+        store.flush().await.unwrap();
+        drop(store);
+        let (store, recovered) = reopen(dir.path()).unwrap();
+        assert_eq!(recovered.legal.len(), 1);
+        assert_eq!(store.legal.len(), 1);
+        assert_eq!(
+            store.meta.get("format").unwrap().unwrap().as_ref(),
+            [FORMAT]
+        );
+        drop(store);
+        let (_, recovered) = reopen(dir.path()).unwrap();
+        assert_eq!(recovered.legal[0].seq(), Seq(3));
+    }
+
+    #[test]
+    fn a_store_of_a_newer_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        store.meta.insert("format", &[FORMAT + 1]).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("this node reads formats 1 to 2"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use pacta_core::codec::sha256;
 use pacta_core::entry::{Draft, Entry};
 use pacta_core::feed::Feed;
-use pacta_core::ids::{EntryId, MemberCode, Seq, Timestamp};
+use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
 use pacta_core::payload::{Note, Payload};
 use pacta_core::synth::{SYNTH_START_MS, synth};
 use pacta_core::{Roster, SecretKey};
@@ -18,6 +18,8 @@ use crate::net::Network;
 
 /// Members in the benchmark roster: one per concurrent client of the single-entry test.
 pub const MEMBERS: usize = 64;
+/// Members whose feeds hold the synthetic notes: the others carry the legal activity.
+pub const NOTE_FEEDS: usize = 40;
 /// Members whose nodes witness: the propagation mesh.
 pub const WITNESSES: usize = 7;
 
@@ -111,6 +113,101 @@ impl World {
         }
     }
 
+    /// A legal life for the members with no synthetic notes, so that the status a node
+    /// serves is the size of a real one: a political declaration every one of them
+    /// signs, and a treaty open to them all, signed subject to ratification, with two
+    /// thirds of them ratifying and the depositary receiving each instrument.
+    pub fn legal_activity(&self) -> Vec<Entry> {
+        let codes: Vec<MemberCode> = (NOTE_FEEDS..MEMBERS).map(code_of).collect();
+        let parties: Vec<String> = codes.iter().map(ToString::to_string).collect();
+        let mut signers: BTreeMap<MemberCode, Signer> =
+            codes.iter().map(|c| (*c, self.author(*c))).collect();
+        let depositary = codes[0];
+        let mut out = Vec::new();
+        let mut sign = |signers: &mut BTreeMap<MemberCode, Signer>,
+                        who: MemberCode,
+                        kind: Kind,
+                        value: serde_json::Value| {
+            let e = signers
+                .get_mut(&who)
+                .unwrap_or_else(|| panic!("{who}"))
+                .next_json(kind, value);
+            out.push(e.clone());
+            e
+        };
+        let declaration = sign(
+            &mut signers,
+            depositary,
+            Kind::INSTRUMENT,
+            serde_json::json!({
+                "short": "bench-declaration",
+                "title": "Benchmark declaration (synthetic)",
+                "nature": "political",
+                "adopted": "2026-01-06",
+                "text_sha256": hex::encode(sha256(b"benchmark declaration")),
+                "parties": parties,
+                "entry_into_force": {"rule": "none"},
+                "withdrawal": {"rule": "not-provided"}
+            }),
+        )
+        .id()
+        .to_string();
+        let treaty = sign(
+            &mut signers,
+            depositary,
+            Kind::INSTRUMENT,
+            serde_json::json!({
+                "short": "bench-treaty",
+                "title": "Benchmark treaty (synthetic)",
+                "nature": "legal",
+                "adopted": "2026-03-02",
+                "text_sha256": hex::encode(sha256(b"benchmark treaty")),
+                "parties": parties,
+                "depositary": depositary.to_string(),
+                "consent_means": ["ratification", "acceptance", "approval", "accession"],
+                "entry_into_force": {"rule": "after-deposits", "deposits": 3, "days": 30},
+                "withdrawal": {"rule": "after-notice", "months": 12}
+            }),
+        )
+        .id()
+        .to_string();
+        for (i, code) in codes.iter().enumerate() {
+            sign(
+                &mut signers,
+                *code,
+                Kind::SIGNATURE,
+                serde_json::json!(
+                {"instrument": declaration, "type": "definitive", "date": "2026-01-06"}),
+            );
+            sign(
+                &mut signers,
+                *code,
+                Kind::SIGNATURE,
+                serde_json::json!(
+                {"instrument": treaty, "type": "subject-to-ratification", "date": "2026-03-02"}),
+            );
+            if i % 3 == 2 {
+                continue;
+            }
+            let consent = sign(
+                &mut signers,
+                *code,
+                Kind::CONSENT,
+                serde_json::json!(
+                {"instrument": treaty, "means": "ratification", "date": format!("2026-06-{:02}", 1 + i)}),
+            );
+            sign(
+                &mut signers,
+                depositary,
+                Kind::DEPOSIT_RECEIPT,
+                serde_json::json!({
+                "instrument": treaty, "member": code.to_string(),
+                "consent": consent.id().to_string(), "date": format!("2026-07-{:02}", 1 + i)}),
+            );
+        }
+        out
+    }
+
     pub fn roster_path(&self) -> &PathBuf {
         &self.network.roster
     }
@@ -128,7 +225,17 @@ pub struct Signer {
 
 impl Signer {
     pub fn next(&mut self, text: &str) -> Entry {
-        let payload = Payload::Note(Note::new(text.to_owned()));
+        self.sign(&Payload::Note(Note::new(text.to_owned())))
+    }
+
+    /// The next entry, of `kind`, from its JSON form.
+    pub fn next_json(&mut self, kind: Kind, value: serde_json::Value) -> Entry {
+        let payload =
+            Payload::from_json(kind, value).unwrap_or_else(|e| panic!("{}: {e}", kind.as_str()));
+        self.sign(&payload)
+    }
+
+    fn sign(&mut self, payload: &Payload) -> Entry {
         let entry = Draft {
             network: self.network,
             author: self.member,

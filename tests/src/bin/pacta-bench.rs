@@ -29,7 +29,7 @@ use pacta_core::ids::MemberCode;
 use pacta_core::wire::{HexBytes, Submit};
 use pacta_tests::bench::load::{disk_use, hammer, quantile, rss};
 use pacta_tests::bench::report::{Machine, Row, Verdict, chart, markdown, percent, thousands};
-use pacta_tests::bench::world::{MEMBERS, WITNESSES, World, code_of, prefix};
+use pacta_tests::bench::world::{MEMBERS, NOTE_FEEDS, WITNESSES, World, code_of, prefix};
 use pacta_tests::net::{NodeProc, free_port, heads, http, mesh_in};
 use pacta_tests::{bin, workspace};
 use rayon::prelude::*;
@@ -47,7 +47,7 @@ struct Args {
 }
 
 /// Members whose feeds make the synthetic ledger (brief §7: 40).
-const FEEDS: usize = 40;
+const FEEDS: usize = NOTE_FEEDS;
 
 fn scaled(n: u64, scale: f64, min: u64) -> u64 {
     ((n as f64 * scale).round() as u64).max(min)
@@ -340,6 +340,20 @@ async fn main() {
         3_600_000,
     );
     let p_url = p.url();
+    let legal = world.legal_activity();
+    step(&format!(
+        "{} entries of legal activity (two instruments, {} parties)",
+        legal.len(),
+        MEMBERS - NOTE_FEEDS
+    ));
+    let r = http()
+        .post(format!("{p_url}/v1/entries"))
+        .header("content-type", "application/json")
+        .body(submit_body(&legal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     step(&format!(
         "batched ingest of {} entries into one node",
         catch_up * FEEDS
@@ -349,10 +363,11 @@ async fn main() {
         "  {} entries/s",
         thousands(n1 as f64 / t1.as_secs_f64())
     ));
+    // The fresh node catches up the legal activity too.
+    let held = n1 + legal.len() as u64;
 
     step(&format!(
-        "catch-up of a fresh node from that one ({} entries)",
-        n1
+        "catch-up of a fresh node from that one ({held} entries)"
     ));
     let want = heads(&p_url).await.heads;
     let t = Instant::now();
@@ -377,12 +392,12 @@ async fn main() {
     }
     let catch_took = t.elapsed();
     drop(q);
-    let catch_rate = n1 as f64 / catch_took.as_secs_f64();
+    let catch_rate = held as f64 / catch_took.as_secs_f64();
     step(&format!("  {} entries/s", thousands(catch_rate)));
     rows.push(Row {
         measure: format!(
             "Catch-up of a fresh node from one peer, {} entries",
-            thousands(n1 as f64)
+            thousands(held as f64)
         ),
         figure: format!(
             "{} entries/s ({:.1} s, from process start)",
@@ -440,9 +455,10 @@ async fn main() {
     ));
     rows.push(Row {
         measure: format!(
-            "`GET /v1/status`, 64 keep-alive connections, {:.0} s, node holding {} entries",
+            "`GET /v1/status`, 64 keep-alive connections, {:.0} s, node holding {} entries (two instruments with {} parties)",
             load_for.as_secs_f64(),
-            thousands(total as f64)
+            thousands((total + legal.len() as u64) as f64),
+            MEMBERS - NOTE_FEEDS
         ),
         figure: format!(
             "{} requests/s (p50 {}, p99 {}; {} bytes each)",
