@@ -292,6 +292,10 @@ async fn main() {
         let per = (total / FEEDS as u64 / divisor) as usize;
         let ledger = prefix(&feeds, per.max(1));
         step(&format!("pacta verify of {} entries", per * FEEDS));
+        let n: u64 = ledger.iter().map(|f| f.entries.len() as u64).sum();
+        if points.last().is_some_and(|(last, _)| *last == n) {
+            continue; // a small --scale makes the smallest sizes coincide
+        }
         let (n, rate, took) = verify_rate(&world, dir.path(), &ledger);
         step(&format!(
             "  {} entries/s ({:.2} s)",
