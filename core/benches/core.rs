@@ -3,7 +3,7 @@
 //! the chain), parsing and verifying a bundle, and the status engine (whole ledger, and
 //! one entry more into the incremental index).
 //!
-//! The end-to-end figures against the machine's own bounds (issue 8's harness) are
+//! The end-to-end figures against the machine's own bounds (`bench/run`) are
 //! another matter; these isolate each step so a change to one shows up here.
 
 #![allow(
