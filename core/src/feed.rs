@@ -12,11 +12,13 @@
 //!    under its new key);
 //! 6. its sequence number is `n`;
 //! 7. its prev is the id of the entry at `n - 1` (none at #1);
-//! 8. its claimed time is not before the time of the entry at `n - 1`.
+//! 8. its claimed time is not before the time of the entry at `n - 1`;
+//! 9. when the roster sets a feed limit ([`FeedLimit`]), it is at most the limit's
+//!    `entries`-th entry of the feed whose claimed time falls in its window.
 //!
 //! Which key is in force at each position is planned first from the decoded entries (a
 //! cheap pass that only looks at key-rotations); then checks 1–5 run in parallel, and
-//! 6–8 are a cheap sequential pass. The first failure, in position order and in the order above
+//! 6–9 are a cheap sequential pass. The first failure, in position order and in the order above
 //! within a position, is the one reported.
 
 use rayon::prelude::*;
@@ -26,7 +28,7 @@ use crate::authority::{Expect, KeyState};
 use crate::entry::{DecodeError, Entry};
 use crate::ids::{EntryId, MemberCode, NetworkId, Seq, Timestamp};
 use crate::payload::{Payload, PayloadError};
-use crate::roster::Roster;
+use crate::roster::{FeedLimit, Roster};
 
 /// What is wrong with the entry at one position of a feed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -81,6 +83,15 @@ pub enum Problem {
         found: Timestamp,
         at: Seq,
     },
+    #[error(
+        "is entry {count} of this feed in the {window_s} s window from {from}; the roster allows {limit} per window"
+    )]
+    Flood {
+        count: u64,
+        limit: u64,
+        window_s: u64,
+        from: Timestamp,
+    },
 }
 
 impl Problem {
@@ -100,6 +111,7 @@ impl Problem {
             Problem::Seq { .. } => "seq",
             Problem::Prev { .. } => "prev",
             Problem::TimeBackwards { .. } => "time",
+            Problem::Flood { .. } => "flood",
         }
     }
 }
@@ -119,6 +131,9 @@ pub struct Tip {
     pub seq: Seq,
     pub id: EntryId,
     pub time: Timestamp,
+    /// How many entries of the feed, this one included, fall in the feed limit's
+    /// window of `time` (1 when the roster sets no limit).
+    pub in_window: u64,
 }
 
 /// Checks 1–5 of the module docs for one entry of `member`'s feed, under the
@@ -193,8 +208,13 @@ pub fn check_entry_under(
     Ok(())
 }
 
-/// Checks 6–8: does `entry` extend a feed whose newest entry is `tip`?
-pub fn check_link(tip: Option<Tip>, entry: &Entry) -> Result<Tip, Problem> {
+/// Checks 6–9: does `entry` extend a feed whose newest entry is `tip`, within the
+/// roster's feed `limit`?
+pub fn check_link(
+    tip: Option<Tip>,
+    entry: &Entry,
+    limit: Option<FeedLimit>,
+) -> Result<Tip, Problem> {
     let header = entry.header();
     let expected = tip.map_or(Some(Seq::FIRST), |t| t.seq.next());
     if Some(header.seq) != expected {
@@ -222,11 +242,60 @@ pub fn check_link(tip: Option<Tip>, entry: &Entry) -> Result<Tip, Problem> {
             });
         }
     }
+    let in_window = match (limit, tip) {
+        (Some(l), Some(t)) if l.window(t.time.millis()) == l.window(header.time.millis()) => {
+            t.in_window.saturating_add(1)
+        }
+        _ => 1,
+    };
+    if let Some(l) = limit
+        && in_window > l.entries
+    {
+        let window = l.window(header.time.millis());
+        return Err(Problem::Flood {
+            count: in_window,
+            limit: l.entries,
+            window_s: l.window_ms / 1000,
+            from: Timestamp::saturating(window.saturating_mul(l.window_ms)),
+        });
+    }
     Ok(Tip {
         seq: header.seq,
         id: entry.id(),
         time: header.time,
+        in_window,
     })
+}
+
+/// The tip of a feed whose entries, newest first, are `newest`: what [`check_link`]
+/// returned for the first of them, given that the feed up to it is valid. Takes only
+/// as many entries as share the first one's window (at most the limit's `entries`), so
+/// a node can rebuild its tips from a store without walking whole feeds; the first
+/// error the iterator yields among them is returned.
+pub fn tip_from_newest<E>(
+    mut newest: impl Iterator<Item = Result<Entry, E>>,
+    limit: Option<FeedLimit>,
+) -> Result<Option<Tip>, E> {
+    let Some(head) = newest.next().transpose()? else {
+        return Ok(None);
+    };
+    let time = head.header().time;
+    let mut in_window = 1;
+    if let Some(l) = limit {
+        let window = l.window(time.millis());
+        while in_window < l.entries {
+            match newest.next().transpose()? {
+                Some(e) if l.window(e.header().time.millis()) == window => in_window += 1,
+                _ => break,
+            }
+        }
+    }
+    Ok(Some(Tip {
+        seq: head.seq(),
+        id: head.id(),
+        time,
+        in_window,
+    }))
 }
 
 /// A feed whose every entry passed every check.
@@ -237,12 +306,15 @@ pub struct Feed {
 }
 
 impl Feed {
+    /// The feed's newest entry, for reporting heads. Its window count is not computed
+    /// (it is 1); to extend the feed, use [`tip_from_newest`] with the roster's limit.
     pub fn tip(&self) -> Option<Tip> {
-        self.entries.last().map(|e| Tip {
-            seq: e.seq(),
-            id: e.id(),
-            time: e.header().time,
-        })
+        let newest = self
+            .entries
+            .last()
+            .cloned()
+            .map(Ok::<_, std::convert::Infallible>);
+        tip_from_newest(newest.into_iter(), None).unwrap_or_else(|never| match never {})
     }
 }
 
@@ -262,6 +334,7 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
     match roster.member(member) {
         Some(m) => verify_feed_with(
             roster.network_id(),
+            roster.feed_limit(),
             member,
             KeyState::new(m.key, Vec::new()),
             raw,
@@ -284,6 +357,7 @@ pub fn verify_feed(roster: &Roster, member: MemberCode, raw: &[&[u8]]) -> FeedVe
 /// Verifies a feed under the key schedule `keys` (see [`crate::authority`]).
 pub fn verify_feed_with(
     network: NetworkId,
+    limit: Option<FeedLimit>,
     member: MemberCode,
     keys: KeyState,
     raw: &[&[u8]],
@@ -316,7 +390,7 @@ pub fn verify_feed_with(
     let mut tip = None;
     for (index, result) in checked.into_iter().enumerate() {
         let position = Seq(index as u64 + 1);
-        match result.and_then(|entry| check_link(tip, &entry).map(|t| (entry, t))) {
+        match result.and_then(|entry| check_link(tip, &entry, limit).map(|t| (entry, t))) {
             Ok((entry, next)) => {
                 tip = Some(next);
                 walked.advance(&entry);

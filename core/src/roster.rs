@@ -18,6 +18,10 @@
 //!                              # majority of the members with a node key)
 //! members = 20                 # entries a revocation or an admission needs (default:
 //!                              # a strict majority of the members)
+//!
+//! [limits]                     # optional
+//! feed_entries = 1000          # most entries of one feed per window of claimed time
+//! window_seconds = 86400       # the window (default: a UTC day)
 //! ```
 //!
 //! The network id is SHA-256 over the roster's *trust content* only: the network name
@@ -99,6 +103,26 @@ pub struct Roster {
     node_quorum: usize,
     member_quorum: usize,
     genesis_members: usize,
+    feed_limit: Option<FeedLimit>,
+}
+
+/// The roster's cap on how fast a feed may grow: at most `entries` entries whose
+/// claimed times fall in the same window of `window_ms` milliseconds (windows are
+/// counted from the Unix epoch). Claimed times never go backwards in a feed and a node
+/// refuses times more than 5 minutes ahead of its clock, so a stolen key can add at
+/// most `entries` per window of real time (twice that across a window's edge) before
+/// it is revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedLimit {
+    pub entries: u64,
+    pub window_ms: u64,
+}
+
+impl FeedLimit {
+    /// The window a claimed time (milliseconds since the epoch) falls in.
+    pub fn window(&self, time_ms: u64) -> u64 {
+        time_ms / self.window_ms
+    }
 }
 
 #[derive(Deserialize)]
@@ -109,6 +133,14 @@ struct RawRoster {
     #[serde(default)]
     member: Vec<Spanned<RawMember>>,
     quorum: Option<RawQuorum>,
+    limits: Option<RawLimits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    feed_entries: Spanned<i64>,
+    window_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -286,8 +318,10 @@ impl Roster {
                 member_quorum = check(v, "members", most_members)?;
             }
         }
+        let feed_limit = raw.limits.map(|l| feed_limit(text, &l)).transpose()?;
         let id = network_id(&network_name, members.values().map(|m| (m.code, m.key)));
         Ok(Roster {
+            feed_limit,
             network_name,
             description: raw.description,
             genesis_members: members.len(),
@@ -306,6 +340,11 @@ impl Roster {
             out.members.entry(m.code).or_insert(m);
         }
         out
+    }
+
+    /// The cap on how fast a feed may grow, when the roster sets one (`[limits]`).
+    pub fn feed_limit(&self) -> Option<FeedLimit> {
+        self.feed_limit
     }
 
     /// Distinct node signatures (the origin's and its cosigners') a checkpoint needs.
@@ -525,4 +564,27 @@ mod tests {
         );
         assert!(Roster::from_toml(&format!("network = \"a b\"\n{good}")).is_err());
     }
+}
+
+/// Validates the `[limits]` table.
+fn feed_limit(text: &str, raw: &RawLimits) -> Result<FeedLimit, RosterError> {
+    let range = |v: &Spanned<i64>, what: &str, most: i64| {
+        let n = *v.get_ref();
+        if !(1..=most).contains(&n) {
+            return Err(RosterError::Invalid {
+                line: line_at(text, v.span().start),
+                reason: format!("limits.{what} = {n} must be 1 to {most}"),
+            });
+        }
+        Ok(n as u64)
+    };
+    let entries = range(&raw.feed_entries, "feed_entries", 1 << 32)?;
+    let seconds = match &raw.window_seconds {
+        Some(v) => range(v, "window_seconds", 366 * 86_400)?,
+        None => 86_400,
+    };
+    Ok(FeedLimit {
+        entries,
+        window_ms: seconds * 1000,
+    })
 }

@@ -210,7 +210,7 @@ fn verify_scoped(genesis: &Roster, view: &BundleView<'_>, whole: bool) -> Verifi
                 let keys = authority.schedule(&roster, *code)?;
                 Some((
                     raw.len() as u64,
-                    verify_feed_with(roster.network_id(), *code, keys, raw),
+                    verify_feed_with(roster.network_id(), roster.feed_limit(), *code, keys, raw),
                 ))
             })
             .collect();

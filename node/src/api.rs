@@ -12,8 +12,9 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pacta_core::entry::DecodeError;
@@ -23,14 +24,23 @@ use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::ledger::Rejection;
+use crate::limits::{Class, Refused};
+use crate::metrics::Metrics;
 use crate::node::Node;
 
 /// Largest request body: a batch of entries as hex JSON.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Submissions handled at once; the rest wait their turn before their bodies are read,
+/// so bodies in memory stay under `MAX_SUBMISSIONS * MAX_BODY` however many clients
+/// send at once.
+pub const MAX_SUBMISSIONS: usize = 32;
 /// Longest a request may take, body included, so a slow client cannot hold the node.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most entries served in one page of a feed.
 pub const MAX_PAGE: usize = 10_000;
+/// Most bytes of entries served in one page of a feed (at least one entry is): hex
+/// doubles them, so an answer stays near 8 MiB however large the entries.
+pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// An error answer: status plus JSON body.
 #[derive(Debug)]
@@ -63,9 +73,19 @@ impl From<&Rejection> for Failure {
         let status = match r {
             Rejection::Malformed(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Malformed(_) => StatusCode::BAD_REQUEST,
-            Rejection::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Rejection::Invalid { .. } | Rejection::Future { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Rejection::Gap { .. } | Rejection::Diverges { .. } | Rejection::Fork { .. } => {
                 StatusCode::CONFLICT
+            }
+            Rejection::Store(e) if e.is_full() => {
+                tracing::error!("store full: {e}");
+                return Failure::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "store-full",
+                    "the node's disk is full: nothing of this request was stored durably, so nothing is acknowledged; send it again later, or to another node",
+                );
             }
             Rejection::Store(e) => {
                 tracing::error!("store: {e}");
@@ -90,8 +110,12 @@ impl From<&Rejection> for Failure {
 }
 
 pub fn app(node: Arc<Node>) -> Router {
+    let limited = axum::middleware::from_fn_with_state(node.clone(), rate_limit);
     Router::new()
-        .route("/v1/entries", post(submit))
+        .route(
+            "/v1/entries",
+            post(submit).layer(tower::limit::ConcurrencyLimitLayer::new(MAX_SUBMISSIONS)),
+        )
         .route("/v1/heads", get(heads))
         .route("/v1/feeds/{member}", get(feed))
         .route("/v1/forks", get(forks))
@@ -111,7 +135,52 @@ pub fn app(node: Arc<Node>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Outermost, so a refused request costs no body read and no work.
+        .layer(limited)
         .with_state(node)
+}
+
+/// Which budget a request spends up front (see `limits`); `POST /v1/entries` is
+/// charged per entry by `submit` once its body is parsed.
+fn budget_of(method: &Method, path: &str) -> Option<Class> {
+    let expensive = path.starts_with("/v1/feeds/")
+        || path == "/v1/forks"
+        || path == "/v1/events"
+        || path.starts_with("/members/")
+        || path.starts_with("/entries/")
+        || path.ends_with(".atom");
+    match *method {
+        Method::POST if path == "/v1/entries" => None,
+        Method::POST => Some(Class::Write),
+        Method::GET | Method::HEAD if expensive => Some(Class::Read),
+        _ => None,
+    }
+}
+
+async fn rate_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let addr = crate::serve::peer_of(req.extensions());
+    if let (Some(addr), Some(class)) = (addr, budget_of(req.method(), req.uri().path()))
+        && let Err(refused) = node.limits.charge(class, addr.ip(), 1)
+    {
+        return too_many(&node, refused);
+    }
+    next.run(req).await
+}
+
+/// 429 with `Retry-After` (whole seconds, rounded up) and the reason.
+fn too_many(node: &Node, refused: Refused) -> Response {
+    Metrics::bump(&node.metrics.rate_limited, 1);
+    let seconds = refused.retry_after.as_millis().div_ceil(1000).max(1);
+    let mut response = Failure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        refused.to_string(),
+    )
+    .into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// A body that could not be read: too large (413) or broken (400).
@@ -130,16 +199,31 @@ fn body_failure(e: BytesRejection) -> Failure {
 
 async fn submit(
     State(node): State<Arc<Node>>,
+    client: Option<axum::Extension<ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<SubmitOk>, Failure> {
-    let body = body.map_err(body_failure)?;
+) -> Result<Json<SubmitOk>, Response> {
+    let body = body.map_err(|e| body_failure(e).into_response())?;
     let submit: Submit = serde_json::from_slice(&body).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
             "malformed",
             format!("body is not {{\"entries\": [\"<hex>\", ...]}}: {e}"),
         )
+        .into_response()
     })?;
+    // Charged before any signature is checked: that is the work the budget protects.
+    if let Some(axum::Extension(ConnectInfo(addr))) = client {
+        let cost = u32::try_from(submit.entries.len()).unwrap_or(u32::MAX);
+        node.limits
+            .charge(Class::Write, addr.ip(), cost)
+            .map_err(|refused| too_many(&node, refused))?;
+    }
+    accept(&node, submit)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn accept(node: &Node, submit: Submit) -> Result<Json<SubmitOk>, Failure> {
     if submit.entries.is_empty() {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
@@ -220,10 +304,11 @@ async fn feed(
     // Read the head first: the page never runs past it, so it is consistent with it.
     let head = node.ledger.head(member);
     let store = node.ledger.store().clone();
-    let rows = tokio::task::spawn_blocking(move || store.range(member, Seq(from), limit))
-        .await
-        .map_err(|e| internal(&e))?
-        .map_err(|e| internal(&e))?;
+    let rows =
+        tokio::task::spawn_blocking(move || store.range(member, Seq(from), limit, PAGE_BYTES))
+            .await
+            .map_err(|e| internal(&e))?
+            .map_err(|e| internal(&e))?;
     let until = head.map_or(0, |h| h.seq.0);
     let entries = rows
         .into_iter()

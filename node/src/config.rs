@@ -28,6 +28,12 @@ pub struct Config {
     pub checkpoint_interval: Duration,
     /// How deeply the store is checked at start-up.
     pub check_store: crate::store::Check,
+    /// Entries per second per client address (0: no limit).
+    pub write_rate: u32,
+    /// Expensive reads per second per client address (0: no limit).
+    pub read_rate: u32,
+    /// Most connections open at once.
+    pub max_connections: usize,
 }
 
 /// The config file: any of the command-line flags, by the same names.
@@ -43,6 +49,9 @@ pub struct FileConfig {
     pub node_key: Option<PathBuf>,
     pub checkpoint_interval_ms: Option<u64>,
     pub check_store: Option<bool>,
+    pub write_rate: Option<u32>,
+    pub read_rate: Option<u32>,
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -112,6 +121,9 @@ impl Config {
             node_key: None,
             checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
             check_store: crate::store::Check::Fast,
+            write_rate: crate::limits::DEFAULT_WRITE_RATE,
+            read_rate: crate::limits::DEFAULT_READ_RATE,
+            max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
         })
     }
 

@@ -60,8 +60,30 @@ pub enum Rejection {
         held: pacta_core::EntryId,
         head: Option<Head>,
     },
+    /// The entry claims a time too far ahead of this node's clock (422). Refused so
+    /// that a feed's claimed times, which never go backwards, stay close to real time:
+    /// the roster's feed limit counts entries per window of claimed time.
+    #[error(
+        "{member} {seq}: claimed time {time} is more than 5 minutes ahead of this node's clock ({now}); send it when that time has come"
+    )]
+    Future {
+        member: MemberCode,
+        seq: Seq,
+        time: pacta_core::Timestamp,
+        now: pacta_core::Timestamp,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How far ahead of the node's clock an entry's claimed time may be.
+pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// This node's clock, in milliseconds since the epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn head_text(head: Option<Head>) -> String {
@@ -81,6 +103,7 @@ impl Rejection {
             Rejection::Gap { .. } => "gap",
             Rejection::Diverges { .. } => "diverges",
             Rejection::Fork { .. } => "fork",
+            Rejection::Future { .. } => "future",
             Rejection::Store(_) => "store",
         }
     }
@@ -215,14 +238,8 @@ impl Ledger {
                     .push((member, after));
                 match self.store.entry(member, after)? {
                     Some(e) => {
-                        state.tips.insert(
-                            member,
-                            Tip {
-                                seq: e.seq(),
-                                id: e.id(),
-                                time: e.header().time,
-                            },
-                        );
+                        let tip = self.store.tip_at(&e, self.roster.feed_limit())?;
+                        state.tips.insert(member, tip);
                     }
                     None => {
                         state.tips.remove(&member);
@@ -388,15 +405,25 @@ impl Ledger {
         if Some(seq) != next {
             return Err(Rejection::Gap { member, seq, head });
         }
-        let new_tip = check_link(tip, &entry).map_err(|problem| match problem {
-            Problem::Prev { .. } => Rejection::Diverges {
+        let (time, now) = (entry.header().time, now_ms());
+        if time.millis() > now.saturating_add(MAX_AHEAD_MS) {
+            return Err(Rejection::Future {
                 member,
                 seq,
-                problem,
-                head,
-            },
-            other => invalid(other),
-        })?;
+                time,
+                now: pacta_core::Timestamp::saturating(now),
+            });
+        }
+        let new_tip =
+            check_link(tip, &entry, self.roster.feed_limit()).map_err(|problem| match problem {
+                Problem::Prev { .. } => Rejection::Diverges {
+                    member,
+                    seq,
+                    problem,
+                    head,
+                },
+                other => invalid(other),
+            })?;
         self.store.insert_entry(&entry)?;
         state.tips.insert(member, new_tip);
         let kind = entry.header().kind;

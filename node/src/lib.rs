@@ -6,10 +6,13 @@
 //! # Layout
 //!
 //! - [`config`]: flags and the config file.
+//! - [`datadir`]: the data folder's permissions and lock.
 //! - [`store`]: the only module that touches sled; what is durable, and when.
 //! - [`ledger`]: tips and forks in memory, and the one rule that accepts an entry.
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
+//! - [`serve`]: the server loop: a cap on connections, a header timeout.
+//! - [`limits`]: rate limits per client address.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
 //! - [`watch`]: the status kept up to date as entries arrive, and the event log.
 //! - [`web`]: what watchers read: the status page, timelines, Atom, SSE, JSON.
@@ -20,10 +23,13 @@
 
 pub mod api;
 pub mod config;
+pub mod datadir;
 pub mod ledger;
+pub mod limits;
 pub mod metrics;
 pub mod node;
 pub mod replicate;
+pub mod serve;
 pub mod store;
 pub mod watch;
 pub mod web;
@@ -53,10 +59,10 @@ pub async fn standalone(
     member: pacta_core::MemberCode,
     data: &std::path::Path,
 ) -> Result<Arc<Node>> {
-    let network = roster.network_id();
+    let (network, limit) = (roster.network_id(), roster.feed_limit());
     let dir = data.to_owned();
     let (store, mut recovered) =
-        tokio::task::spawn_blocking(move || Store::open(&dir, network, Check::Fast))
+        tokio::task::spawn_blocking(move || Store::open(&dir, network, limit, Check::Fast))
             .await
             .context("opening the store")??;
     let legal = std::mem::take(&mut recovered.legal);
@@ -74,6 +80,7 @@ pub async fn standalone(
         push: Vec::new(),
         witness: None,
         watch: watcher,
+        limits: limits::Limits::off(),
     }))
 }
 
@@ -84,11 +91,13 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let network = config.roster.network_id();
+    let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
+    // Held until the node stops: no second process may open this store.
+    let _lock = datadir::lock(&config.data)?;
     let data = config.data.clone();
     let check = config.check_store;
     let (store, mut recovered) =
-        tokio::task::spawn_blocking(move || Store::open(&data, network, check))
+        tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
             .await
             .context("opening the store")??;
     tracing::info!(
@@ -136,8 +145,10 @@ pub async fn run(
         push,
         witness: witness.clone(),
         watch: watcher.clone(),
+        limits: limits::Limits::new(config.write_rate, config.read_rate),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_too = stopped.clone();
     let mut tasks = replicate::spawn(
         node.clone(),
         queues,
@@ -155,11 +166,19 @@ pub async fn run(
         )));
     }
 
+    tasks.push(tokio::spawn(forget_idle_clients(node.clone(), stopped_too)));
+
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, member = %config.member, network = %config.roster.network_name(), "serving");
-    axum::serve(listener, api::app(node))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let max_connections = serve::connection_cap(config.max_connections);
+    tracing::info!(%addr, member = %config.member, network = %config.roster.network_name(), max_connections, "serving");
+    serve::serve(
+        listener,
+        api::app(node.clone()),
+        max_connections,
+        node,
+        shutdown,
+    )
+    .await;
 
     let _ = stop.send(true);
     for task in tasks {
@@ -168,4 +187,15 @@ pub async fn run(
     store.flush().await?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Every minute, drops the rate-limit state of clients whose budget has refilled, so
+/// the tables hold only recently active addresses.
+async fn forget_idle_clients(node: Arc<Node>, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => node.limits.forget_idle(),
+        }
+    }
 }

@@ -49,6 +49,18 @@ struct Args {
     /// checksums. Slower: about 1 s per 300,000 entries.
     #[arg(long)]
     check_store: bool,
+    /// Entries per second each client address may submit (bursts of 10 s); 0 turns the
+    /// limit off. Peers count too: give it room for the network's traffic.
+    #[arg(long, value_name = "N")]
+    write_rate: Option<u32>,
+    /// Feed pages, fork proofs, event streams and pages per second each client address
+    /// may ask for (bursts of 10 s); 0 turns the limit off.
+    #[arg(long, value_name = "N")]
+    read_rate: Option<u32>,
+    /// Most connections open at once; more are closed at once (lowered to fit the
+    /// open-file limit).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -98,6 +110,18 @@ async fn run(args: Args) -> Result<()> {
     }
     if args.check_store || file.check_store.unwrap_or(false) {
         config.check_store = pacta_node::store::Check::Full;
+    }
+    if let Some(n) = args.write_rate.or(file.write_rate) {
+        config.write_rate = n;
+    }
+    if let Some(n) = args.read_rate.or(file.read_rate) {
+        config.read_rate = n;
+    }
+    if let Some(n) = args.max_connections.or(file.max_connections) {
+        if n == 0 {
+            anyhow::bail!("--max-connections must be at least 1");
+        }
+        config.max_connections = n;
     }
     config.check_node_key()?;
 

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub checkpoints_witnessed: AtomicU64,
     pub checkpoint_refusals: AtomicU64,
     pub cosignatures: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub rate_limited: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -137,6 +139,16 @@ impl Metrics {
                 "pacta_cosignatures_total",
                 "Peers' checkpoints this node cosigned.",
                 &self.cosignatures,
+            ),
+            (
+                "pacta_connections_refused_total",
+                "Connections closed at once because the node had its maximum open.",
+                &self.connections_refused,
+            ),
+            (
+                "pacta_rate_limited_total",
+                "Requests refused with 429 because their address spent its budget.",
+                &self.rate_limited,
             ),
         ] {
             counter(&mut out, name, help, value);

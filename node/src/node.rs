@@ -38,6 +38,8 @@ pub struct Node {
     pub witness: Option<Arc<crate::witness::Witness>>,
     /// The status and event log watchers read.
     pub watch: Arc<crate::watch::Watch>,
+    /// Rate limits per client address.
+    pub limits: crate::limits::Limits,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.

@@ -32,8 +32,11 @@ const PAGE: usize = 1000;
 /// the one before it is verified and stored, the network, the signature checks on
 /// every core, and the store's fsyncs overlap instead of taking turns.
 const FEEDS_AT_ONCE: usize = 4;
-/// Largest response read from a peer: a full page of the largest entries, in hex.
-const MAX_RESPONSE: usize = PAGE * (2 * pacta_core::entry::MAX_ENTRY + 8) + 64 * 1024;
+/// Largest response read from a peer: a full page (at most `PAGE_BYTES` of entries,
+/// or one entry of any size), in hex, with its JSON around it. A peer that sends more
+/// is cut off there, so a lying peer costs at most this much memory per request.
+const MAX_RESPONSE: usize =
+    2 * (crate::api::PAGE_BYTES + pacta_core::entry::MAX_ENTRY) + PAGE * 8 + 64 * 1024;
 /// Longest wait between pulls from a peer that keeps failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Most bytes of entries sent to a peer in one push: hex doubles them, which keeps a

@@ -66,9 +66,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pacta_core::entry::Entry;
-use pacta_core::feed::{Tip, check_link};
+use pacta_core::feed::{Tip, check_link, tip_from_newest};
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, NetworkId, Seq};
+use pacta_core::roster::FeedLimit;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -85,6 +86,24 @@ pub enum StoreError {
     },
     #[error("the store is corrupt: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the store failed for want of room: the disk or the quota is full, or a
+    /// file may not grow (EFBIG). Nothing written since the last flush is durable, so
+    /// nothing is acknowledged; the node goes on serving reads.
+    pub fn is_full(&self) -> bool {
+        use std::io::ErrorKind;
+        let StoreError::Sled(sled::Error::Io(e)) = self else {
+            return false;
+        };
+        matches!(
+            e.kind(),
+            ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded
+        ) || e.raw_os_error().is_some_and(|c| [27, 28, 122].contains(&c))
+            || e.to_string().contains("File too large")
+            || e.to_string().contains("No space left")
+    }
 }
 
 /// How deeply [`Store::open`] checks the store (see "Recovery").
@@ -142,6 +161,21 @@ pub struct Recovered {
     pub legal: Vec<Entry>,
 }
 
+/// Decodes an entry read from the `entries` tree and checks it is under its own key.
+fn decode_stored(key: &[u8], value: &[u8]) -> Result<Entry, StoreError> {
+    let entry = Entry::decode(value)
+        .map_err(|e| StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(key))))?;
+    if key != entry_key(entry.author(), entry.seq()).as_slice() {
+        return Err(StoreError::Corrupt(format!(
+            "{} {} is stored under the key {}",
+            entry.author(),
+            entry.seq(),
+            hex::encode(key)
+        )));
+    }
+    Ok(entry)
+}
+
 fn feed_prefix(member: MemberCode) -> Vec<u8> {
     let mut key = Vec::with_capacity(9);
     key.push(member.as_bytes().len() as u8);
@@ -156,10 +190,12 @@ fn entry_key(member: MemberCode, seq: Seq) -> Vec<u8> {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir` for `network`, and checks it.
+    /// Opens (or creates) the store in `dir` for `network`, and checks it; the tips it
+    /// recovers count their windows under the roster's feed `limit`.
     pub fn open(
         dir: &Path,
         network: NetworkId,
+        limit: Option<FeedLimit>,
         check: Check,
     ) -> Result<(Store, Recovered), StoreError> {
         let db = sled::Config::new()
@@ -205,35 +241,22 @@ impl Store {
         };
         let recovered = if format < FORMAT {
             // Format 1 has no `legal` markers: build them in the full walk.
-            let recovered = store.check_full(true)?;
+            let recovered = store.check_full(true, limit)?;
             store.meta.insert("format", &[FORMAT])?;
             store.db.flush()?;
             recovered
         } else if check == Check::Full {
-            store.check_full(false)?
+            store.check_full(false, limit)?
         } else {
-            store.check_fast()?
+            store.check_fast(limit)?
         };
         Ok((store, recovered))
     }
 
     /// The fast check (see the module docs, "Recovery").
-    fn check_fast(&self) -> Result<Recovered, StoreError> {
+    fn check_fast(&self, limit: Option<FeedLimit>) -> Result<Recovered, StoreError> {
         let mut out = Recovered::default();
-        let decode = |key: &[u8], value: &[u8]| {
-            let entry = Entry::decode(value).map_err(|e| {
-                StoreError::Corrupt(format!("entry under key {}: {e}", hex::encode(key)))
-            })?;
-            if key != entry_key(entry.author(), entry.seq()).as_slice() {
-                return Err(StoreError::Corrupt(format!(
-                    "{} {} is stored under the key {}",
-                    entry.author(),
-                    entry.seq(),
-                    hex::encode(key)
-                )));
-            }
-            Ok(entry)
-        };
+        let decode = decode_stored;
         // Feed by feed: the first key of the tree, then the first key past each feed.
         let mut next = self.entries.first()?;
         while let Some((key, _)) = next {
@@ -266,18 +289,12 @@ impl Store {
                 None if tip_key != first_key => Some(first),
                 None => None,
             };
-            let tip_link = match &before {
-                Some(b) => {
-                    let below = Tip {
-                        seq: b.seq(),
-                        id: b.id(),
-                        time: b.header().time,
-                    };
-                    check_link(Some(below), &tip)
-                }
-                None => check_link(None, &tip),
-            }
-            .map_err(|p| StoreError::Corrupt(format!("{member} {}: {p}", tip.seq())))?;
+            let below = match &before {
+                Some(b) => Some(self.tip_at(b, limit)?),
+                None => None,
+            };
+            let tip_link = check_link(below, &tip, limit)
+                .map_err(|p| StoreError::Corrupt(format!("{member} {}: {p}", tip.seq())))?;
             // Keys run from #1 to the head; that none is missing between them is sled's
             // to keep (the full check walks them).
             out.entries += tip.seq().0;
@@ -311,7 +328,7 @@ impl Store {
 
     /// Walks every feed and fork proof (see the module docs, "Recovery"); with
     /// `mark`, writes the `legal` markers as it goes.
-    fn check_full(&self, mark: bool) -> Result<Recovered, StoreError> {
+    fn check_full(&self, mark: bool, limit: Option<FeedLimit>) -> Result<Recovered, StoreError> {
         let mut out = Recovered::default();
         let mut current: Option<(MemberCode, Tip)> = None;
         for item in self.entries.iter() {
@@ -334,7 +351,7 @@ impl Store {
                 }
                 None => None,
             };
-            let next = check_link(tip, &entry)
+            let next = check_link(tip, &entry, limit)
                 .map_err(|p| StoreError::Corrupt(format!("{member} {seq}: {p}")))?;
             current = Some((member, next));
             out.entries += 1;
@@ -352,6 +369,23 @@ impl Store {
         self.restore_tip_ids(&out.tips)?;
         out.forks = self.fork_proofs()?;
         Ok(out)
+    }
+
+    /// The tip of `newest`'s feed when `newest` is its newest entry: its window count
+    /// under the feed `limit` is read from the entries below it (at most the limit's
+    /// number of them), which are taken to be valid.
+    pub fn tip_at(&self, newest: &Entry, limit: Option<FeedLimit>) -> Result<Tip, StoreError> {
+        let member = newest.author();
+        let below = self
+            .entries
+            .range(entry_key(member, Seq::FIRST)..entry_key(member, newest.seq()))
+            .rev()
+            .map(|kv| {
+                let (key, value) = kv?;
+                decode_stored(&key, &value)
+            });
+        let tip = tip_from_newest(std::iter::once(Ok(newest.clone())).chain(below), limit)?;
+        tip.ok_or_else(|| StoreError::Corrupt(format!("{member}: no tip")))
     }
 
     /// A crash can lose the id of the last entry of a feed (see `insert_entry`).
@@ -395,13 +429,21 @@ impl Store {
         member: MemberCode,
         from: Seq,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<sled::IVec>, StoreError> {
         let start = entry_key(member, from);
         let mut end = feed_prefix(member);
         end.extend_from_slice(&u64::MAX.to_be_bytes());
         let mut out = Vec::new();
+        let mut bytes = 0;
         for item in self.entries.range(start..=end).take(limit) {
-            out.push(item?.1);
+            let value = item?.1;
+            // Always at least one entry, so a page of the largest entries still moves.
+            bytes += value.len();
+            if bytes > max_bytes && !out.is_empty() {
+                break;
+            }
+            out.push(value);
         }
         Ok(out)
     }
@@ -672,7 +714,7 @@ mod tests {
     }
 
     fn open(dir: &Path) -> Result<(Store, Recovered), StoreError> {
-        Store::open(dir, NetworkId([1; 32]), Check::Fast)
+        Store::open(dir, NetworkId([1; 32]), None, Check::Fast)
     }
 
     /// Reopens in the same process. sled's background flusher may hold the file lock for
@@ -706,7 +748,7 @@ mod tests {
         assert_eq!(recovered.tips[0].1.seq, Seq(3));
         assert_eq!(
             store
-                .range("FR".parse().unwrap(), Seq(2), 10)
+                .range("FR".parse().unwrap(), Seq(2), 10, usize::MAX)
                 .unwrap()
                 .len(),
             2
@@ -749,8 +791,8 @@ mod tests {
         }
         edit(&store.entries, &entries);
         (
-            store.check_full(false).unwrap_err().to_string(),
-            store.check_fast().err().map(|e| e.to_string()),
+            store.check_full(false, None).unwrap_err().to_string(),
+            store.check_fast(None).err().map(|e| e.to_string()),
         )
     }
 

@@ -434,7 +434,7 @@ impl Watch {
             if head.seq.0 <= from {
                 continue;
             }
-            let rows = store.range(*member, Seq(from + 1), ROUND_ENTRIES)?;
+            let rows = store.range(*member, Seq(from + 1), ROUND_ENTRIES, usize::MAX)?;
             more |= head.seq.0 - from > rows.len() as u64;
             for bytes in rows {
                 let entry = Entry::decode(&bytes).map_err(|e| {

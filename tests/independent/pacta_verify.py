@@ -303,7 +303,7 @@ class RosterError(Exception):
 
 
 class Roster:
-    def __init__(self, network, members, quorum=None):
+    def __init__(self, network, members, quorum=None, limits=None):
         self.network = network  # str
         self.members = members  # list of dicts, file order
         self.by_code = {m["code"]: m for m in members}
@@ -316,6 +316,8 @@ class Roster:
         quorum = quorum or {}
         self.node_quorum = quorum.get("nodes", len(self.node_keys) // 2 + 1)
         self.member_quorum = quorum.get("members", len(members) // 2 + 1)
+        # SPEC 3.1 [limits] and 5 rule 9: (entries per window, window in ms), or None.
+        self.limits = limits
 
 
 def network_preimage(name, members):
@@ -353,7 +355,7 @@ def parse_roster(text):
     except tomllib.TOMLDecodeError as e:
         raise RosterError("roster is not valid TOML: %s" % e)
     for k in data:
-        if k not in ("network", "description", "member", "quorum"):
+        if k not in ("network", "description", "member", "quorum", "limits"):
             raise RosterError("unknown field %r" % k)
     net = data.get("network")
     if not isinstance(net, str):
@@ -438,7 +440,27 @@ def parse_roster(text):
                 if not 1 <= v <= most:
                     raise RosterError("quorum.%s = %d must be 1 to %d" % (k, v, most))
                 quorum[k] = v
-    return Roster(net, members, quorum)
+    limits = None
+    if "limits" in data:
+        lim = data["limits"]
+        if not isinstance(lim, dict):
+            raise RosterError("limits is not a table")
+        for k in lim:
+            if k not in ("feed_entries", "window_seconds"):
+                raise RosterError("limits: unknown field %r" % k)
+        if "feed_entries" not in lim:
+            raise RosterError("limits: feed_entries is missing")
+        vals = {"window_seconds": 86400}
+        for k, most in (("feed_entries", 1 << 32), ("window_seconds", 366 * 86400)):
+            if k in lim:
+                v = lim[k]
+                if type(v) is not int:
+                    raise RosterError("limits.%s is not an integer" % k)
+                if not 1 <= v <= most:
+                    raise RosterError("limits.%s = %d must be 1 to %d" % (k, v, most))
+                vals[k] = v
+        limits = (vals["feed_entries"], vals["window_seconds"] * 1000)
+    return Roster(net, members, quorum, limits)
 
 
 # ---------------------------------------------------------------------------
@@ -1144,6 +1166,7 @@ def verify_feed(roster, member, items):
     """SPEC 5. Returns (list of verified Entry, error dict or None)."""
     key = roster.by_code[member]["key_bytes"]
     good = []
+    in_window = 0  # rule 9: entries so far in the window of good[-1]
     for i, raw in enumerate(items, 1):
         place = "%s #%d" % (member, i)
 
@@ -1171,6 +1194,14 @@ def verify_feed(roster, member, items):
                 return fail("prev", "prev is not the id of #%d" % (i - 1))
             if e.time < good[-1].time:
                 return fail("time", "time is before the time of #%d" % (i - 1))
+        if roster.limits:
+            # Rule 9: entries in this entry's window, counting back while times share it.
+            most, window = roster.limits
+            same = good and good[-1].time // window == e.time // window
+            count = in_window + 1 if same else 1
+            if count > most:
+                return fail("flood", "entry %d in its window; the roster allows %d" % (count, most))
+            in_window = count
         good.append(e)
     return good, None
 

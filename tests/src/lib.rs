@@ -73,5 +73,7 @@ pub fn private_example_keys(dir: &Path) -> std::io::Result<PathBuf> {
 }
 
 pub mod bench;
+pub mod fault;
+pub mod liar;
 pub mod net;
 pub mod proxy;

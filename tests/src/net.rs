@@ -79,6 +79,11 @@ pub struct NodeProc {
     pull_ms: u64,
     child: Option<Child>,
     log: PathBuf,
+    /// Extra flags for the next start.
+    pub flags: Vec<String>,
+    /// A cap on the size of any file the process writes, in KiB (`ulimit -f`): past
+    /// it, writes fail with EFBIG, as on a full disk.
+    pub file_size_limit_kib: Option<u64>,
 }
 
 impl NodeProc {
@@ -105,6 +110,8 @@ impl NodeProc {
             pull_ms,
             child: None,
             log: data.with_extension("log"),
+            flags: Vec::new(),
+            file_size_limit_kib: None,
         };
         node.spawn();
         node
@@ -164,6 +171,18 @@ impl NodeProc {
             // Without --peer a node pulls from the roster's URLs (the demo's ports);
             // a lone test node gets the discard port instead, where nothing listens.
             cmd.args(["--peer", "http://127.0.0.1:9"]);
+        }
+        cmd.args(&self.flags);
+        if let Some(kib) = self.file_size_limit_kib {
+            // SIGXFSZ would kill the node; ignored (inherited across exec), the write
+            // fails with EFBIG instead, which is what the node must handle.
+            let mut limited = Command::new("bash");
+            limited
+                .args(["-c", "trap '' XFSZ; ulimit -f \"$0\"; exec \"$@\""])
+                .arg(kib.to_string())
+                .arg(cmd.get_program())
+                .args(cmd.get_args());
+            cmd = limited;
         }
         let mut child = cmd.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
         // The node prints one line once it serves.

@@ -1,8 +1,10 @@
-//! A TCP proxy the test controls, to cut and heal the link between two real nodes.
+//! A TCP proxy the test controls, to cut, slow and heal the link between two real
+//! nodes.
 //!
 //! Each proxy forwards one direction of one link (node A's requests to node B). Cutting
 //! it refuses new connections and tears down the open ones, so pooled HTTP
-//! connections die too: a real partition, not a flag the node can see.
+//! connections die too: a real partition, not a flag the node can see. Slowing it
+//! delays every chunk of bytes, both ways, by a set time.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,8 +13,10 @@
 )]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -21,6 +25,8 @@ use tokio::sync::watch;
 pub struct Proxy {
     pub port: u16,
     cut: Arc<AtomicBool>,
+    /// Milliseconds each chunk waits before it is forwarded.
+    delay_ms: Arc<AtomicU64>,
     /// Bumped on every cut, so open connections notice and close.
     epoch: watch::Sender<u64>,
 }
@@ -31,8 +37,10 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(AtomicBool::new(false));
+        let delay_ms = Arc::new(AtomicU64::new(0));
         let (epoch, _) = watch::channel(0u64);
         let (flag, mut cuts) = (cut.clone(), epoch.subscribe());
+        let delay = delay_ms.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((inbound, _)) = listener.accept().await else {
@@ -44,20 +52,37 @@ impl Proxy {
                 }
                 cuts.mark_unchanged();
                 let mut cuts = cuts.clone();
+                let delay = delay.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await
-                    else {
+                    let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else {
                         return;
                     };
-                    let mut inbound = inbound;
+                    let (in_read, in_write) = inbound.into_split();
+                    let (out_read, out_write) = outbound.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = pump(in_read, out_write, delay.clone()) => {}
+                        _ = pump(out_read, in_write, delay) => {}
                         _ = cuts.changed() => {} // cut: drop both sides
                     }
                 });
             }
         });
-        Proxy { port, cut, epoch }
+        Proxy {
+            port,
+            cut,
+            delay_ms,
+            epoch,
+        }
+    }
+
+    /// Delays every chunk by `delay` from now on (zero: full speed again).
+    pub fn slow(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -72,5 +97,27 @@ impl Proxy {
 
     pub fn heal(&self) {
         self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Copies one direction of a connection, each chunk after the current delay.
+async fn pump(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    delay_ms: Arc<AtomicU64>,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let ms = delay_ms.load(Ordering::SeqCst);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
     }
 }

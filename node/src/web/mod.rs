@@ -236,7 +236,11 @@ async fn member_page(
     if fresh(&headers, &tag) {
         return cached(&headers, &tag, HTML, Body::empty);
     }
-    let rows = match node.ledger.store().range(code, Seq(from), PAGE_ENTRIES) {
+    let rows = match node
+        .ledger
+        .store()
+        .range(code, Seq(from), PAGE_ENTRIES, usize::MAX)
+    {
         Ok(r) => r,
         Err(e) => {
             return html_internal(&node, &e);

@@ -1,0 +1,224 @@
+//! A lying peer for the fault harness: it relays a real node's answers, and on most
+//! requests lies about them, in turn: forged signatures, reordered, truncated or
+//! mislabelled pages, heads far ahead or of another network, fork proofs that do not
+//! verify, garbage, answers slower than any timeout, and bodies that never end.
+//!
+//! Honest nodes list it as a peer like any other. Whatever they store from it must be
+//! exactly what the honest node it relays holds; anything else is a defence that
+//! failed.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness: failing loudly is the point"
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use pacta_core::entry::Entry;
+use pacta_core::ids::{EntryId, NetworkId, Seq};
+use pacta_core::wire::{FeedPage, ForkEntries, Forks, Heads, HexBytes};
+
+/// The lies, in the order the liar tells them.
+const LIES: u64 = 10;
+
+#[derive(Clone)]
+struct Liar {
+    upstream: String,
+    client: reqwest::Client,
+    turn: Arc<AtomicU64>,
+    told: Arc<AtomicU64>,
+}
+
+/// A running liar.
+#[derive(Debug)]
+pub struct LyingPeer {
+    pub url: String,
+    told: Arc<AtomicU64>,
+}
+
+impl LyingPeer {
+    /// Starts a liar relaying the node at `upstream`.
+    pub async fn start(upstream: String) -> LyingPeer {
+        let told = Arc::new(AtomicU64::new(0));
+        let liar = Liar {
+            upstream,
+            client: crate::fault::client(Duration::from_secs(10)),
+            turn: Arc::new(AtomicU64::new(0)),
+            told: told.clone(),
+        };
+        let app = axum::Router::new()
+            .route("/v1/heads", get(heads))
+            .route("/v1/feeds/{member}", get(feed))
+            .route("/v1/forks", get(forks))
+            .route("/v1/entries", post(|| async { "{\"accepted\": 7}" }))
+            .route(
+                "/v1/checkpoint/cosign",
+                post(|| async { "not a signature" }),
+            )
+            .with_state(liar);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        LyingPeer { url, told }
+    }
+
+    /// How many lies it has told.
+    pub fn lies_told(&self) -> u64 {
+        self.told.load(Ordering::Relaxed)
+    }
+}
+
+impl Liar {
+    /// The next lie to tell; 0 is the truth.
+    fn next(&self) -> u64 {
+        let lie = self.turn.fetch_add(1, Ordering::Relaxed) % LIES;
+        if lie != 0 {
+            self.told.fetch_add(1, Ordering::Relaxed);
+        }
+        lie
+    }
+
+    async fn relay<T: serde::de::DeserializeOwned>(&self, path: &str) -> Option<T> {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.upstream))
+            .send()
+            .await
+            .ok()?;
+        r.json().await.ok()
+    }
+}
+
+/// Lies shared by every route: garbage, an answer slower than any timeout, a body
+/// that never ends. `None`: tell the route's own lie.
+fn common_lie(lie: u64) -> Option<Response> {
+    match lie {
+        7 => Some("{\"heads\": [1, 2".into_response()),
+        8 => Some(
+            Body::from_stream(futures::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b" ")), ()))
+            }))
+            .into_response(),
+        ),
+        9 => Some(
+            Body::from_stream(futures::stream::repeat_with(|| {
+                Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; 64 * 1024]))
+            }))
+            .into_response(),
+        ),
+        _ => None,
+    }
+}
+
+async fn heads(State(liar): State<Liar>) -> Response {
+    let lie = liar.next();
+    if let Some(r) = common_lie(lie) {
+        return r;
+    }
+    let Some(mut heads) = liar.relay::<Heads>("/v1/heads").await else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    match lie {
+        // Far ahead of the truth, with ids that match nothing.
+        1 | 2 => {
+            for h in heads.heads.values_mut() {
+                h.seq = Seq(h.seq.0 + 1000);
+                h.id = EntryId([0xAB; 32]);
+            }
+        }
+        // Another network.
+        3 => heads.network = NetworkId([9; 32]),
+        // Fork proofs it cannot back.
+        4 => {
+            if let Some((m, h)) = heads.heads.iter().next() {
+                heads.forks.push(pacta_core::wire::ForkSummary {
+                    member: *m,
+                    seq: h.seq,
+                    ids: [h.id, EntryId([0xCD; 32])],
+                });
+            }
+        }
+        _ => {}
+    }
+    Json(heads).into_response()
+}
+
+async fn feed(
+    State(liar): State<Liar>,
+    Path(member): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let lie = liar.next();
+    if let Some(r) = common_lie(lie) {
+        return r;
+    }
+    let path = format!("/v1/feeds/{member}?{}", query.unwrap_or_default());
+    let Some(mut page) = liar.relay::<FeedPage>(&path).await else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    match lie {
+        // A signature byte flipped in every entry.
+        1 => {
+            for e in &mut page.entries {
+                if let Some(b) = e.0.last_mut() {
+                    *b ^= 1;
+                }
+            }
+        }
+        // Out of order.
+        2 => page.entries.reverse(),
+        // Cut short.
+        3 => {
+            for e in &mut page.entries {
+                e.0.truncate(e.0.len().saturating_sub(9));
+            }
+        }
+        // Labelled as another member's page, or another position.
+        4 => page.member = if member == "FR" { "GB" } else { "FR" }.parse().unwrap(),
+        5 => page.from = Seq(page.from.0 + 1),
+        // The previous entry's bytes in place of each: the right shape, the wrong chain.
+        6 => {
+            let first = page.entries.first().cloned();
+            if let Some(first) = first {
+                page.entries = vec![first; page.entries.len()];
+            }
+        }
+        _ => {}
+    }
+    Json(page).into_response()
+}
+
+async fn forks(State(liar): State<Liar>) -> Response {
+    let lie = liar.next();
+    if let Some(r) = common_lie(lie) {
+        return r;
+    }
+    let Some(mut forks) = liar.relay::<Forks>("/v1/forks").await else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    // A "proof" made of one real entry and a copy with a flipped signature byte.
+    let page = liar.relay::<FeedPage>("/v1/feeds/FR?from=1&limit=1").await;
+    if let Some(real) = page.and_then(|p| p.entries.into_iter().next()) {
+        let mut forged = real.0.clone();
+        if let Some(b) = forged.last_mut() {
+            *b ^= 0x80;
+        }
+        if let Ok(e) = Entry::decode(&real.0) {
+            forks.forks.push(ForkEntries {
+                member: e.author(),
+                seq: e.seq(),
+                entries: [real, HexBytes(forged)],
+            });
+        }
+    }
+    Json(forks).into_response()
+}
