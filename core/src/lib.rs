@@ -25,6 +25,7 @@
 //! - [`status`]: the status engine: who is bound by what, since when, by which entries.
 //! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
 //! - [`wire`]: the JSON bodies of the node's HTTP API.
+//! - [`fuzz_check`]: the oracles of the fuzz targets in `fuzz/` (they panic on purpose).
 
 #![forbid(unsafe_code)]
 
@@ -36,6 +37,7 @@ pub mod date;
 pub mod entry;
 pub mod feed;
 pub mod fork;
+pub mod fuzz_check;
 pub mod ids;
 pub mod keys;
 pub mod note;

@@ -452,6 +452,29 @@ fn toml_message(text: &str, err: &toml::de::Error) -> String {
     }
 }
 
+/// Validates the `[limits]` table.
+fn feed_limit(text: &str, raw: &RawLimits) -> Result<FeedLimit, RosterError> {
+    let range = |v: &Spanned<i64>, what: &str, most: i64| {
+        let n = *v.get_ref();
+        if !(1..=most).contains(&n) {
+            return Err(RosterError::Invalid {
+                line: line_at(text, v.span().start),
+                reason: format!("limits.{what} = {n} must be 1 to {most}"),
+            });
+        }
+        Ok(n as u64)
+    };
+    let entries = range(&raw.feed_entries, "feed_entries", 1 << 32)?;
+    let seconds = match &raw.window_seconds {
+        Some(v) => range(v, "window_seconds", 366 * 86_400)?,
+        None => 86_400,
+    };
+    Ok(FeedLimit {
+        entries,
+        window_ms: seconds * 1000,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,27 +587,4 @@ mod tests {
         );
         assert!(Roster::from_toml(&format!("network = \"a b\"\n{good}")).is_err());
     }
-}
-
-/// Validates the `[limits]` table.
-fn feed_limit(text: &str, raw: &RawLimits) -> Result<FeedLimit, RosterError> {
-    let range = |v: &Spanned<i64>, what: &str, most: i64| {
-        let n = *v.get_ref();
-        if !(1..=most).contains(&n) {
-            return Err(RosterError::Invalid {
-                line: line_at(text, v.span().start),
-                reason: format!("limits.{what} = {n} must be 1 to {most}"),
-            });
-        }
-        Ok(n as u64)
-    };
-    let entries = range(&raw.feed_entries, "feed_entries", 1 << 32)?;
-    let seconds = match &raw.window_seconds {
-        Some(v) => range(v, "window_seconds", 366 * 86_400)?,
-        None => 86_400,
-    };
-    Ok(FeedLimit {
-        entries,
-        window_ms: seconds * 1000,
-    })
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -265,9 +265,16 @@ struct PageQuery {
 
 async fn feed(
     State(node): State<Arc<Node>>,
-    Path(member): Path<String>,
+    member: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<FeedPage>, Failure> {
+    let Path(member) = member.map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("path: {}", e.body_text()),
+        )
+    })?;
     let Query(q) = query.map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,

@@ -199,6 +199,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_configuration_never_shows_its_node_key() {
+        let seed = [7u8; 32];
+        let node_key = pacta_core::SecretKey::from_seed(&seed);
+        let roster = pacta_core::Roster::from_toml(&format!(
+            "network = \"t\"\n[[member]]\ncode = \"FR\"\nname = \"F\"\nkey = \"{}\"\nnode = \"https://fr.example\"\nprofile = \"generic\"\nnode_key = \"{}\"\n",
+            pacta_core::SecretKey::from_seed(&[1; 32]).public(),
+            node_key.public()
+        ))
+        .unwrap();
+        let config = Config::new(
+            roster,
+            "FR".parse().unwrap(),
+            "d".into(),
+            &[],
+            DEFAULT_PULL_INTERVAL,
+        )
+        .unwrap()
+        .with_node_key(node_key)
+        .unwrap();
+        let shown = format!("{config:?} {config:#?}");
+        assert!(config.node_key.is_some());
+        assert!(!shown.contains(&hex::encode(seed)), "{shown}");
+        assert!(!shown.contains("7, 7, 7, 7"), "{shown}");
+    }
+
+    #[test]
     fn peer_urls_keep_their_path() {
         let roster = pacta_core::Roster::from_toml(&format!(
             "network = \"t\"\n[[member]]\ncode = \"FR\"\nname = \"F\"\nkey = \"{}\"\nnode = \"https://fr.example/pacta\"\nprofile = \"generic\"\n[[member]]\ncode = \"GB\"\nname = \"G\"\nkey = \"{}\"\nnode = \"https://gb.example\"\nprofile = \"generic\"\n",

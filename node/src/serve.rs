@@ -9,6 +9,7 @@
 //!   [`HEADER_TIMEOUT`] of connecting or of its previous answer, including an idle
 //!   keep-alive connection; a slowloris client is cut off. Once the headers are in, the
 //!   router's own timeout bounds the rest of the request.
+//! - **A cap on a request's head**, [`MAX_HEAD`]: a larger one gets 431.
 //! - **The peer's address** on every request ([`ConnectInfo`]), for the rate limits.
 //!
 //! Shutdown is graceful: the listener stops, open requests finish.
@@ -33,6 +34,8 @@ use crate::node::Node;
 
 /// Longest wait for a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request head (request line and headers) read, in bytes.
+pub const MAX_HEAD: usize = 64 * 1024;
 /// Default cap on open connections (lowered to fit the file-descriptor limit).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// File descriptors kept for the store, peers and the process itself.
@@ -62,7 +65,9 @@ pub async fn serve(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(HEADER_TIMEOUT)
+        // Request heads larger than this get 431; bodies stream through it.
+        .max_header_size(MAX_HEAD);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {

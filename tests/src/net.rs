@@ -81,6 +81,8 @@ pub struct NodeProc {
     log: PathBuf,
     /// Extra flags for the next start.
     pub flags: Vec<String>,
+    /// Extra environment variables for the next start.
+    pub env: Vec<(String, String)>,
     /// A cap on the size of any file the process writes, in KiB (`ulimit -f`): past
     /// it, writes fail with EFBIG, as on a full disk.
     pub file_size_limit_kib: Option<u64>,
@@ -111,6 +113,7 @@ impl NodeProc {
             child: None,
             log: data.with_extension("log"),
             flags: Vec::new(),
+            env: Vec::new(),
             file_size_limit_kib: None,
         };
         node.spawn();
@@ -173,6 +176,7 @@ impl NodeProc {
             cmd.args(["--peer", "http://127.0.0.1:9"]);
         }
         cmd.args(&self.flags);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         if let Some(kib) = self.file_size_limit_kib {
             // SIGXFSZ would kill the node; ignored (inherited across exec), the write
             // fails with EFBIG instead, which is what the node must handle.

@@ -118,7 +118,7 @@ async fn a_partition_of_two_against_three_heals_into_one_ledger() {
     );
     // A delegation that signs two different entries at #1, one per side: a fork that
     // neither side can see until the partition heals.
-    let mut nl = Author::new("NL");
+    let nl = Author::new("NL");
     let on_left = nl.sign("NL on the left");
     let on_right = nl.sign("NL on the right");
     assert_eq!(post(&urls[0], &[&on_left]).await.0, 200);
@@ -260,7 +260,13 @@ async fn a_lying_peer_in_the_mesh_changes_nothing() {
     let upstream_dir = dir.path().join("upstream");
     let upstream = NodeProc::start("DE", free_port(), &upstream_dir, &[], 100);
     let liar = LyingPeer::start(upstream.url()).await;
-    let cluster = Cluster::start(dir.path(), &["FR", "GB", "UA"], 100, &[liar.url.clone()]).await;
+    let cluster = Cluster::start(
+        dir.path(),
+        &["FR", "GB", "UA"],
+        100,
+        std::slice::from_ref(&liar.url),
+    )
+    .await;
     let urls = cluster.urls();
     let monitor = cluster.monitor();
     // The upstream node holds real entries the cluster must learn only through the
