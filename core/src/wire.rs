@@ -72,6 +72,7 @@ impl From<&ForkProof> for ForkSummary {
 #[serde(deny_unknown_fields)]
 pub struct Heads {
     pub network: NetworkId,
+    #[serde(deserialize_with = "unique_keys")]
     pub heads: BTreeMap<MemberCode, Head>,
     pub forks: Vec<ForkSummary>,
 }
@@ -167,6 +168,41 @@ impl From<&ForkProof> for ForkEntries {
     }
 }
 
+/// A JSON object as a map, refusing a key given twice: serde would keep the last one
+/// silently, so `{"FR": a, "FR": b}` would mean whatever the decoder chose.
+fn unique_keys<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Ord + fmt::Display,
+    V: Deserialize<'de>,
+{
+    struct Unique<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Unique<K, V>
+    where
+        K: Deserialize<'de> + Ord + fmt::Display,
+        V: Deserialize<'de>,
+    {
+        type Value = BTreeMap<K, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object with each key once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<K, V>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("key {k} appears twice")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +217,21 @@ mod tests {
         assert!(serde_json::from_str::<HexBytes>("\"0\"").is_err());
         assert!(serde_json::from_str::<HexBytes>("\"zz\"").is_err());
         assert!(serde_json::from_str::<Submit>("{\"entries\":[],\"x\":1}").is_err());
+    }
+
+    #[test]
+    fn heads_naming_a_member_twice_are_refused() {
+        let head = format!("{{\"seq\": 1, \"id\": \"{}\"}}", "ab".repeat(32));
+        let network = "00".repeat(32);
+        let once =
+            format!("{{\"network\": \"{network}\", \"heads\": {{\"FR\": {head}}}, \"forks\": []}}");
+        let twice = format!(
+            "{{\"network\": \"{network}\", \"heads\": {{\"FR\": {head}, \"FR\": {head}}}, \"forks\": []}}"
+        );
+        assert!(serde_json::from_str::<Heads>(&once).is_ok());
+        let err = serde_json::from_str::<Heads>(&twice)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("key FR appears twice"), "{err}");
     }
 }

@@ -103,6 +103,19 @@ impl NodeProc {
         peers: &[String],
         pull_ms: u64,
     ) -> NodeProc {
+        NodeProc::start_with(network, member, port, data, peers, pull_ms, &[])
+    }
+
+    /// Starts a node of `network` with extra `flags`.
+    pub fn start_with(
+        network: &Network,
+        member: &str,
+        port: u16,
+        data: &Path,
+        peers: &[String],
+        pull_ms: u64,
+        flags: &[&str],
+    ) -> NodeProc {
         let mut node = NodeProc {
             member: member.to_owned(),
             port,
@@ -112,7 +125,7 @@ impl NodeProc {
             pull_ms,
             child: None,
             log: data.with_extension("log"),
-            flags: Vec::new(),
+            flags: flags.iter().map(|f| (*f).to_owned()).collect(),
             env: Vec::new(),
             file_size_limit_kib: None,
         };
@@ -258,6 +271,18 @@ pub fn mesh_in(
     ports: &[u16],
     pull_ms: u64,
 ) -> Vec<NodeProc> {
+    mesh_with(network, dir, members, ports, pull_ms, &[])
+}
+
+/// [`mesh_in`] with extra `flags` for every node.
+pub fn mesh_with(
+    network: &Network,
+    dir: &Path,
+    members: &[&str],
+    ports: &[u16],
+    pull_ms: u64,
+    flags: &[&str],
+) -> Vec<NodeProc> {
     let urls: Vec<String> = ports
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
@@ -272,7 +297,7 @@ pub fn mesh_in(
                 .filter(|(j, _)| *j != i)
                 .map(|(_, u)| u.clone())
                 .collect();
-            NodeProc::start_in(network, m, ports[i], &dir.join(m), &peers, pull_ms)
+            NodeProc::start_with(network, m, ports[i], &dir.join(m), &peers, pull_ms, flags)
         })
         .collect()
 }

@@ -30,7 +30,7 @@ use pacta_core::wire::{HexBytes, Submit};
 use pacta_tests::bench::load::{disk_use, hammer, quantile, rss};
 use pacta_tests::bench::report::{Machine, Row, Verdict, chart, markdown, percent, thousands};
 use pacta_tests::bench::world::{MEMBERS, NOTE_FEEDS, WITNESSES, World, code_of, prefix};
-use pacta_tests::net::{NodeProc, free_port, heads, http, mesh_in};
+use pacta_tests::net::{NodeProc, free_port, heads, http, mesh_with};
 use pacta_tests::{bin, workspace};
 use rayon::prelude::*;
 
@@ -224,6 +224,10 @@ async fn ingest_batched(
     (n, t.elapsed())
 }
 
+/// Flags for every benchmarked node: the load comes from one address (127.0.0.1), so
+/// the per-address rate limits, which would cap it, are off.
+const UNLIMITED: &[&str] = &["--write-rate", "0", "--read-rate", "0"];
+
 fn addr(node: &NodeProc) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], node.port))
 }
@@ -335,13 +339,14 @@ async fn main() {
     // Batched ingest into node P, with a catch-up of node Q at 200k on the way.
     let catch_up = scaled(200_000, scale, 800).min(total) as usize / FEEDS;
     let nodes_dir = dir.path().join("nodes");
-    let mut p = NodeProc::start_in(
+    let mut p = NodeProc::start_with(
         &world.network,
         code_of(26).as_str(),
         free_port(),
         &nodes_dir.join("p"),
         &[],
         3_600_000,
+        UNLIMITED,
     );
     let p_url = p.url();
     let legal = world.legal_activity();
@@ -375,13 +380,14 @@ async fn main() {
     ));
     let want = heads(&p_url).await.heads;
     let t = Instant::now();
-    let q = NodeProc::start_in(
+    let q = NodeProc::start_with(
         &world.network,
         code_of(27).as_str(),
         free_port(),
         &nodes_dir.join("q"),
         std::slice::from_ref(&p_url),
         50,
+        UNLIMITED,
     );
     let q_url = q.url();
     loop {
@@ -540,13 +546,14 @@ async fn main() {
         "single-entry ingest: {MEMBERS} clients × {per_client} entries"
     ));
     let single = world.synth(MEMBERS, (per_client * MEMBERS) as u64);
-    let s = NodeProc::start_in(
+    let s = NodeProc::start_with(
         &world.network,
         code_of(28).as_str(),
         free_port(),
         &nodes_dir.join("s"),
         &[],
         3_600_000,
+        UNLIMITED,
     );
     let s_url = s.url();
     let t = Instant::now();
@@ -617,12 +624,13 @@ async fn main() {
     ));
     let members: Vec<String> = (0..WITNESSES).map(|i| code_of(i).to_string()).collect();
     let names: Vec<&str> = members.iter().map(String::as_str).collect();
-    let mesh = mesh_in(
+    let mesh = mesh_with(
         &world.network,
         &dir.path().join("mesh"),
         &names,
         &witness_ports,
         1000,
+        UNLIMITED,
     );
     let author = code_of(40);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, u64, Instant)>();
