@@ -30,10 +30,11 @@ use crate::node::Node;
 
 /// Largest request body: a batch of entries as hex JSON.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
-/// Submissions handled at once; the rest wait their turn before their bodies are read,
-/// so bodies in memory stay under `MAX_SUBMISSIONS * MAX_BODY` however many clients
-/// send at once.
-pub const MAX_SUBMISSIONS: usize = 32;
+/// Bytes of submission bodies held at once, over all clients: a body reserves its
+/// declared length (`MAX_BODY` when it declares none) before it is read, and a body
+/// that does not fit gets 503 at once, so memory stays bounded however many clients
+/// send, and a slow body holds only its own share, never an honest client's turn.
+pub const BODY_BUDGET: usize = 256 * 1024 * 1024;
 /// Longest a request may take, body included, so a slow client cannot hold the node.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most entries served in one page of a feed.
@@ -114,7 +115,10 @@ pub fn app(node: Arc<Node>) -> Router {
     Router::new()
         .route(
             "/v1/entries",
-            post(submit).layer(tower::limit::ConcurrencyLimitLayer::new(MAX_SUBMISSIONS)),
+            post(submit).layer(axum::middleware::from_fn_with_state(
+                node.clone(),
+                reserve_body,
+            )),
         )
         .route("/v1/heads", get(heads))
         .route("/v1/feeds/{member}", get(feed))
@@ -164,6 +168,29 @@ async fn rate_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> 
     {
         return too_many(&node, refused);
     }
+    next.run(req).await
+}
+
+/// Reserves the request body's share of `BODY_BUDGET` while the request runs.
+async fn reserve_body(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(MAX_BODY, |n| n.min(MAX_BODY));
+    let Some(_share) = node.limits.reserve_body(declared) else {
+        let mut response = Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the node holds as many submission bodies as it will at once; send again in a moment",
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return response;
+    };
     next.run(req).await
 }
 

@@ -18,8 +18,11 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Default write budget: entries per second per address. A delegation sends a few a
 /// day; this leaves room for a peer pushing a busy network's traffic.
@@ -66,11 +69,13 @@ struct Budget {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
 }
 
-/// The node's rate limits. A rate of 0 turns that budget off.
+/// The node's rate limits (a rate of 0 turns that budget off), and the budget of
+/// submission bodies in memory.
 pub struct Limits {
     writes: Option<Budget>,
     reads: Option<Budget>,
     clock: DefaultClock,
+    bodies: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for Limits {
@@ -105,7 +110,15 @@ impl Limits {
             writes: budget(write_rate),
             reads: budget(read_rate),
             clock: DefaultClock::default(),
+            bodies: Arc::new(Semaphore::new(crate::api::BODY_BUDGET)),
         }
+    }
+
+    /// Reserves `bytes` of the body budget until the permit is dropped; `None` when
+    /// they do not fit now.
+    pub fn reserve_body(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let bytes = u32::try_from(bytes.max(1)).ok()?;
+        self.bodies.clone().try_acquire_many_owned(bytes).ok()
     }
 
     /// No limits at all.
@@ -177,5 +190,17 @@ mod tests {
         // More than a whole burst at once can never pass.
         assert!(limits.charge(Class::Write, b, 1_000).is_err());
         assert!(Limits::off().charge(Class::Write, a, u32::MAX).is_ok());
+    }
+
+    #[test]
+    fn bodies_share_one_budget_and_return_it_when_done() {
+        let limits = Limits::off();
+        let most = crate::api::BODY_BUDGET;
+        let first = limits.reserve_body(most - 10);
+        assert!(first.is_some());
+        assert!(limits.reserve_body(11).is_none(), "over the budget");
+        assert!(limits.reserve_body(10).is_some());
+        drop(first);
+        assert!(limits.reserve_body(most - 10).is_some());
     }
 }
