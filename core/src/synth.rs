@@ -1,7 +1,8 @@
 //! Synthetic ledgers for tests and benchmarks: valid, deterministic, any size.
 //!
 //! Entries are spread round-robin over the members with a key, as notes, one claimed
-//! second apart from a fixed start time. Ed25519 signing is deterministic, so the same
+//! second apart from a fixed start time (further apart when the roster's feed limit
+//! asks for it). Ed25519 signing is deterministic, so the same
 //! roster, keys and count always give the same bytes.
 
 use std::collections::BTreeMap;
@@ -66,6 +67,11 @@ fn synth_feed(
 ) -> Result<Feed, SynthError> {
     let mut entries = Vec::with_capacity(n as usize);
     let mut prev: Option<EntryId> = None;
+    // One second apart, or further when the roster's feed limit needs it: a step of
+    // at least window / limit puts at most `limit` entries in any window.
+    let step = roster
+        .feed_limit()
+        .map_or(1000, |l| l.window_ms.div_ceil(l.entries).max(1000));
     for seq in 1..=n {
         let text =
             format!("Synthetic entry {member} #{seq}, generated for testing; it records nothing.");
@@ -74,7 +80,7 @@ fn synth_feed(
             author: member,
             seq: Seq(seq),
             prev,
-            time: Timestamp::from_millis(SYNTH_START_MS + seq * 1000)?,
+            time: Timestamp::from_millis(SYNTH_START_MS + seq * step)?,
             kind: Kind::NOTE,
             payload: Payload::Note(Note::new(text)).encode(),
         };

@@ -130,3 +130,19 @@ fn a_bad_limits_table_is_refused_naming_the_line() {
         assert!(err.starts_with("roster"), "{err}");
     }
 }
+
+#[test]
+fn synthetic_ledgers_keep_within_the_roster_limit() {
+    let roster = roster_with("[limits]\nfeed_entries = 3\nwindow_seconds = 60\n").unwrap();
+    let keys = ["DE", "FR"]
+        .iter()
+        .map(|c| (code(c), key_for(c, "limits")))
+        .collect();
+    let feeds = pacta_core::synth::synth(&roster, &keys, 40).unwrap();
+    for feed in &feeds {
+        let raw: Vec<&[u8]> = feed.entries.iter().map(Entry::as_bytes).collect();
+        let verdict = verify_feed(&roster, feed.member, &raw);
+        assert_eq!(verdict.error, None);
+        assert_eq!(verdict.valid.entries.len(), 20);
+    }
+}

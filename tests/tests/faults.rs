@@ -309,7 +309,7 @@ async fn a_lying_peer_in_the_mesh_changes_nothing() {
         rejected += metric(&metrics(url).await, "pacta_peer_invalid_total");
     }
     assert!(
-        liar.lies_told() > 20,
+        liar.lies_told() > 10,
         "the liar was hardly asked: {}",
         liar.lies_told()
     );

@@ -543,8 +543,10 @@ async fn thousands_of_connections_and_slow_headers_cannot_lock_the_node_out() {
         &metrics(&node.url()).await,
         "pacta_connections_refused_total",
     );
+    // Most of the 1,750 past the cap are closed at once (on a very slow machine some
+    // arrive after the first idle ones timed out, and get a slot instead).
     assert!(
-        refused > 1000,
+        refused > 500,
         "only {refused} connections refused past the cap of 300"
     );
     let rss_after = rss_kib(node.pid().unwrap());
@@ -564,28 +566,37 @@ async fn the_rate_limit_answers_429_per_address() {
     let dir = tempfile::tempdir().unwrap();
     let mut node = NodeProc::start("FR", free_port(), &dir.path().join("FR"), &[], 60_000);
     node.terminate();
+    // One entry and one expensive read a second, with bursts of ten: small enough
+    // that refills during the test, however slow the machine, cannot hide a refusal.
     node.flags = vec![
         "--write-rate".into(),
-        "10".into(),
+        "1".into(),
         "--read-rate".into(),
-        "5".into(),
+        "1".into(),
     ];
     node.spawn_again();
     let url = node.url();
     let mut fr = Author::new("FR");
-    // A burst of ten seconds' worth (100 entries) passes; the next is refused.
-    let batch: Vec<Entry> = (0..100).map(|i| fr.next(&format!("burst {i}"))).collect();
-    let refs: Vec<&Entry> = batch.iter().collect();
-    assert_eq!(post(&url, &refs).await.0, 200);
-    let extra = fr.sign("one too many");
-    let answer = http()
-        .post(format!("{url}/v1/entries"))
-        .json(&pacta_core::wire::Submit {
-            entries: vec![pacta_core::wire::HexBytes(extra.as_bytes().to_vec())],
-        })
-        .send()
-        .await
-        .unwrap();
+    let submit = |entries: &[Entry]| {
+        let body = pacta_core::wire::Submit {
+            entries: entries
+                .iter()
+                .map(|e| pacta_core::wire::HexBytes(e.as_bytes().to_vec()))
+                .collect(),
+        };
+        http().post(format!("{url}/v1/entries")).json(&body).send()
+    };
+    // The burst (ten entries) passes; five more need five seconds of refill.
+    let burst: Vec<Entry> = (0..10).map(|i| fr.next(&format!("burst {i}"))).collect();
+    assert_eq!(submit(&burst).await.unwrap().status(), 200);
+    let more: Vec<Entry> = {
+        let mut a = Author::new("FR");
+        (0..15)
+            .map(|i| a.next(&format!("burst {i}")))
+            .skip(10)
+            .collect()
+    };
+    let answer = submit(&more).await.unwrap();
     assert_eq!(answer.status(), 429);
     let retry: u64 = answer.headers()["retry-after"]
         .to_str()
@@ -599,7 +610,7 @@ async fn the_rate_limit_answers_429_per_address() {
         body["error"]
             .as_str()
             .unwrap()
-            .contains("at most 10 per second"),
+            .contains("at most 1 per second"),
         "{body}"
     );
     // Another address has its own budget (127.0.0.2 is loopback too).
@@ -610,24 +621,34 @@ async fn the_rate_limit_answers_429_per_address() {
     let answer = other
         .post(format!("{url}/v1/entries"))
         .json(&pacta_core::wire::Submit {
-            entries: vec![pacta_core::wire::HexBytes(extra.as_bytes().to_vec())],
+            entries: more
+                .iter()
+                .map(|e| pacta_core::wire::HexBytes(e.as_bytes().to_vec()))
+                .collect(),
         })
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    // Feed pages are expensive reads: 50 pass, then 429; heads are not limited.
-    let mut statuses = Vec::new();
-    for _ in 0..60 {
-        let r = http()
+    // Feed pages are expensive reads: of 100 sent at once, the burst of ten passes
+    // (and whatever refills meanwhile); most are refused. Heads are not limited.
+    let pages = (0..100).map(|_| async {
+        http()
             .get(format!("{url}/v1/feeds/FR?limit=1"))
             .send()
             .await
-            .unwrap();
-        statuses.push(r.status().as_u16());
-    }
-    assert!(statuses[..50].iter().all(|s| *s == 200), "{statuses:?}");
-    assert!(statuses[50..].contains(&429), "{statuses:?}");
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    let statuses = futures::future::join_all(pages).await;
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(passed + refused, 100, "{statuses:?}");
+    assert!(
+        (10..50).contains(&passed),
+        "{passed} of 100 passed: {statuses:?}"
+    );
     for _ in 0..100 {
         assert_eq!(
             http()
@@ -640,7 +661,7 @@ async fn the_rate_limit_answers_429_per_address() {
         );
     }
     let limited = metric(&metrics(&url).await, "pacta_rate_limited_total");
-    assert!(limited >= 2, "{limited}");
+    assert!(limited >= 51, "{limited}");
 }
 
 /// The example roster with a feed limit of `n` entries a day.
