@@ -381,6 +381,16 @@ pub async fn post(url: &str, entries: &[&Entry]) -> (u16, serde_json::Value) {
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
+/// A `POST /v1/entries` body, written by hand (not serialised), carrying `entries`
+/// as they are: tests use it to send bytes that are not entries at all.
+pub fn hex_body(entries: &[&[u8]]) -> Vec<u8> {
+    let list: Vec<String> = entries
+        .iter()
+        .map(|e| format!("\"{}\"", hex::encode(e)))
+        .collect();
+    format!("{{\"entries\":[{}]}}", list.join(",")).into_bytes()
+}
+
 /// Waits until `check` holds, or fails after `secs` seconds with `what`.
 pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where

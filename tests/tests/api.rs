@@ -28,14 +28,6 @@ async fn raw_post(url: &str, content_type: &str, body: Vec<u8>) -> (u16, serde_j
     )
 }
 
-fn hex_body(entries: &[&[u8]]) -> Vec<u8> {
-    let list: Vec<String> = entries
-        .iter()
-        .map(|e| format!("\"{}\"", hex::encode(e)))
-        .collect();
-    format!("{{\"entries\":[{}]}}", list.join(",")).into_bytes()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn each_rejection_has_its_status_and_a_message() {
     let dir = tempfile::tempdir().unwrap();

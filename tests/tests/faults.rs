@@ -333,8 +333,9 @@ async fn a_full_disk_refuses_writes_keeps_serving_and_loses_nothing() {
     // First start with room, so the store exists; then again with no room to grow.
     let mut node = NodeProc::start("FR", port, &data, &[], 60_000);
     node.terminate();
-    let used_kib = dir_kib(&data);
-    node.file_size_limit_kib = Some(used_kib + 2048);
+    let largest = largest_file_kib(&data);
+    assert!(largest > 0, "no store in {}", data.display());
+    node.file_size_limit_kib = Some(largest + 2048);
     node.spawn_again();
     let url = node.url();
     let mut fr = Author::new("FR");
@@ -398,17 +399,23 @@ async fn a_full_disk_refuses_writes_keeps_serving_and_loses_nothing() {
     );
 }
 
-/// Disk space used by the files under `dir`, in KiB, rounded up per file.
-fn dir_kib(dir: &std::path::Path) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        // A file may vanish while we look (sled's temporary files).
-        let Ok(meta) = entry.metadata() else { continue };
-        total += if meta.is_dir() {
-            dir_kib(&entry.path())
-        } else {
-            meta.len().div_ceil(1024)
-        };
-    }
-    total
+/// The largest file under `dir`, in KiB: `ulimit -f` caps each file, and sled's log is
+/// the one that grows.
+fn largest_file_kib(dir: &std::path::Path) -> u64 {
+    // A file or folder may vanish while we look (sled's temporary files): skip it.
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some(if meta.is_dir() {
+                largest_file_kib(&e.path())
+            } else {
+                meta.len().div_ceil(1024)
+            })
+        })
+        .max()
+        .unwrap_or(0)
 }

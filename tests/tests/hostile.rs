@@ -52,14 +52,6 @@ fn submit(name: &'static str, body: impl Into<Vec<u8>>, status: u16, reason: &'s
     case(name, "POST", "/v1/entries", body, status, Some(reason))
 }
 
-fn hex_body(entries: &[&[u8]]) -> Vec<u8> {
-    let list: Vec<String> = entries
-        .iter()
-        .map(|e| format!("\"{}\"", hex::encode(e)))
-        .collect();
-    format!("{{\"entries\":[{}]}}", list.join(",")).into_bytes()
-}
-
 /// Sends raw bytes on a fresh connection; returns the status code of the answer (0 if
 /// the node closed the connection without one) and the body text.
 async fn raw(port: u16, request: &[u8]) -> (u16, String) {
