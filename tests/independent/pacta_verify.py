@@ -1726,6 +1726,23 @@ def run_vectors(path):
             probs.append("%s: heads %r, expected %r" % (n, got_heads, want_heads))
     group("bundles (%d): verdict, first failure, disputed, heads" % len(vec["bundles"]), probs)
 
+    # the feed limit (SPEC 3.1 [limits], 5 rule 9), under its own roster
+    probs = []
+    limited = parse_roster(vec["limited_roster"]["toml"])
+    for b in vec["limited_bundles"]:
+        n = b["name"]
+        rep = verify_ledger(limited, bytes.fromhex(b["bundle_hex"]))
+        got_ff = ({"place": rep["errors"][0]["place"], "reason": rep["errors"][0]["reason"]}
+                  if rep["errors"] else None)
+        if rep["valid"] != b["valid"] or got_ff != b["first_failure"]:
+            probs.append("%s: valid=%s, first failure %r; expected %s, %r"
+                         % (n, rep["valid"], got_ff, b["valid"], b["first_failure"]))
+        # Without the limit the same ledger is valid.
+        if not verify_ledger(roster, bytes.fromhex(b["bundle_hex"]))["valid"]:
+            probs.append("%s: invalid even without the limit" % n)
+    group("feed limit (%d): verdict and first failure under [limits]"
+          % len(vec["limited_bundles"]), probs)
+
     # invalid entries
     probs = []
     for v in vec["invalid_entries"]:
