@@ -261,7 +261,9 @@ fn build() -> Value {
         let mut out = Vec::new();
         for (i, ms) in times.iter().enumerate() {
             let text = format!(r#"{{"text":"limited {}"}}"#, i + 1);
-            let e = draft(net, "FR", i as u64 + 1, prev, *ms, &text).sign(&fr).unwrap();
+            let e = draft(net, "FR", i as u64 + 1, prev, *ms, &text)
+                .sign(&fr)
+                .unwrap();
             prev = Some(e.id());
             out.push(e);
         }

@@ -318,6 +318,13 @@ impl Witness {
                 )
             })
             .collect();
+        // Sign only what is durable: a crash must never take back a head this node has
+        // vouched for. The flush covers every write made before it, so every head read
+        // above; a store that cannot flush (a full disk) signs nothing.
+        if let Err(e) = node.ledger.store().flush().await {
+            tracing::warn!("not signing a checkpoint: the store cannot flush: {e}");
+            return;
+        }
         let now = now_ms();
         let (signed, fresh) = {
             let state = self.state();

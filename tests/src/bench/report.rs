@@ -92,7 +92,9 @@ pub fn markdown(machine: &Machine, rows: &[Row], notes: &[String], chart: &str) 
         "Every figure below was measured in this one run, on this machine, against real \
          release-built `pacta` and `pacta-node` processes on 127.0.0.1 (real HTTP, the \
          real sled store, fsync on every acknowledgement). Bounds were measured in the same \
-         run. The load generators share the machine's cores with the nodes they measure.\n"
+         run. The load generators share the machine's cores with the nodes they measure. \
+         All load comes from one address, so the nodes run with their per-address rate \
+         limits off (`--write-rate 0 --read-rate 0`).\n"
     );
     let _ = writeln!(
         out,
