@@ -446,6 +446,7 @@ async fn cosign(
                 E::Replayed { .. } | E::Inconsistent { .. } | E::Behind { .. } => {
                     StatusCode::CONFLICT
                 }
+                E::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             node.metrics.reject(e.reason());

@@ -79,6 +79,10 @@ pub enum CosignError {
         seq: Seq,
         held: u64,
     },
+    /// The heads agree but this node cannot make them durable (a full disk), so it
+    /// vouches for nothing (503).
+    #[error("this node's store cannot flush, so it vouches for nothing now: {0}")]
+    Unavailable(String),
 }
 
 impl CosignError {
@@ -95,6 +99,7 @@ impl CosignError {
             CosignError::Old { .. } | CosignError::Replayed { .. } => "stale",
             CosignError::Inconsistent { .. } => "inconsistent",
             CosignError::Behind { .. } => "behind",
+            CosignError::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -497,6 +502,13 @@ impl Witness {
             let _ = futures::future::join_all(pulls).await;
             self.consistent(node, cp)?;
         }
+        // Vouch only for what is durable here: the flush covers every entry the check
+        // above read (see `round`).
+        node.ledger
+            .store()
+            .flush()
+            .await
+            .map_err(|e| CosignError::Unavailable(e.to_string()))?;
         // Checked again and recorded under one lock: two concurrent requests with the
         // same checkpoint may both reach here, and only one may be cosigned.
         {

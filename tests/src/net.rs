@@ -202,7 +202,7 @@ impl NodeProc {
             cmd = limited;
         }
         let mut child = cmd.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
-        // The node prints one line once it serves.
+        // The node prints one line once it listens...
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -213,6 +213,20 @@ impl NodeProc {
             self.member,
             self.log_text()
         );
+        // ...and answers once its store is open and checked: wait for that, so a test
+        // that stops it at once still finds a store.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !healthy(self.port) {
+            if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+                let _ = child.kill();
+                panic!(
+                    "{} never answered /healthz; log: {}",
+                    self.member,
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         self.child = Some(child);
     }
 
@@ -254,6 +268,23 @@ impl Drop for NodeProc {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// Whether the node on `port` answers `GET /healthz` with 200 (plain blocking HTTP:
+/// `NodeProc` runs outside any async runtime).
+fn healthy(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
 /// Starts `members.len()` nodes, each pulling from all the others.
