@@ -1,6 +1,6 @@
 //! Replication: push on accept, and pull (anti-entropy) on start-up and on a timer.
 //!
-//! Every entry from a peer goes through [`Node::ingest`], the same path as a
+//! Every entry from a peer goes through `Node::ingest`, the same path as a
 //! delegation's submission, so it is verified before it is stored. A node only ever
 //! appends: a peer's shorter or different history never replaces what it holds. A
 //! peer that holds a different entry at a position this node holds gives a fork proof.

@@ -56,7 +56,7 @@ impl KeyRotation {
         }
     }
 
-    /// The new key (checked by [`KeyRotation::check`]).
+    /// The new key (checked by `KeyRotation::check`, private to this module).
     pub fn key(&self) -> Option<PublicKey> {
         self.new_key.parse().ok()
     }
