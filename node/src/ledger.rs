@@ -76,16 +76,6 @@ pub enum Rejection {
     Store(#[from] StoreError),
 }
 
-/// How far ahead of the node's clock an entry's claimed time may be.
-pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
-
-/// This node's clock, in milliseconds since the epoch.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 fn head_text(head: Option<Head>) -> String {
     match head {
         Some(h) => format!("head {} {}", h.seq, h.id.short()),
@@ -405,8 +395,8 @@ impl Ledger {
         if Some(seq) != next {
             return Err(Rejection::Gap { member, seq, head });
         }
-        let (time, now) = (entry.header().time, now_ms());
-        if time.millis() > now.saturating_add(MAX_AHEAD_MS) {
+        let (time, now) = (entry.header().time, crate::clock::now_ms());
+        if time.millis() > now.saturating_add(crate::clock::MAX_AHEAD_MS) {
             return Err(Rejection::Future {
                 member,
                 seq,

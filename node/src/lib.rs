@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //!
+//! - [`clock`]: the node's clock and the tolerance for signed times ahead of it.
 //! - [`config`]: flags and the config file.
 //! - [`datadir`]: the data folder's permissions and lock.
 //! - [`store`]: the only module that touches sled; what is durable, and when.
@@ -22,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod clock;
 pub mod config;
 pub mod datadir;
 pub mod ledger;
@@ -148,14 +150,17 @@ pub async fn run(
         limits: limits::Limits::new(config.write_rate, config.read_rate),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let stopped_too = stopped.clone();
-    let mut tasks = replicate::spawn(
+    let mut tasks = vec![tokio::spawn(forget_idle_clients(
+        node.clone(),
+        stopped.clone(),
+    ))];
+    tasks.extend(replicate::spawn(
         node.clone(),
         queues,
         config.pull_interval,
         client,
         stopped.clone(),
-    );
+    ));
     tasks.push(tokio::spawn(watch::run(watcher, stopped.clone())));
     if let Some(witness) = witness {
         tasks.push(tokio::spawn(witness::run(
@@ -165,8 +170,6 @@ pub async fn run(
             stopped,
         )));
     }
-
-    tasks.push(tokio::spawn(forget_idle_clients(node.clone(), stopped_too)));
 
     let addr = listener.local_addr()?;
     let max_connections = serve::connection_cap(config.max_connections);

@@ -157,15 +157,6 @@ impl Limits {
             budget.limiter.shrink_to_fit();
         }
     }
-
-    /// Addresses currently tracked, over both budgets.
-    pub fn tracked(&self) -> usize {
-        [&self.writes, &self.reads]
-            .into_iter()
-            .flatten()
-            .map(|b| b.limiter.len())
-            .sum()
-    }
 }
 
 #[cfg(test)]

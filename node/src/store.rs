@@ -100,9 +100,7 @@ impl StoreError {
         matches!(
             e.kind(),
             ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded
-        ) || e.raw_os_error().is_some_and(|c| [27, 28, 122].contains(&c))
-            || e.to_string().contains("File too large")
-            || e.to_string().contains("No space left")
+        )
     }
 }
 

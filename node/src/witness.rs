@@ -30,13 +30,12 @@ use pacta_core::{Roster, SecretKey};
 use reqwest::{Client, Url};
 use thiserror::Error;
 
+use crate::clock::{MAX_AHEAD_MS, now_ms};
 use crate::metrics::Metrics;
 use crate::node::Node;
 
 /// A checkpoint older than this (by the cosigner's clock) is not cosigned.
 pub const STALE_AFTER_MS: u64 = 10 * 60 * 1000;
-/// A checkpoint dated further ahead than this (by the cosigner's clock) is not cosigned.
-pub const MAX_SKEW_MS: u64 = 5 * 60 * 1000;
 /// An unchanged view with a quorum is re-signed this often, so its time stays fresh.
 const REFRESH: Duration = Duration::from_secs(60);
 /// Longest wait for one peer's cosignature.
@@ -52,7 +51,7 @@ pub enum CosignError {
     NotWitness,
     #[error("that is this node's own checkpoint")]
     Own,
-    #[error("the checkpoint is dated {time}, more than {} minutes ahead of this node's clock ({now})", MAX_SKEW_MS / 60_000)]
+    #[error("the checkpoint is dated {time}, more than {} minutes ahead of this node's clock ({now})", MAX_AHEAD_MS / 60_000)]
     Future { time: Timestamp, now: Timestamp },
     #[error("the checkpoint is stale: dated {time}, more than {} minutes before this node's clock ({now})", STALE_AFTER_MS / 60_000)]
     Old { time: Timestamp, now: Timestamp },
@@ -155,12 +154,6 @@ pub fn record_path(data: &std::path::Path) -> PathBuf {
     let mut name = data.file_name().unwrap_or_default().to_os_string();
     name.push(".checkpoint");
     data.with_file_name(name)
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Witness {
@@ -476,7 +469,7 @@ impl Witness {
             return Err(CosignError::Own);
         }
         let now = now_ms();
-        if cp.time.millis() > now.saturating_add(MAX_SKEW_MS) {
+        if cp.time.millis() > now.saturating_add(MAX_AHEAD_MS) {
             return Err(CosignError::Future {
                 time: cp.time,
                 now: Timestamp::saturating(now),

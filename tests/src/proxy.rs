@@ -81,10 +81,6 @@ impl Proxy {
         self.delay_ms.store(ms, Ordering::SeqCst);
     }
 
-    pub fn is_cut(&self) -> bool {
-        self.cut.load(Ordering::SeqCst)
-    }
-
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

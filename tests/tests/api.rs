@@ -433,6 +433,21 @@ fn bad_node_flags_exit_2_naming_the_problem() {
     std::fs::write(dir.path().join("r.checkpoint"), "garbage").unwrap();
     let record_data = dir.path().join("r");
     let record_data = record_data.to_str().unwrap();
+    // A data folder anyone may write to.
+    let open_data = dir.path().join("open");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir(&open_data).unwrap();
+        std::fs::set_permissions(&open_data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let open_data = open_data.to_str().unwrap();
+    // NL's node (no node key) with `extra` flags.
+    let nl = |extra: &[&'static str]| -> Vec<&str> {
+        let mut v = vec!["--roster", roster, "--member", "NL", "--data", data];
+        v.extend(["--listen", "127.0.0.1:0"]);
+        v.extend_from_slice(extra);
+        v
+    };
     let fr = [
         "--roster",
         roster,
@@ -534,6 +549,31 @@ fn bad_node_flags_exit_2_naming_the_problem() {
                 "ftp://x",
             ],
             "not an http://",
+        ),
+        (
+            nl(&["--max-connections", "0"]),
+            "--max-connections must be at least 1",
+        ),
+        (
+            nl(&["--write-rate=-1"]),
+            "invalid value '-1' for '--write-rate",
+        ),
+        (
+            nl(&["--read-rate", "lots"]),
+            "invalid value 'lots' for '--read-rate",
+        ),
+        (
+            vec![
+                "--roster",
+                roster,
+                "--member",
+                "NL",
+                "--data",
+                open_data,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            "has permissions 0777: others could alter the store",
         ),
     ]
     .into_iter()
