@@ -156,7 +156,36 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// glibc's malloc gives each thread that allocates an arena of its own, up to eight
+/// per core, and an arena keeps what it has freed for later. A node runs about twenty
+/// threads (tokio's and sled's), so its memory grew with the arenas rather than with
+/// what it holds: at 300,000 entries a node measured 353 MiB of RSS with glibc's
+/// default and 119 MiB with two arenas, and ingested as fast. glibc reads
+/// `MALLOC_ARENA_MAX` once, as the process starts, so the node sets it by executing
+/// itself again (the same pid, arguments and environment) unless its caller chose a
+/// value. Nothing else changes: if the exec fails, the node goes on with the default.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    const VAR: &str = "MALLOC_ARENA_MAX";
+    if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    let err = std::process::Command::new("/proc/self/exe")
+        .arg0(argv0)
+        .args(args)
+        .env(VAR, "2")
+        .exec();
+    eprintln!("pacta-node: could not set {VAR} ({err}); going on with glibc's default");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let filter = tracing_subscriber::EnvFilter::try_from_env("PACTA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
