@@ -173,11 +173,13 @@ fn limit_malloc_arenas() {
     }
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    let err = std::process::Command::new("/proc/self/exe")
-        .arg0(argv0)
-        .args(args)
-        .env(VAR, "2")
-        .exec();
+    let err = std::process::Command::new(
+        std::env::current_exe().unwrap_or_else(|_| "/proc/self/exe".into()),
+    )
+    .arg0(argv0)
+    .args(args)
+    .env(VAR, "2")
+    .exec();
     eprintln!("pacta-node: could not set {VAR} ({err}); going on with glibc's default");
 }
 

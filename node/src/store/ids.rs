@@ -15,14 +15,17 @@
 //!
 //! - the ids of the newest entries are held in memory (`pending`);
 //! - once [`RUN`] of them are there, they are frozen and written to the tree `id_runs`
-//!   in id order, under a new run number: key `run (u32 BE) ‖ id (32 bytes)`, value
-//!   the entry's key. A run's keys are all above the previous run's and come in order,
-//!   so writing one appends at the tree's right edge, which is sled's cheapest pattern;
+//!   in id order, under a new run number, in blocks of [`BLOCK`] ids: key `run (u32 BE)
+//!   ‖ the block's first id (32 bytes)`, value each id followed by its entry's key
+//!   (`id ‖ len(code) ‖ code ‖ seq (u64 BE)`). A run's keys are all above the previous
+//!   run's and come in order, so writing one appends at the tree's right edge, which is
+//!   sled's cheapest pattern, and a block costs one insert, not one per id;
 //! - then `meta` → `ids` records how many runs there are and, per feed, the highest
 //!   position they cover (the watermark): `runs (u32 BE)`, then per feed
 //!   `len(code) ‖ code ‖ seq (u64 BE)`;
 //! - a lookup asks `pending`, then the frozen run being written, then each run, newest
-//!   first: one sled read per run (31 at a million entries);
+//!   first: in each, one sled seek for the last block starting at or below the id (31
+//!   seeks at a million entries);
 //! - at start-up, `pending` is refilled from the entries above each feed's watermark,
 //!   which is at most about two runs' worth, since a run is written as soon as it is
 //!   full.
@@ -30,7 +33,7 @@
 //! Nothing here needs a flush of its own: whatever a crash loses is refilled from the
 //! entries at the next start, and sled's single log keeps write order, so a durable
 //! watermark means the run it covers is durable too. A run cut short by a crash is
-//! written again under the same number; its leftover keys point at the same entries.
+//! written again under the same number, once what was left of it is removed.
 //! Every lookup is checked by the caller against the entry's own id, so a stale key
 //! (an entry since moved to `revoked`) can only miss, never answer wrongly.
 
@@ -44,6 +47,9 @@ use super::{StoreError, entry_key};
 /// Ids per run: at most this many (and as many again while one is being written) are
 /// held in memory and read again at start-up.
 pub(super) const RUN: usize = 32_768;
+
+/// Ids per block of a run: 64 make a value of about 3.2 KiB.
+const BLOCK: usize = 64;
 
 /// Where an entry is: its feed and position.
 type Place = (MemberCode, Seq);
@@ -147,10 +153,10 @@ impl IdIndex {
             .name("pacta-id-run".into())
             .spawn({
                 let ids = ids.clone();
-                move || index.finish(run, &ids)
+                move || index.finish(run, ids)
             });
         if spawned.is_err() {
-            self.finish(run, &ids);
+            self.finish(run, ids);
         }
     }
 
@@ -176,21 +182,47 @@ impl IdIndex {
         Some((st.runs, ids))
     }
 
-    fn finish(&self, run: u32, ids: &HashMap<EntryId, Place>) {
-        if let Err(e) = self.write_run(run, ids) {
-            // The ids stay findable in memory; the next full run tries again.
-            tracing::warn!("writing id run {run}: {e}");
+    /// Writes `ids` as run `run`, then whatever filled up meanwhile.
+    fn finish(&self, run: u32, ids: Arc<HashMap<EntryId, Place>>) {
+        let mut next = Some((run, ids));
+        while let Some((run, ids)) = next {
+            if let Err(e) = self.write_run(run, &ids) {
+                // The ids stay findable in memory; the next full run tries again.
+                tracing::warn!("writing id run {run}: {e}");
+                return;
+            }
+            next = self.freeze();
         }
     }
 
     fn write_run(&self, run: u32, ids: &HashMap<EntryId, Place>) -> Result<(), StoreError> {
         let mut sorted: Vec<(&EntryId, &Place)> = ids.iter().collect();
         sorted.sort_unstable_by_key(|(id, _)| id.0);
-        let written = sorted.into_iter().try_for_each(|(id, (member, seq))| {
-            self.runs
-                .insert(run_key(run, id), entry_key(*member, *seq))
-                .map(drop)
-        });
+        // What a crash left of this run before: its blocks start at other ids, and a
+        // lookup must find each id in the block that starts at or below it.
+        let old = self
+            .runs
+            .range(run_key(run, &EntryId([0; 32]))..=run_key(run, &EntryId([0xff; 32])))
+            .keys()
+            .collect::<Result<Vec<_>, _>>();
+        let written = old
+            .and_then(|old| {
+                old.into_iter()
+                    .try_for_each(|k| self.runs.remove(k).map(drop))
+            })
+            .and_then(|()| {
+                sorted.chunks(BLOCK).try_for_each(|block| {
+                    let mut value = Vec::with_capacity(block.len() * (32 + 17));
+                    for (id, (member, seq)) in block {
+                        value.extend_from_slice(&id.0);
+                        value.extend_from_slice(&entry_key(*member, *seq));
+                    }
+                    let first = block.first().map_or([0; 32], |(id, _)| id.0);
+                    self.runs
+                        .insert(run_key(run, &EntryId(first)), value)
+                        .map(drop)
+                })
+            });
         let mut st = self.lock();
         let Some(frozen) = st.frozen.take() else {
             return Ok(());
@@ -231,8 +263,21 @@ impl IdIndex {
             st.runs
         };
         for run in (0..runs).rev() {
-            if let Some(key) = self.runs.get(run_key(run, id))? {
-                return Ok(Some(key.to_vec()));
+            let block = self
+                .runs
+                .range(run_key(run, &EntryId([0; 32]))..=run_key(run, id))
+                .next_back();
+            if let Some((key, value)) = block.transpose()? {
+                let found = find_in_block(&value, id).map_err(|()| {
+                    StoreError::Corrupt(format!(
+                        "id block {} does not decode: {}",
+                        hex::encode(&key),
+                        hex::encode(&value)
+                    ))
+                })?;
+                if found.is_some() {
+                    return Ok(found);
+                }
             }
         }
         Ok(None)
@@ -279,6 +324,20 @@ fn run_key(run: u32, id: &EntryId) -> [u8; 36] {
     key
 }
 
+/// The entry key stored for `id` in a block (`id ‖ entry key`, repeated), if any.
+fn find_in_block(mut block: &[u8], id: &EntryId) -> Result<Option<Vec<u8>>, ()> {
+    while !block.is_empty() {
+        let this = block.get(..32).ok_or(())?;
+        let len = usize::from(*block.get(32).ok_or(())?);
+        let key = block.get(32..33 + len + 8).ok_or(())?;
+        if this == id.0 {
+            return Ok(Some(key.to_vec()));
+        }
+        block = &block[33 + len + 8..];
+    }
+    Ok(None)
+}
+
 fn encode_meta(runs: u32, covered: &BTreeMap<MemberCode, u64>) -> Vec<u8> {
     let mut out = runs.to_be_bytes().to_vec();
     for (member, seq) in covered {
@@ -308,6 +367,20 @@ fn decode_meta(raw: &[u8]) -> Option<(u32, BTreeMap<MemberCode, u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_finds_its_ids_and_refuses_garbage() {
+        let (a, b) = (EntryId([1; 32]), EntryId([2; 32]));
+        let fr = entry_key("FR".parse().unwrap(), Seq(3));
+        let nato = entry_key("NATO".parse().unwrap(), Seq(u64::MAX));
+        let block = [&a.0[..], &fr, &b.0, &nato].concat();
+        assert_eq!(find_in_block(&block, &a), Ok(Some(fr)));
+        assert_eq!(find_in_block(&block, &b), Ok(Some(nato)));
+        assert_eq!(find_in_block(&block, &EntryId([3; 32])), Ok(None));
+        assert_eq!(find_in_block(&block[..block.len() - 1], &b), Err(()));
+        assert_eq!(find_in_block(&block[..20], &b), Err(()));
+        assert_eq!(find_in_block(&[], &b), Ok(None));
+    }
 
     #[test]
     fn the_record_of_runs_round_trips_and_refuses_garbage() {

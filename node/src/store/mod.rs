@@ -19,12 +19,14 @@
 //!   notes. Written before its entry; a marker whose entry is absent is dropped.
 //! - tree `meta`: `network` → the network id the store belongs to; `format` → 3 (1:
 //!   before the `legal` tree, which the first start of this version builds; 2: before
-//!   the id runs, which replace a tree `ids` keyed by id);
+//!   the id runs, which replace a tree `ids` keyed by id; 3: before the arrival
+//!   blocks, which replace a tree `arrivals` of one event per record);
 //!   `watch` → what the watch module ([`crate::watch`]) last told watchers: the
 //!   events it numbered, each feed's last position it announced, and a status summary.
-//! - trees `arrivals` and `changes`: the event log watchers read (`GET /v1/events`,
-//!   the Atom feeds), keyed by event number (u64 BE). One numbering covers both: an
-//!   arrival is a stored entry, a change is a change of status. Written with `meta`'s
+//! - trees `arrival_blocks` and `changes`: the event log watchers read (`GET
+//!   /v1/events`, the Atom feeds), keyed by event number (u64 BE). One numbering covers
+//!   both: an arrival is a stored entry, a change is a change of status. Arrivals are
+//!   written in blocks of consecutive numbers, keyed by the first ([`arrivals`]). Written with `meta`'s
 //!   `watch` in one transaction, so the log and what it covers never disagree.
 //!
 //! # Durability
@@ -75,6 +77,7 @@ use pacta_core::ids::{MemberCode, NetworkId, Seq};
 use pacta_core::roster::FeedLimit;
 use thiserror::Error;
 
+mod arrivals;
 mod ids;
 use ids::IdIndex;
 
@@ -118,8 +121,8 @@ pub enum Check {
     Full,
 }
 
-/// The store's format: 2 added the `legal` tree, 3 the id runs.
-const FORMAT: u8 = 3;
+/// The store's format: 2 added the `legal` tree, 3 the id runs, 4 the arrival blocks.
+const FORMAT: u8 = 4;
 
 /// sled's page cache. Its default (1 GiB) would let a node with a million entries grow
 /// far past the brief's 200 MiB, and sled's own count of it is low: at 300,000 entries
@@ -251,7 +254,7 @@ impl Store {
             forks: db.open_tree("forks")?,
             revoked: db.open_tree("revoked")?,
             ids,
-            arrivals: db.open_tree("arrivals")?,
+            arrivals: open_arrivals(&db, format)?,
             changes: db.open_tree("changes")?,
             meta: meta.clone(),
             db,
@@ -570,10 +573,11 @@ impl Store {
         state: &[u8],
     ) -> Result<(), StoreError> {
         use sled::Transactional;
+        let blocks = arrivals::blocks(arrivals)?;
         (&self.arrivals, &self.changes, &self.meta)
             .transaction(|(a, c, m)| {
-                for (n, value) in arrivals {
-                    a.insert(&n.to_be_bytes(), value.as_slice())?;
+                for (first, value) in &blocks {
+                    a.insert(&first.to_be_bytes(), value.as_slice())?;
                 }
                 for (n, value) in changes {
                     c.insert(&n.to_be_bytes(), value.as_slice())?;
@@ -602,10 +606,26 @@ impl Store {
         let start = after.saturating_add(1).to_be_bytes();
         let end = upto.to_be_bytes();
         let mut out = Vec::new();
-        for (tree, is_change) in [(&self.arrivals, false), (&self.changes, true)] {
-            for item in tree.range(start..=end).take(limit) {
-                let (key, value) = item?;
-                out.push((event_number(&key)?, is_change, value));
+        for item in self.changes.range(start..=end).take(limit) {
+            let (key, value) = item?;
+            out.push((event_number(&key)?, true, value));
+        }
+        // From the block holding `after + 1`, which starts at or below it.
+        let from = match self.arrivals.range(..=start).next_back() {
+            Some(found) => found?.0,
+            None => sled::IVec::from(&start),
+        };
+        let mut arrived = 0;
+        'blocks: for item in self.arrivals.range(from..=sled::IVec::from(&end)) {
+            let (key, value) = item?;
+            for (n, event) in self.arrival_block(&key, &value)? {
+                if n > upto || arrived == limit {
+                    break 'blocks;
+                }
+                if n > after {
+                    out.push((n, false, event));
+                    arrived += 1;
+                }
             }
         }
         out.sort_by_key(|e| e.0);
@@ -616,12 +636,27 @@ impl Store {
     /// The highest event number in the log, if any.
     pub fn last_event_number(&self) -> Result<Option<u64>, StoreError> {
         let mut last = None;
-        for tree in [&self.arrivals, &self.changes] {
-            if let Some((key, _)) = tree.last()? {
-                last = last.max(Some(event_number(&key)?));
-            }
+        if let Some((key, _)) = self.changes.last()? {
+            last = Some(event_number(&key)?);
+        }
+        if let Some((key, value)) = self.arrivals.last()? {
+            let block = self.arrival_block(&key, &value)?;
+            last = last.max(block.last().map(|e| e.0));
         }
         Ok(last)
+    }
+
+    fn arrival_block(
+        &self,
+        key: &[u8],
+        value: &sled::IVec,
+    ) -> Result<Vec<(u64, sled::IVec)>, StoreError> {
+        arrivals::events(event_number(key)?, value).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "the arrivals under event {} do not decode",
+                hex::encode(key)
+            ))
+        })
     }
 
     /// Makes every write so far durable, from a blocking thread (the watch task's
@@ -698,6 +733,27 @@ impl Store {
 }
 
 /// Entries that change whose key is in force, or who is a member.
+/// The tree of arrival blocks; a store of format 3 or before kept one arrival per
+/// record in `arrivals`, which the first start of this version rewrites as blocks.
+fn open_arrivals(db: &sled::Db, format: u8) -> Result<sled::Tree, StoreError> {
+    let tree = db.open_tree("arrival_blocks")?;
+    if format < 4 {
+        let legacy = db.open_tree("arrivals")?;
+        let mut events = Vec::new();
+        for item in legacy.iter() {
+            let (key, value) = item?;
+            events.push((event_number(&key)?, value.to_vec()));
+        }
+        tree.clear()?;
+        for (first, value) in arrivals::blocks(&events)? {
+            tree.insert(first.to_be_bytes(), value)?;
+        }
+        drop(legacy);
+        db.drop_tree("arrivals")?;
+    }
+    Ok(tree)
+}
+
 fn is_authority(entry: &Entry) -> bool {
     let kind = entry.header().kind;
     kind == pacta_core::Kind::KEY_ROTATION
@@ -757,7 +813,7 @@ mod tests {
     }
 
     fn open_runs_of(dir: &Path, run: usize) -> (Store, Recovered) {
-        for _ in 0..100 {
+        for _ in 0..500 {
             match Store::open_with_runs_of(dir, NetworkId([1; 32]), None, Check::Fast, run) {
                 Err(StoreError::Sled(sled::Error::Io(e)))
                     if e.kind() == std::io::ErrorKind::WouldBlock =>
@@ -792,7 +848,7 @@ mod tests {
     /// a moment after the last handle is dropped, so retry while it does (a node opens
     /// its store once per process and never meets this).
     fn reopen(dir: &Path) -> Result<(Store, Recovered), StoreError> {
-        for _ in 0..100 {
+        for _ in 0..500 {
             match open(dir) {
                 Err(StoreError::Sled(sled::Error::Io(e)))
                     if e.kind() == std::io::ErrorKind::WouldBlock =>
@@ -1060,6 +1116,88 @@ mod tests {
         );
     }
 
+    /// The numbers and bytes `events_after` gives.
+    fn log(store: &Store, after: u64, upto: u64, limit: usize) -> Vec<(u64, bool, Vec<u8>)> {
+        store
+            .events_after(after, upto, limit)
+            .unwrap()
+            .into_iter()
+            .map(|(n, change, v)| (n, change, v.to_vec()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_event_log_reads_back_from_inside_a_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        assert_eq!(store.last_event_number().unwrap(), None);
+        // Two rounds: arrivals 1-300 and change 301, then arrivals 302-303.
+        let arrivals: Vec<(u64, Vec<u8>)> = (1..=300u64)
+            .map(|n| (n, n.to_be_bytes().to_vec()))
+            .collect();
+        store
+            .append_events(&arrivals, &[(301, b"change".to_vec())], b"{}")
+            .unwrap();
+        store
+            .append_events(&[(302, vec![1]), (303, vec![2])], &[], b"{}")
+            .unwrap();
+        assert_eq!(store.last_event_number().unwrap(), Some(303));
+        let got = log(&store, 250, 303, 1000);
+        let numbers: Vec<u64> = got.iter().map(|e| e.0).collect();
+        assert_eq!(numbers, (251..=303).collect::<Vec<_>>());
+        assert_eq!(got[0], (251, false, 251u64.to_be_bytes().to_vec()));
+        assert_eq!(got[50], (301, true, b"change".to_vec()));
+        assert_eq!(log(&store, 10, 20, 1000).len(), 10, "up to `upto`");
+        assert_eq!(log(&store, 10, 303, 5).len(), 5, "at most `limit`");
+        assert!(log(&store, 303, 303, 5).is_empty());
+        store.flush().await.unwrap();
+        drop(store);
+        let (store, _) = reopen(dir.path()).unwrap();
+        assert_eq!(store.last_event_number().unwrap(), Some(303));
+        assert_eq!(log(&store, 299, 303, 10).len(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_format_3_store_gets_its_arrival_blocks_at_first_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        // As format 3 wrote it: one arrival per record in `arrivals`.
+        let legacy = store.db.open_tree("arrivals").unwrap();
+        for n in [1u64, 2, 3, 5] {
+            legacy.insert(n.to_be_bytes(), vec![n as u8]).unwrap();
+        }
+        store
+            .changes
+            .insert(4u64.to_be_bytes(), b"change".to_vec())
+            .unwrap();
+        store.meta.insert("format", &[3u8]).unwrap();
+        store.flush().await.unwrap();
+        drop((store, legacy));
+        let (store, _) = reopen(dir.path()).unwrap();
+        assert_eq!(
+            log(&store, 0, 5, 10),
+            [
+                (1, false, vec![1]),
+                (2, false, vec![2]),
+                (3, false, vec![3]),
+                (4, true, b"change".to_vec()),
+                (5, false, vec![5])
+            ]
+        );
+        assert_eq!(store.last_event_number().unwrap(), Some(5));
+        assert!(
+            !store
+                .db
+                .tree_names()
+                .iter()
+                .any(|n| n.as_ref() == b"arrivals")
+        );
+        assert_eq!(
+            store.meta.get("format").unwrap().unwrap().as_ref(),
+            [FORMAT]
+        );
+    }
+
     #[test]
     fn a_store_of_a_newer_format_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -1068,7 +1206,7 @@ mod tests {
         store.db.flush().unwrap();
         drop(store);
         let err = reopen(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("this node reads formats 1 to 3"), "{err}");
+        assert!(err.contains("this node reads formats 1 to 4"), "{err}");
     }
 
     #[test]
