@@ -553,6 +553,48 @@ async fn main() {
             Verdict::NotMet
         },
     });
+
+    // Entries by id, after the restart refilled the id index; at 1M entries most ids
+    // are in its runs (node/src/store/ids.rs). Each answer must be the exact bytes.
+    let sample: Vec<&Entry> = feeds
+        .iter()
+        .flat_map(|f| {
+            f.entries
+                .iter()
+                .step_by((f.entries.len() / 5).max(1))
+                .take(5)
+        })
+        .collect();
+    step(&format!(
+        "GET /entries/{{id}}/raw for {} entries",
+        sample.len()
+    ));
+    let client = http();
+    let mut lookups = Vec::with_capacity(sample.len());
+    for e in &sample {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{p_url}/entries/{}/raw", e.id()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{} {} by id", e.author(), e.seq());
+        assert_eq!(r.bytes().await.unwrap().as_ref(), e.as_bytes());
+        lookups.push(t.elapsed());
+    }
+    lookups.sort();
+    rows.push(Row::reference(
+        &format!(
+            "An entry by id (`GET /entries/{{id}}/raw`, one request at a time), node holding {} entries, after the restart",
+            thousands(total as f64)
+        ),
+        format!(
+            "p50 {}, p99 {} over {} entries spread over every feed",
+            ms(quantile(&lookups, 0.5)),
+            ms(quantile(&lookups, 0.99)),
+            lookups.len()
+        ),
+    ));
     drop(p);
 
     // Single entries from 64 concurrent clients.
