@@ -11,7 +11,7 @@ use sled::IVec;
 use super::StoreError;
 
 /// Events per block: a full round of a catch-up makes 4 of them.
-const PER_BLOCK: usize = 256;
+pub(super) const PER_BLOCK: usize = 256;
 
 /// Groups numbered events into blocks of consecutive numbers.
 pub(super) fn blocks(events: &[(u64, Vec<u8>)]) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
@@ -20,9 +20,9 @@ pub(super) fn blocks(events: &[(u64, Vec<u8>)]) -> Result<Vec<(u64, Vec<u8>)>, S
         let len = u16::try_from(bytes.len()).map_err(|_| {
             StoreError::Corrupt(format!("event {n} is {} bytes, over 65535", bytes.len()))
         })?;
-        let open = out
-            .last_mut()
-            .filter(|(first, _, count)| *count < PER_BLOCK && first + *count as u64 == *n);
+        let open = out.last_mut().filter(|(first, _, count)| {
+            *count < PER_BLOCK && first.checked_add(*count as u64) == Some(*n)
+        });
         let block = match open {
             Some(block) => block,
             None => {

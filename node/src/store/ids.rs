@@ -28,7 +28,7 @@
 //!   seeks at a million entries);
 //! - at start-up, `pending` is refilled from the entries above each feed's watermark,
 //!   which is at most about two runs' worth, since a run is written as soon as it is
-//!   full.
+//!   full, and from the entries moved to `revoked` that no run holds yet.
 //!
 //! Nothing here needs a flush of its own: whatever a crash loses is refilled from the
 //! entries at the next start, and sled's single log keeps write order, so a durable
@@ -195,6 +195,8 @@ impl IdIndex {
         }
     }
 
+    /// Not through the store's group commit: a run is never needed for an
+    /// acknowledgement, and whatever a crash loses of it the refill rebuilds.
     fn write_run(&self, run: u32, ids: &HashMap<EntryId, Place>) -> Result<(), StoreError> {
         let mut sorted: Vec<(&EntryId, &Place)> = ids.iter().collect();
         sorted.sort_unstable_by_key(|(id, _)| id.0);

@@ -17,7 +17,7 @@
 //! - tree `legal`: same keys as `entries`, empty values: one marker per entry that is
 //!   not a note, so that start-up finds what the status rests on without reading the
 //!   notes. Written before its entry; a marker whose entry is absent is dropped.
-//! - tree `meta`: `network` → the network id the store belongs to; `format` → 3 (1:
+//! - tree `meta`: `network` → the network id the store belongs to; `format` → 4 (1:
 //!   before the `legal` tree, which the first start of this version builds; 2: before
 //!   the id runs, which replace a tree `ids` keyed by id; 3: before the arrival
 //!   blocks, which replace a tree `arrivals` of one event per record);
@@ -429,10 +429,14 @@ impl Store {
                 }
             }
         }
+        // Revoked entries sit outside every watermark: add those no run holds yet, or
+        // each start would write them into another run.
         for item in self.revoked.iter() {
             let (key, value) = item?;
             let entry = decode_stored(&key, &value)?;
-            self.ids.add_aside(entry.id(), entry.author(), entry.seq());
+            if self.ids.get(&entry.id())?.is_none() {
+                self.ids.add_aside(entry.id(), entry.author(), entry.seq());
+            }
         }
         self.ids.spill_now()
     }
@@ -618,7 +622,16 @@ impl Store {
         let mut arrived = 0;
         'blocks: for item in self.arrivals.range(from..=sled::IVec::from(&end)) {
             let (key, value) = item?;
-            for (n, event) in self.arrival_block(&key, &value)? {
+            // A block that does not decode is skipped, as a damaged record always was:
+            // watchers miss its events rather than the rest of the log.
+            let Some(block) = arrivals::events(event_number(&key)?, &value) else {
+                tracing::warn!(
+                    "the arrivals under event {} do not decode",
+                    hex::encode(&key)
+                );
+                continue;
+            };
+            for (n, event) in block {
                 if n > upto || arrived == limit {
                     break 'blocks;
                 }
@@ -640,23 +653,16 @@ impl Store {
             last = Some(event_number(&key)?);
         }
         if let Some((key, value)) = self.arrivals.last()? {
-            let block = self.arrival_block(&key, &value)?;
-            last = last.max(block.last().map(|e| e.0));
+            let first = event_number(&key)?;
+            // A damaged last block still holds at most a full block's numbers, and
+            // a number must never be handed out twice.
+            let end = match arrivals::events(first, &value) {
+                Some(block) => block.last().map_or(first, |e| e.0),
+                None => first.saturating_add(arrivals::PER_BLOCK as u64 - 1),
+            };
+            last = last.max(Some(end));
         }
         Ok(last)
-    }
-
-    fn arrival_block(
-        &self,
-        key: &[u8],
-        value: &sled::IVec,
-    ) -> Result<Vec<(u64, sled::IVec)>, StoreError> {
-        arrivals::events(event_number(key)?, value).ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "the arrivals under event {} do not decode",
-                hex::encode(key)
-            ))
-        })
     }
 
     /// Makes every write so far durable, from a blocking thread (the watch task's
@@ -732,28 +738,43 @@ impl Store {
     }
 }
 
-/// Entries that change whose key is in force, or who is a member.
-/// The tree of arrival blocks; a store of format 3 or before kept one arrival per
-/// record in `arrivals`, which the first start of this version rewrites as blocks.
+/// The tree of arrival blocks. A store of format 3 or before kept one arrival per
+/// record in a tree `arrivals`, which is rewritten as blocks and then dropped. The
+/// format is recorded only after the start-up check, so a first start that fails
+/// comes here again: while `arrivals` exists the rewrite starts over; once it is
+/// dropped, the blocks are complete and are left alone.
 fn open_arrivals(db: &sled::Db, format: u8) -> Result<sled::Tree, StoreError> {
     let tree = db.open_tree("arrival_blocks")?;
-    if format < 4 {
+    let legacy_exists = db.tree_names().iter().any(|n| n.as_ref() == b"arrivals");
+    if format < 4 && legacy_exists {
         let legacy = db.open_tree("arrivals")?;
-        let mut events = Vec::new();
-        for item in legacy.iter() {
-            let (key, value) = item?;
-            events.push((event_number(&key)?, value.to_vec()));
-        }
         tree.clear()?;
-        for (first, value) in arrivals::blocks(&events)? {
-            tree.insert(first.to_be_bytes(), value)?;
+        // A chunk at a time: the old log may be long.
+        let mut chunk = Vec::with_capacity(4096);
+        let mut rows = legacy.iter();
+        loop {
+            let row = rows.next().transpose()?;
+            if let Some((key, value)) = &row {
+                chunk.push((event_number(key)?, value.to_vec()));
+            }
+            if chunk.len() == chunk.capacity() || (row.is_none() && !chunk.is_empty()) {
+                for (first, value) in arrivals::blocks(&chunk)? {
+                    tree.insert(first.to_be_bytes(), value)?;
+                }
+                chunk.clear();
+            }
+            if row.is_none() {
+                break;
+            }
         }
         drop(legacy);
+        db.flush()?;
         db.drop_tree("arrivals")?;
     }
     Ok(tree)
 }
 
+/// Entries that change whose key is in force, or who is a member.
 fn is_authority(entry: &Entry) -> bool {
     let kind = entry.header().kind;
     kind == pacta_core::Kind::KEY_ROTATION
@@ -1195,6 +1216,76 @@ mod tests {
         assert_eq!(
             store.meta.get("format").unwrap().unwrap().as_ref(),
             [FORMAT]
+        );
+    }
+
+    /// sled opened directly, once the store has let go of it.
+    fn raw_sled(dir: &Path) -> sled::Db {
+        for _ in 0..500 {
+            match sled::Config::new().path(dir).open() {
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("the store stayed locked")
+    }
+
+    #[tokio::test]
+    async fn a_first_start_that_fails_loses_no_arrival_when_it_is_tried_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let legacy = store.db.open_tree("arrivals").unwrap();
+        for n in [1u64, 2, 3] {
+            legacy.insert(n.to_be_bytes(), vec![n as u8]).unwrap();
+        }
+        store.meta.insert("format", &[3u8]).unwrap();
+        // The start-up check will refuse this: the first start fails after the rewrite.
+        store.forks.insert(b"garbage", b"x".to_vec()).unwrap();
+        store.flush().await.unwrap();
+        drop((store, legacy));
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("fork proof"), "{err}");
+        {
+            let db = raw_sled(dir.path());
+            assert_eq!(
+                db.open_tree("meta")
+                    .unwrap()
+                    .get("format")
+                    .unwrap()
+                    .unwrap()
+                    .as_ref(),
+                [3]
+            );
+            db.open_tree("forks").unwrap().remove(b"garbage").unwrap();
+            db.flush().unwrap();
+        }
+        let (store, _) = reopen(dir.path()).unwrap();
+        assert_eq!(log(&store, 0, 3, 10).len(), 3, "arrivals 1 to 3 survive");
+        assert_eq!(store.last_event_number().unwrap(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_damaged_arrival_block_is_skipped_and_its_numbers_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        store
+            .append_events(&[(1, vec![1]), (2, vec![2])], &[], b"{}")
+            .unwrap();
+        store.append_events(&[(10, vec![10])], &[], b"{}").unwrap();
+        assert_eq!(store.last_event_number().unwrap(), Some(10));
+        store
+            .arrivals
+            .insert(10u64.to_be_bytes(), vec![0, 9])
+            .unwrap();
+        assert_eq!(
+            log(&store, 0, 20, 10),
+            [(1, false, vec![1]), (2, false, vec![2])]
+        );
+        assert_eq!(
+            store.last_event_number().unwrap(),
+            Some(10 + arrivals::PER_BLOCK as u64 - 1)
         );
     }
 
