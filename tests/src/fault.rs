@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use pacta_core::entry::Entry;
 use pacta_core::wire::{HexBytes, Submit};
 
-use crate::net::{Author, Network, NodeProc, heads, http, pacta, roster_path};
+use crate::net::{Author, Network, NodeProc, free_port, heads, http, pacta, roster_path};
 use crate::proxy::Proxy;
 
 /// The scale of the scenarios: `PACTA_FAULT_SCALE`, at least 1.
@@ -57,16 +57,9 @@ impl Cluster {
         pull_ms: u64,
         extra_peers: &[String],
     ) -> Cluster {
-        // The nodes' ports stay bound until the proxies have theirs, so that no proxy
-        // is given a port a node is about to take.
-        let held: Vec<std::net::TcpListener> = members
-            .iter()
-            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-            .collect();
-        let ports: Vec<u16> = held
-            .iter()
-            .map(|l| l.local_addr().unwrap().port())
-            .collect();
+        // Below the ephemeral range, where the proxies' ports (and every outgoing
+        // connection's) come from, so none of them can take a node's port first.
+        let ports: Vec<u16> = members.iter().map(|_| free_port()).collect();
         let mut links = BTreeMap::new();
         for from in 0..members.len() {
             for (to, port) in ports.iter().enumerate() {
@@ -75,7 +68,6 @@ impl Cluster {
                 }
             }
         }
-        drop(held);
         let network = Network::example();
         let nodes = members
             .iter()

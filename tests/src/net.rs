@@ -42,12 +42,25 @@ pub fn code(s: &str) -> MemberCode {
 }
 
 /// A free port on 127.0.0.1 (bound and released, so peers can be told in advance).
+/// A free port for a node to listen on, below the kernel's ephemeral range (32768 and
+/// up on Linux). A port from that range is also handed out for outgoing connections
+/// and `bind(0)`, so it could be taken between this pick and the node's bind; CI saw
+/// exactly that ("Address already in use"). Each pick in a process is a different
+/// port, so tests running in parallel never pick the same one.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id() % SPAN;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(n < SPAN, "no free port left below the ephemeral range");
+        let port = u16::try_from(LOW + (start + n) % SPAN).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// The network nodes run in: its roster, and the folder holding the node keys of the
