@@ -12,7 +12,8 @@
 //!   quorum revoked the key that signed them ([`pacta_core::authority`]), kept as
 //!   evidence, never served as part of the feed.
 //! - tree `id_runs`: entry id → its key in `entries` (or in `revoked`, once moved
-//!   there), for `GET /entries/{id}`, written in sorted runs ([`ids`] says why and how);
+//!   there), for `GET /entries/{id}`, written in sorted runs (`store/ids.rs` says why
+//!   and how);
 //!   `meta` → `ids` records the runs.
 //! - tree `legal`: same keys as `entries`, empty values: one marker per entry that is
 //!   not a note, so that start-up finds what the status rests on without reading the
@@ -26,8 +27,9 @@
 //! - trees `arrival_blocks` and `changes`: the event log watchers read (`GET
 //!   /v1/events`, the Atom feeds), keyed by event number (u64 BE). One numbering covers
 //!   both: an arrival is a stored entry, a change is a change of status. Arrivals are
-//!   written in blocks of consecutive numbers, keyed by the first ([`arrivals`]). Written with `meta`'s
-//!   `watch` in one transaction, so the log and what it covers never disagree.
+//!   written in blocks of consecutive numbers, keyed by the first
+//!   (`store/arrivals.rs`). Written with `meta`'s `watch` in one transaction, so the
+//!   log and what it covers never disagree.
 //!
 //! # Durability
 //!
@@ -61,7 +63,8 @@
 //! - **Full** (`pacta-node --check-store`, and the first start after an upgrade from
 //!   format 1): every entry of every feed is decoded and linked to the one before it.
 //!
-//! Both then refill the id index from the entries its runs do not cover ([`ids`]).
+//! Both then refill the id index from the entries its runs do not cover
+//! (`store/ids.rs`).
 //! Neither re-verifies signatures: they were verified before the entries were written,
 //! and these checks are against corruption, not against an attacker who can write the
 //! node's disk (who could rewrite everything anyway).
