@@ -356,7 +356,13 @@ pub fn http() -> reqwest::Client {
 }
 
 pub async fn heads(url: &str) -> Heads {
-    http()
+    heads_with(&http(), url).await
+}
+
+/// `GET /v1/heads` with `client`: a loop that polls should keep one client, since
+/// making one loads the TLS roots.
+pub async fn heads_with(client: &reqwest::Client, url: &str) -> Heads {
+    client
         .get(format!("{url}/v1/heads"))
         .send()
         .await

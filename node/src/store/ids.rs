@@ -137,11 +137,6 @@ impl IdIndex {
         self.lock().pending.insert(id, (member, seq));
     }
 
-    /// Whether `pending` holds a full run.
-    pub(super) fn is_full(&self) -> bool {
-        self.lock().pending.len() >= self.run_len
-    }
-
     /// Writes a full `pending` as a run on a thread of its own, unless one is being
     /// written already (then `pending` grows until it is done).
     pub(super) fn spill(&self) {
@@ -160,7 +155,7 @@ impl IdIndex {
         }
     }
 
-    /// Writes a full `pending` as a run now (start-up).
+    /// Writes `pending` as a run now if it is full (start-up).
     pub(super) fn spill_now(&self) -> Result<(), StoreError> {
         match self.freeze() {
             Some((run, ids)) => self.write_run(run, &ids),

@@ -427,9 +427,7 @@ impl Store {
                 let (key, value) = item?;
                 let entry = decode_stored(&key, &value)?;
                 self.ids.add(entry.id(), *member, entry.seq());
-                if self.ids.is_full() {
-                    self.ids.spill_now()?;
-                }
+                self.ids.spill_now()?;
             }
         }
         // Revoked entries sit outside every watermark: add those no run holds yet, or
@@ -837,17 +835,8 @@ mod tests {
     }
 
     fn open_runs_of(dir: &Path, run: usize) -> (Store, Recovered) {
-        for _ in 0..500 {
-            match Store::open_with_runs_of(dir, NetworkId([1; 32]), None, Check::Fast, run) {
-                Err(StoreError::Sled(sled::Error::Io(e)))
-                    if e.kind() == std::io::ErrorKind::WouldBlock =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => return other.unwrap(),
-            }
-        }
-        panic!("the store stayed locked")
+        when_unlocked(|| Store::open_with_runs_of(dir, NetworkId([1; 32]), None, Check::Fast, run))
+            .unwrap()
     }
 
     /// Whether every entry is found by its id, and where.
@@ -871,9 +860,13 @@ mod tests {
     /// Reopens in the same process. sled's background flusher may hold the file lock for
     /// a moment after the last handle is dropped, so retry while it does (a node opens
     /// its store once per process and never meets this).
-    fn reopen(dir: &Path) -> Result<(Store, Recovered), StoreError> {
+    /// `open_it()`, again while sled's lock is still held by a store just dropped (its
+    /// threads let go of the folder a moment later).
+    fn when_unlocked<T>(
+        mut open_it: impl FnMut() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         for _ in 0..500 {
-            match open(dir) {
+            match open_it() {
                 Err(StoreError::Sled(sled::Error::Io(e)))
                     if e.kind() == std::io::ErrorKind::WouldBlock =>
                 {
@@ -882,7 +875,11 @@ mod tests {
                 other => return other,
             }
         }
-        open(dir)
+        open_it()
+    }
+
+    fn reopen(dir: &Path) -> Result<(Store, Recovered), StoreError> {
+        when_unlocked(|| open(dir))
     }
 
     #[tokio::test]
@@ -1224,15 +1221,7 @@ mod tests {
 
     /// sled opened directly, once the store has let go of it.
     fn raw_sled(dir: &Path) -> sled::Db {
-        for _ in 0..500 {
-            match sled::Config::new().path(dir).open() {
-                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => return other.unwrap(),
-            }
-        }
-        panic!("the store stayed locked")
+        when_unlocked(|| Ok(sled::Config::new().path(dir).open()?)).unwrap()
     }
 
     #[tokio::test]

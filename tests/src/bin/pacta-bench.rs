@@ -26,11 +26,11 @@ use pacta_core::bundle;
 use pacta_core::entry::Entry;
 use pacta_core::feed::Feed;
 use pacta_core::ids::MemberCode;
-use pacta_core::wire::{Heads, HexBytes, Submit};
+use pacta_core::wire::{HexBytes, Submit};
 use pacta_tests::bench::load::{disk_use, hammer, quantile, rss};
 use pacta_tests::bench::report::{Machine, Row, Verdict, chart, markdown, percent, thousands};
 use pacta_tests::bench::world::{MEMBERS, NOTE_FEEDS, WITNESSES, World, code_of, prefix};
-use pacta_tests::net::{NodeProc, free_port, heads, http, mesh_with};
+use pacta_tests::net::{NodeProc, free_port, heads, heads_with, http, mesh_with};
 use pacta_tests::{bin, workspace};
 use rayon::prelude::*;
 
@@ -394,15 +394,7 @@ async fn main() {
     // time, which took 13 % of the machine from the node being measured.
     let client = http();
     loop {
-        let now: Heads = client
-            .get(format!("{q_url}/v1/heads"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if now.heads == want {
+        if heads_with(&client, &q_url).await.heads == want {
             break;
         }
         assert!(
