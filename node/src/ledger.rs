@@ -302,52 +302,31 @@ impl Ledger {
 
     #[allow(clippy::result_large_err, reason = "see Rejection")]
     /// The checks that need only the entry and the roster: decoding, author, signature,
-    /// network, payload. The expensive part of `accept`; needs no lock, so a batch's
-    /// entries can be prechecked in parallel.
-    pub fn precheck(&self, bytes: &[u8]) -> Result<Entry, Rejection> {
+    /// network, payload. The expensive part of `accept`; holds the lock only to read the
+    /// key in force, so a batch's entries can be prechecked in parallel. What it returns
+    /// remembers that key, and [`Ledger::place`] checks it is still the one in force.
+    pub fn precheck(&self, bytes: &[u8]) -> Result<Checked, Rejection> {
         let entry = Entry::decode(bytes).map_err(Rejection::Malformed)?;
-        let (member, seq) = (entry.author(), entry.seq());
-        let invalid = |problem| Rejection::Invalid {
-            member,
-            seq,
-            problem,
-        };
-        // The key in force where the entry claims to be: the schedule's, walked to
-        // the tip. Only a short lock: the signature is checked outside it.
         let (expect, explain) = {
             let state = self.state();
-            let keys = state
-                .keys
-                .get(&member)
-                .ok_or(invalid(Problem::UnknownMember))?;
-            let tip = state.tips.get(&member).map_or(0, |t| t.seq.0);
-            let expect = if seq.0 <= tip {
-                Expect {
-                    key: keys.key_at(seq),
-                    install: None,
-                }
-            } else {
-                keys.required(seq)
-            };
-            // The schedule only explains a refusal after a revocation; copying it for
-            // every entry would cost an allocation on the hot path.
-            (expect, expect.install.map(|_| keys.clone()))
+            expected_key(&state, &entry)?
         };
         check_entry_under(
             self.roster.network_id(),
-            member,
+            entry.author(),
             expect,
             explain.as_ref(),
             &entry,
         )
-        .map_err(invalid)?;
-        Ok(entry)
+        .map_err(|problem| invalid(&entry, problem))?;
+        Ok(Checked { entry, expect })
     }
 
     #[allow(clippy::result_large_err, reason = "see Rejection")]
     /// The rest of `accept`, for an entry that passed [`Ledger::precheck`]: its place in
     /// its feed (duplicate, fork, gap, or the next entry) and the write.
-    pub fn place(&self, entry: Entry) -> Result<(Accepted, Option<Entry>), Rejection> {
+    pub fn place(&self, checked: Checked) -> Result<(Accepted, Option<Entry>), Rejection> {
+        let Checked { entry, expect } = checked;
         let (member, seq) = (entry.author(), entry.seq());
         let invalid = |problem| Rejection::Invalid {
             member,
@@ -362,6 +341,20 @@ impl Ledger {
         };
 
         let mut state = self.state();
+        // The key may have changed since the precheck: a key-rotation or a revocation
+        // placed meanwhile, by this batch or a concurrent one. Checked again under the
+        // lock that placement holds, so no entry is placed under a key out of force.
+        let (now, explain) = expected_key(&state, &entry)?;
+        if now != expect {
+            check_entry_under(
+                self.roster.network_id(),
+                member,
+                now,
+                explain.as_ref(),
+                &entry,
+            )
+            .map_err(invalid)?;
+        }
         let tip = state.tips.get(&member).copied();
         let head = tip.map(|t| Head {
             seq: t.seq,
@@ -476,6 +469,44 @@ impl Ledger {
 
     pub fn is_disputed(&self, member: MemberCode) -> bool {
         self.state().forks.keys().any(|(m, ..)| *m == member)
+    }
+}
+
+/// An entry whose signature was checked under `expect`, the key then in force at its
+/// position. Only [`Ledger::precheck`] makes one.
+#[derive(Debug)]
+pub struct Checked {
+    entry: Entry,
+    expect: Expect,
+}
+
+#[allow(clippy::result_large_err, reason = "see Rejection")]
+/// The key `entry` must be signed with where it claims to be, from the schedule walked
+/// to the tip; with the schedule itself when a revocation is what explains a refusal
+/// (copying it for every entry would cost an allocation on the hot path).
+fn expected_key(state: &State, entry: &Entry) -> Result<(Expect, Option<KeyState>), Rejection> {
+    let (member, seq) = (entry.author(), entry.seq());
+    let keys = state
+        .keys
+        .get(&member)
+        .ok_or_else(|| invalid(entry, Problem::UnknownMember))?;
+    let tip = state.tips.get(&member).map_or(0, |t| t.seq.0);
+    let expect = if seq.0 <= tip {
+        Expect {
+            key: keys.key_at(seq),
+            install: None,
+        }
+    } else {
+        keys.required(seq)
+    };
+    Ok((expect, expect.install.map(|_| keys.clone())))
+}
+
+fn invalid(entry: &Entry, problem: Problem) -> Rejection {
+    Rejection::Invalid {
+        member: entry.author(),
+        seq: entry.seq(),
+        problem,
     }
 }
 
