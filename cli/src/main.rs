@@ -84,6 +84,11 @@ enum Command {
         /// refuse, on the next run, a ledger that does not extend it.
         #[arg(long, value_name = "FILE", conflicts_with = "proof")]
         pin: Option<PathBuf>,
+        /// A cosigned checkpoint the auditor holds (fetched from another node, or kept
+        /// from an earlier run): refuse a ledger that does not extend it. May be given
+        /// more than once.
+        #[arg(long = "checkpoint", value_name = "FILE", conflicts_with = "proof")]
+        checkpoints: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -250,10 +255,17 @@ fn main() -> ExitCode {
             proof,
             roster,
             pin,
+            checkpoints,
             json,
         } => match (&proof, source(&bundle, &node)) {
             (Some(path), _) => cmd::verify::run_proof(path, &roster, json),
-            (None, Ok(source)) => block_on(cmd::verify::run(source, &roster, pin.as_deref(), json)),
+            (None, Ok(source)) => block_on(cmd::verify::run(
+                source,
+                &roster,
+                pin.as_deref(),
+                &checkpoints,
+                json,
+            )),
             (None, Err(e)) => Err(e),
         },
         Command::Watch {

@@ -255,6 +255,68 @@ impl Checkpoint {
     }
 }
 
+/// Where a checkpoint goes back on an earlier one of the same signing node: a feed
+/// that vanished, a head at an earlier position, or another entry at the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Regression {
+    pub member: MemberCode,
+    /// The earlier checkpoint's head for `member`.
+    pub earlier: CheckpointHead,
+    /// This checkpoint's head for `member`; `None`: the feed is not in it at all.
+    pub now: Option<CheckpointHead>,
+}
+
+impl std::fmt::Display for Regression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (m, e) = (self.member, self.earlier);
+        match self.now {
+            None => write!(
+                f,
+                "{m} is missing, but it was at {} ({})",
+                e.seq,
+                e.id.short()
+            ),
+            Some(n) if n.seq == e.seq => write!(
+                f,
+                "{m} {} is {}, but it was {} there",
+                n.seq,
+                n.id.short(),
+                e.id.short()
+            ),
+            Some(n) => write!(
+                f,
+                "{m} is at {} ({}), back from {} ({})",
+                n.seq,
+                n.id.short(),
+                e.seq,
+                e.id.short()
+            ),
+        }
+    }
+}
+
+impl Checkpoint {
+    /// Every head of `earlier` this checkpoint does not keep or move forward, in code
+    /// order (C2SP tlog-witness: a witness cosigns only a checkpoint consistent with
+    /// the last one it cosigned of that origin). A head later than `earlier`'s is not
+    /// judged here: only a holder of the feed can tell that it extends the earlier one.
+    pub fn regressions(&self, earlier: &Checkpoint) -> Vec<Regression> {
+        earlier
+            .heads
+            .iter()
+            .filter_map(|(code, old)| {
+                let now = self.heads.get(code).copied();
+                let kept = now.is_some_and(|n| n.seq > old.seq || n == *old);
+                (!kept).then_some(Regression {
+                    member: *code,
+                    earlier: *old,
+                    now,
+                })
+            })
+            .collect()
+    }
+}
+
 fn push_code(out: &mut Vec<u8>, code: MemberCode) {
     out.push(code.as_bytes().len() as u8);
     out.extend_from_slice(code.as_bytes());
@@ -404,5 +466,51 @@ pub fn against(ids: &[EntryId], head: CheckpointHead) -> Against {
         },
         Some(id) if *id == head.id => Against::Extends,
         Some(id) => Against::Differs { held: *id },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp(heads: &[(&str, u64, u8)]) -> Checkpoint {
+        Checkpoint {
+            origin: "net".into(),
+            network: NetworkId([1; 32]),
+            node: "GB".parse().unwrap_or_else(|_| unreachable!()),
+            time: Timestamp::saturating(1),
+            heads: heads
+                .iter()
+                .map(|(c, s, id)| {
+                    (
+                        c.parse().unwrap_or_else(|_| unreachable!()),
+                        CheckpointHead {
+                            seq: Seq(*s),
+                            id: EntryId([*id; 32]),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn regressions_name_each_feed_that_went_back_vanished_or_changed() {
+        let earlier = cp(&[("FR", 5, 1), ("NL", 40, 2), ("PL", 3, 3), ("UA", 2, 4)]);
+        let later = cp(&[("DE", 1, 9), ("FR", 6, 7), ("NL", 1, 5), ("UA", 2, 8)]);
+        let found: Vec<String> = later
+            .regressions(&earlier)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("NL is at #1 ("), "{found:?}");
+        assert!(found[0].contains("back from #40"), "{found:?}");
+        assert!(found[1].starts_with("PL is missing"), "{found:?}");
+        assert!(found[2].starts_with("UA #2 is 0808"), "{found:?}");
+        // The same heads, or heads moved forward, and new feeds, are no regression.
+        assert!(earlier.regressions(&earlier).is_empty());
+        let forward = cp(&[("FR", 9, 9), ("NL", 41, 9), ("PL", 3, 3), ("UA", 2, 4)]);
+        assert!(forward.regressions(&earlier).is_empty());
     }
 }

@@ -443,9 +443,10 @@ async fn cosign(
                     StatusCode::BAD_REQUEST
                 }
                 E::NotWitness => StatusCode::NOT_FOUND,
-                E::Replayed { .. } | E::Inconsistent { .. } | E::Behind { .. } => {
-                    StatusCode::CONFLICT
-                }
+                E::Replayed { .. }
+                | E::Rollback { .. }
+                | E::Inconsistent { .. }
+                | E::Behind { .. } => StatusCode::CONFLICT,
                 E::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };

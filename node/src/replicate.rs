@@ -72,24 +72,49 @@ pub fn client() -> Result<Client, reqwest::Error> {
 }
 
 async fn get_json<T: DeserializeOwned>(client: &Client, url: Url) -> Result<T, PullError> {
-    let mut resp = client.get(url.clone()).send().await?;
+    let resp = client.get(url.clone()).send().await?;
     if !resp.status().is_success() {
         return Err(PullError::Status {
             url,
             status: resp.status(),
         });
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await? {
-        if body.len() + chunk.len() > MAX_RESPONSE {
-            return Err(PullError::TooLarge(url));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = match read_capped(resp, MAX_RESPONSE).await {
+        Ok(body) => body,
+        Err(Capped::TooLarge(_)) => return Err(PullError::TooLarge(url)),
+        Err(Capped::Http(e)) => return Err(PullError::Http(e)),
+    };
     serde_json::from_slice(&body).map_err(|e| PullError::Json {
         url,
         reason: e.to_string(),
     })
+}
+
+/// Why a peer's answer was not read whole.
+#[derive(Debug, Error)]
+pub enum Capped {
+    #[error("is larger than {0} bytes; the rest was not read")]
+    TooLarge(usize),
+    #[error("could not be read: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Reads a peer's answer up to `cap` bytes and no further: a declared length over the
+/// cap is refused before any of the body is read, and a body that goes on past it is
+/// dropped (closing the connection) at the chunk that crosses it. So a peer costs at
+/// most `cap` bytes, plus one chunk, of memory per answer, whatever it sends.
+pub async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Capped> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(Capped::TooLarge(cap));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Err(Capped::TooLarge(cap));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Starts the push and pull tasks for every peer.

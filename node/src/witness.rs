@@ -15,14 +15,15 @@
 //!   position we hold is refused, and the refusal names both ids, so that the origin
 //!   fetches ours and records the fork.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use pacta_core::checkpoint::{
-    Checkpoint, CheckpointError, CheckpointHead, Witnessed, verify_checkpoint,
+    Checkpoint, CheckpointError, CheckpointHead, Regression, Witnessed, verify_checkpoint,
 };
 use pacta_core::ids::{EntryId, MemberCode, Seq, Timestamp};
 use pacta_core::note::{Note, Signature};
@@ -40,6 +41,12 @@ pub const STALE_AFTER_MS: u64 = 10 * 60 * 1000;
 const REFRESH: Duration = Duration::from_secs(60);
 /// Longest wait for one peer's cosignature.
 const COSIGN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest answer read from a peer asked to cosign: one signature line, or a refusal.
+/// A peer that sends more is cut off there.
+const MAX_COSIGN_ANSWER: usize = 4096;
+/// Checkpoints remembered as judged, so that one sent again does not make this node
+/// pull from its peers again.
+const JUDGED: usize = 1024;
 
 /// Why this node will not cosign a checkpoint. Each maps to one HTTP status.
 #[derive(Debug, Error)]
@@ -71,6 +78,14 @@ pub enum CosignError {
         ours: EntryId,
     },
     #[error(
+        "the checkpoint goes back on the checkpoint of {node} this node cosigned at {cosigned}: {regression}"
+    )]
+    Rollback {
+        node: MemberCode,
+        cosigned: Timestamp,
+        regression: Regression,
+    },
+    #[error(
         "the checkpoint has {member} {seq}, beyond this node's head ({held}), and no peer served the entries to verify it"
     )]
     Behind {
@@ -96,6 +111,7 @@ impl CosignError {
             CosignError::Own => "own",
             CosignError::Future { .. } => "future",
             CosignError::Old { .. } | CosignError::Replayed { .. } => "stale",
+            CosignError::Rollback { .. } => "rollback",
             CosignError::Inconsistent { .. } => "inconsistent",
             CosignError::Behind { .. } => "behind",
             CosignError::Unavailable(_) => "unavailable",
@@ -113,8 +129,39 @@ struct State {
     quorum: Option<Witnessed>,
     /// Why the last attempt to sign was refused, if it was.
     refused: Option<String>,
-    /// Per origin node, the time of the newest checkpoint this node cosigned.
-    cosigned: BTreeMap<MemberCode, Timestamp>,
+    /// Per origin node, the newest checkpoint this node cosigned (from the cosigned
+    /// file after a restart).
+    cosigned: BTreeMap<MemberCode, Witnessed>,
+    /// Hashes of checkpoints already judged, oldest first: one sent again is checked
+    /// against this node's store only, without pulling from the peers again.
+    judged: VecDeque<[u8; 32]>,
+    judged_set: HashSet<[u8; 32]>,
+}
+
+impl State {
+    /// Remembers `hash` as judged; false if it already was.
+    fn judge(&mut self, hash: [u8; 32]) -> bool {
+        if !self.judged_set.insert(hash) {
+            return false;
+        }
+        self.judged.push_back(hash);
+        if self.judged.len() > JUDGED
+            && let Some(old) = self.judged.pop_front()
+        {
+            self.judged_set.remove(&old);
+        }
+        true
+    }
+}
+
+/// Pulls from one peer that cosigning requests asked for. `started` counts them; a
+/// request that finds one started (and, holding `running`, finished) since it arrived
+/// does not start another, so a burst of requests costs at most the pull in flight
+/// and one more.
+#[derive(Debug, Default)]
+struct TriggeredPulls {
+    started: AtomicU64,
+    running: tokio::sync::Mutex<()>,
 }
 
 /// What `/healthz` shows about witnessing.
@@ -132,9 +179,16 @@ pub struct Witness {
     member: MemberCode,
     key: Arc<SecretKey>,
     record: PathBuf,
+    /// The newest checkpoint cosigned of each origin: `<data>.cosigned`, beside the
+    /// record.
+    cosigned_file: PathBuf,
     peers: Vec<Url>,
+    pulls: Vec<TriggeredPulls>,
     client: Client,
     state: Mutex<State>,
+    /// Held from the last check of a cosigning request to its record on disk, so two
+    /// requests never both pass the check against the same last checkpoint.
+    cosigning: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Witness {
@@ -192,14 +246,19 @@ impl Witness {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => anyhow::bail!("cannot read {}: {e}", record.display()),
         }
+        let cosigned_file = record.with_extension("cosigned");
+        state.cosigned = load_cosigned(&roster, member, &cosigned_file)?;
         Ok(Witness {
             roster,
             member,
             key,
             record,
+            cosigned_file,
+            pulls: peers.iter().map(|_| TriggeredPulls::default()).collect(),
             peers,
             client,
             state: Mutex::new(state),
+            cosigning: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -278,25 +337,9 @@ impl Witness {
         None
     }
 
-    /// Writes the record atomically and durably: temporary file, fsync, rename, fsync
-    /// of the folder.
+    /// Writes the record atomically and durably.
     fn persist(&self, note: &Note) -> std::io::Result<()> {
-        let tmp = self.record.with_extension("checkpoint.tmp");
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(note.to_text().as_bytes())?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, &self.record)?;
-        if let Some(dir) = self.record.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                std::path::Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        write_durably(&self.record, note.to_text().as_bytes())
     }
 
     /// One round: sign the current heads if they changed (or the last quorum is
@@ -437,10 +480,13 @@ impl Witness {
             .await
             .ok()?;
         let status = resp.status();
-        let body = resp.bytes().await.ok()?;
-        if body.len() > 4096 {
-            return None;
-        }
+        let body = match crate::replicate::read_capped(resp, MAX_COSIGN_ANSWER).await {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(%peer, "refused: the answer to a cosigning request {e}");
+                return None;
+            }
+        };
         if status.is_success() {
             let line = std::str::from_utf8(&body).ok()?.strip_suffix('\n')?;
             return Signature::parse_line(line).ok();
@@ -481,18 +527,24 @@ impl Witness {
                 now: Timestamp::saturating(now),
             });
         }
-        replayed(&self.state(), cp)?;
+        self.goes_back(node, &self.state(), cp)?;
         if let Err(behind) = self.consistent(node, cp) {
             let CosignError::Behind { .. } = behind else {
                 return Err(behind);
             };
             // Heads beyond ours: fetch them from the peers, verified like any entry,
-            // then look again.
+            // then look again; but only the first time this checkpoint is seen, so one
+            // checkpoint sent again and again does not pull again and again.
+            let hash = pacta_core::codec::sha256(w.note.text.as_bytes());
+            if !self.state().judge(hash) {
+                return Err(behind);
+            }
             let pulls = self
                 .peers
                 .iter()
-                .map(|p| crate::replicate::pull_once(node, &self.client, p));
-            let _ = futures::future::join_all(pulls).await;
+                .zip(&self.pulls)
+                .map(|(p, pulls)| self.triggered_pull(node, p, pulls));
+            futures::future::join_all(pulls).await;
             self.consistent(node, cp)?;
         }
         // Vouch only for what is durable here: the flush covers every entry the check
@@ -503,11 +555,39 @@ impl Witness {
             .await
             .map_err(|e| CosignError::Unavailable(e.to_string()))?;
         // Checked again and recorded under one lock: two concurrent requests with the
-        // same checkpoint may both reach here, and only one may be cosigned.
+        // same checkpoint may both reach here, and only one may be cosigned. What is
+        // cosigned is on disk before the cosignature is given, so a restart does not
+        // forget it.
         {
-            let mut state = self.state();
-            replayed(&state, cp)?;
-            state.cosigned.insert(cp.node, cp.time);
+            let _cosigning = self.cosigning.lock().await;
+            let all = {
+                let state = self.state();
+                self.goes_back(node, &state, cp)?;
+                let mut all: BTreeMap<MemberCode, String> = state
+                    .cosigned
+                    .iter()
+                    .map(|(c, w)| (*c, w.note.to_text()))
+                    .collect();
+                all.insert(cp.node, w.note.to_text());
+                all
+            };
+            let path = self.cosigned_file.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                let json = serde_json::to_vec_pretty(&all).map_err(std::io::Error::other)?;
+                write_durably(&path, &json)
+            })
+            .await;
+            match written {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    return Err(CosignError::Unavailable(format!(
+                        "cannot write {}: {e}",
+                        self.cosigned_file.display()
+                    )));
+                }
+                Err(e) => return Err(CosignError::Unavailable(e.to_string())),
+            }
+            self.state().cosigned.insert(cp.node, w.clone());
         }
         let time = (now / 1000).max(cp.time.millis() / 1000);
         let line = Signature::cosign(
@@ -518,6 +598,52 @@ impl Witness {
         );
         Metrics::bump(&node.metrics.cosignatures, 1);
         Ok(line.line())
+    }
+
+    /// Refuses a checkpoint not newer than the last one cosigned of its node, or one
+    /// that goes back on it: a feed left out, at an earlier position, or another entry
+    /// at the same one. A feed whose key a quorum revoked before the earlier head may
+    /// restart from the revocation, as the signing node's own rule allows.
+    fn goes_back(&self, node: &Node, state: &State, cp: &Checkpoint) -> Result<(), CosignError> {
+        let Some(last) = state.cosigned.get(&cp.node) else {
+            return Ok(());
+        };
+        let last = &last.checkpoint;
+        if last.time >= cp.time {
+            return Err(CosignError::Replayed {
+                node: cp.node,
+                time: cp.time,
+                cosigned: last.time,
+            });
+        }
+        let excused = |r: &Regression| {
+            let now = r.now.map_or(0, |h| h.seq.0);
+            node.ledger
+                .revoked_after(r.member)
+                .is_some_and(|after| after.0 < r.earlier.seq.0 && now >= after.0)
+        };
+        match cp.regressions(last).into_iter().find(|r| !excused(r)) {
+            Some(regression) => Err(CosignError::Rollback {
+                node: cp.node,
+                cosigned: last.time,
+                regression,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A pull from `peer` asked for by a cosigning request, coalesced with the others
+    /// (see [`TriggeredPulls`]).
+    async fn triggered_pull(&self, node: &Node, peer: &Url, pulls: &TriggeredPulls) {
+        let seen = pulls.started.load(Ordering::Acquire);
+        let _running = pulls.running.lock().await;
+        if pulls.started.load(Ordering::Acquire) > seen {
+            return; // one started after this request arrived, and has finished
+        }
+        pulls.started.fetch_add(1, Ordering::AcqRel);
+        if let Err(e) = crate::replicate::pull_once(node, &self.client, peer).await {
+            tracing::debug!(%peer, "pull for a cosigning request failed: {e}");
+        }
     }
 
     /// Each head is ours or an ancestor of ours; otherwise the first reason it is not.
@@ -551,16 +677,66 @@ impl Witness {
     }
 }
 
-/// Refuses a checkpoint not newer than the last one cosigned from its node.
-fn replayed(state: &State, cp: &Checkpoint) -> Result<(), CosignError> {
-    match state.cosigned.get(&cp.node) {
-        Some(&cosigned) if cosigned >= cp.time => Err(CosignError::Replayed {
-            node: cp.node,
-            time: cp.time,
-            cosigned,
-        }),
-        _ => Ok(()),
+/// Writes `path` atomically and durably: temporary file, fsync, rename, fsync of the
+/// folder.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
     }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Reads the cosigned file: per origin node, the newest checkpoint this node cosigned.
+/// A file that is there but not such a record is refused: starting without it would
+/// let this node cosign a view older than one it already vouched for.
+fn load_cosigned(
+    roster: &Roster,
+    member: MemberCode,
+    path: &Path,
+) -> anyhow::Result<BTreeMap<MemberCode, Witnessed>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    let notes: BTreeMap<MemberCode, String> = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a record of cosigned checkpoints: {e}",
+            path.display()
+        )
+    })?;
+    let mut cosigned = BTreeMap::new();
+    for (origin, note) in notes {
+        let w = verify_checkpoint(roster, note.as_bytes()).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: the checkpoint of {origin} there does not verify: {e}",
+                path.display()
+            )
+        })?;
+        if w.checkpoint.node != origin || origin == member {
+            anyhow::bail!(
+                "{}: the checkpoint listed under {origin} is {}'s",
+                path.display(),
+                w.checkpoint.node
+            );
+        }
+        cosigned.insert(origin, w);
+    }
+    Ok(cosigned)
 }
 
 /// Runs witnessing rounds until `shutdown`.

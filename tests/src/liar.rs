@@ -222,3 +222,88 @@ async fn forks(State(liar): State<Liar>) -> Response {
     }
     Json(forks).into_response()
 }
+
+/// A peer that holds nothing and counts what it is asked: `/v1/heads` answers 503, and
+/// a cosigning request is refused as `behind`, or, with `endless_cosign`, answered 200
+/// with a body that never ends. Every other route is a 404.
+#[derive(Debug)]
+pub struct CountingPeer {
+    pub url: String,
+    heads_asked: Arc<AtomicU64>,
+    cosigns_asked: Arc<AtomicU64>,
+    bytes_sent: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+struct Counts {
+    heads: Arc<AtomicU64>,
+    cosigns: Arc<AtomicU64>,
+    bytes: Arc<AtomicU64>,
+    endless: bool,
+}
+
+impl CountingPeer {
+    pub async fn start(endless_cosign: bool) -> CountingPeer {
+        let counts = Counts {
+            heads: Arc::new(AtomicU64::new(0)),
+            cosigns: Arc::new(AtomicU64::new(0)),
+            bytes: Arc::new(AtomicU64::new(0)),
+            endless: endless_cosign,
+        };
+        let app = axum::Router::new()
+            .route(
+                "/v1/heads",
+                get(|State(c): State<Counts>| async move {
+                    c.heads.fetch_add(1, Ordering::Relaxed);
+                    (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "{\"error\": \"busy\", \"reason\": \"busy\"}",
+                    )
+                }),
+            )
+            .route(
+                "/v1/checkpoint/cosign",
+                post(|State(c): State<Counts>| async move {
+                    c.cosigns.fetch_add(1, Ordering::Relaxed);
+                    if !c.endless {
+                        return (
+                            axum::http::StatusCode::CONFLICT,
+                            "{\"error\": \"behind\", \"reason\": \"behind\"}",
+                        )
+                            .into_response();
+                    }
+                    let bytes = c.bytes.clone();
+                    Body::from_stream(futures::stream::repeat_with(move || {
+                        bytes.fetch_add(64 * 1024, Ordering::Relaxed);
+                        Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'A'; 64 * 1024]))
+                    }))
+                    .into_response()
+                }),
+            )
+            .with_state(counts.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        CountingPeer {
+            url,
+            heads_asked: counts.heads,
+            cosigns_asked: counts.cosigns,
+            bytes_sent: counts.bytes,
+        }
+    }
+
+    /// `GET /v1/heads` requests received: one per pull.
+    pub fn heads_asked(&self) -> u64 {
+        self.heads_asked.load(Ordering::Relaxed)
+    }
+
+    /// Cosigning requests received.
+    pub fn cosigns_asked(&self) -> u64 {
+        self.cosigns_asked.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of endless answers handed to the connection so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent.load(Ordering::Relaxed)
+    }
+}

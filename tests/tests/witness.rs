@@ -491,10 +491,21 @@ async fn every_bad_checkpoint_or_cosignature_request_is_refused_with_its_reason(
         sig.cosignature_time("pacta-demo-paris-2026/GB", &node_key("GB").public(), &text)
             .is_some()
     );
-    // An ancestor of GB's head is fine too.
-    let (status, _, body) =
-        cosign(&url, signed(&r, "FR", &[("NL", 1, e1.id())], now + 1, &fr)).await;
+    // An ancestor of GB's head is fine too, from a node GB has not cosigned yet.
+    let (status, _, body) = cosign(
+        &url,
+        signed(&r, "US", &[("NL", 1, e1.id())], now + 1, &node_key("US")),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
+    // From FR, after FR's NL #2, it goes back (issue 18, finding 5).
+    let (status, json, body) =
+        cosign(&url, signed(&r, "FR", &[("NL", 1, e1.id())], now + 2, &fr)).await;
+    assert_eq!(
+        (status, &json["reason"]),
+        (409, &"rollback".into()),
+        "{body}"
+    );
 
     let mut wrong_network = Checkpoint::new(
         &r,
@@ -614,4 +625,280 @@ async fn every_bad_checkpoint_or_cosignature_request_is_refused_with_its_reason(
     let h = heads(&url).await;
     assert_eq!(h.heads[&code("NL")].id, e2.id());
     assert!(h.forks.is_empty());
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Issue 18, finding 5: a node got an honest checkpoint cosigned, then signed one with
+/// a feed rolled back and one with the feed left out, and honest witnesses cosigned
+/// both (an ancestor of their heads), so a truncated ledger passed as witnessed.
+#[tokio::test(flavor = "multi_thread")]
+async fn witnesses_refuse_a_rolled_back_checkpoint_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes = mesh(dir.path(), &["FR", "UA", "DE"], 300);
+    let fr = nodes[0].url();
+    let mut nl = Author::new("NL");
+    let entries: Vec<_> = (0..3).map(|i| nl.next(&format!("NL {i}"))).collect();
+    assert_eq!(post(&fr, &[&entries[0]]).await.0, 200);
+    // A genuine checkpoint of NL #1, cosigned by a quorum: an auditor may hold it.
+    eventually(
+        20,
+        "FR's checkpoint of NL #1 reaches the quorum",
+        || async {
+            quorum_checkpoint(&fr)
+                .await
+                .is_some_and(|w| head_seq(&w, "NL") == 1)
+        },
+    )
+    .await;
+    let old = quorum_checkpoint(&fr).await.unwrap();
+    assert_eq!(
+        post(&fr, &entries[1..].iter().collect::<Vec<_>>()).await.0,
+        200
+    );
+    for n in &nodes {
+        let url = n.url();
+        eventually(20, &format!("{} holds NL #3", n.member), || async {
+            heads(&url)
+                .await
+                .heads
+                .get(&code("NL"))
+                .is_some_and(|h| h.seq.0 == 3)
+        })
+        .await;
+    }
+    eventually(
+        20,
+        "FR's checkpoint of NL #3 reaches the quorum",
+        || async {
+            quorum_checkpoint(&fr)
+                .await
+                .is_some_and(|w| head_seq(&w, "NL") == 3)
+        },
+    )
+    .await;
+    let new = quorum_checkpoint(&fr).await.unwrap();
+
+    // GB, a witnessing node that lies, first has an honest checkpoint cosigned.
+    let r = roster();
+    let gb = node_key("GB");
+    let t = now_ms();
+    let honest = signed(&r, "GB", &[("NL", 3, entries[2].id())], t, &gb);
+    let rolled_back = signed(&r, "GB", &[("NL", 1, entries[0].id())], t + 1, &gb);
+    let left_out = signed(&r, "GB", &[], t + 2, &gb);
+    for n in &nodes {
+        let (status, _, body) = cosign(&n.url(), honest.clone()).await;
+        assert_eq!(status, 200, "{}: {body}", n.member);
+    }
+    for n in &nodes {
+        for (what, note, words) in [
+            ("NL rolled back to #1", &rolled_back, "NL is at #1"),
+            ("NL left out", &left_out, "NL is missing"),
+        ] {
+            let (status, json, body) = cosign(&n.url(), note.clone()).await;
+            assert_eq!(status, 409, "{}, {what}: {body}", n.member);
+            assert_eq!(json["reason"], "rollback", "{}, {what}: {body}", n.member);
+            assert!(
+                body.contains(words) && body.contains("back on the checkpoint of GB"),
+                "{}, {what}: {body}",
+                n.member
+            );
+        }
+    }
+    // The last cosigned checkpoint of GB is durable: a restart does not forget it.
+    assert!(nodes[0].terminate().success());
+    nodes[0].spawn_again();
+    let rolled_back_later = signed(&r, "GB", &[("NL", 1, entries[0].id())], t + 3, &gb);
+    let (status, json, body) = cosign(&fr, rolled_back_later).await;
+    assert_eq!(
+        (status, &json["reason"]),
+        (409, &"rollback".into()),
+        "{body}"
+    );
+    let (status, json, body) = cosign(&fr, honest.clone()).await;
+    assert_eq!((status, &json["reason"]), (409, &"stale".into()), "{body}");
+    // GB going forward is still cosigned.
+    let forward = signed(&r, "GB", &[("NL", 3, entries[2].id())], t + 4, &gb);
+    let (status, _, body) = cosign(&fr, forward).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A lying node serves the ledger cut at NL #1 with the genuine old checkpoint: it
+    // verifies on its own, but not against a newer cosigned checkpoint the auditor holds.
+    let bundle = dir.path().join("all.bundle");
+    let (status, out, err) = pacta(&["export", "--node", &fr, "--out", bundle.to_str().unwrap()]);
+    assert_eq!(status, 0, "{out}{err}");
+    let bytes = std::fs::read(&bundle).unwrap();
+    let view = BundleView::parse(&bytes).unwrap();
+    let feeds: Vec<(MemberCode, Vec<&[u8]>)> = view
+        .feeds
+        .iter()
+        .map(|(m, e)| {
+            (
+                *m,
+                if *m == code("NL") {
+                    e[..1].to_vec()
+                } else {
+                    e.clone()
+                },
+            )
+        })
+        .collect();
+    let old_text = old.note.to_text();
+    let cut = encode_raw(view.network, &feeds, &view.forks, Some(old_text.as_bytes()));
+    let cut_path = dir.path().join("cut.bundle");
+    std::fs::write(&cut_path, cut).unwrap();
+    let held = dir.path().join("held.note");
+    std::fs::write(&held, new.note.to_text()).unwrap();
+    let roster_s = roster_path();
+    let roster_s = roster_s.to_str().unwrap();
+    let cut_s = cut_path.to_str().unwrap();
+    let (status, out, err) = pacta(&["verify", "--bundle", cut_s, "--roster", roster_s]);
+    assert_eq!(status, 0, "on its own the cut ledger verifies: {out}{err}");
+    let (status, out, err) = pacta(&[
+        "verify",
+        "--bundle",
+        cut_s,
+        "--roster",
+        roster_s,
+        "--checkpoint",
+        held.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 1, "{out}{err}");
+    assert!(
+        out.contains("ROLLBACK") && out.contains("holds NL only up to #1"),
+        "{out}"
+    );
+    // The whole ledger extends the held checkpoint.
+    let (status, out, err) = pacta(&[
+        "verify",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--roster",
+        roster_s,
+        "--checkpoint",
+        held.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 0, "{out}{err}");
+}
+
+/// Issue 18, finding 13: one signed checkpoint beyond the node's heads, sent 200 times
+/// in 0.3 s, made the node pull from all its peers 200 times.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_behind_checkpoint_sent_200_times_pulls_from_a_peer_at_most_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = pacta_tests::liar::CountingPeer::start(false).await;
+    // Pulls on its timer once a minute: the start-up pull is the only one of its own.
+    let gb = NodeProc::start(
+        "GB",
+        free_port(),
+        &dir.path().join("GB"),
+        std::slice::from_ref(&peer.url),
+        60_000,
+    );
+    let url = gb.url();
+    let mut nl = Author::new("NL");
+    let e1 = nl.next("NL 1");
+    assert_eq!(post(&url, &[&e1]).await.0, 200);
+    eventually(20, "GB's start-up pull reaches the peer", || async {
+        peer.heads_asked() >= 1
+    })
+    .await;
+    let before = peer.heads_asked();
+    let behind = signed(
+        &roster(),
+        "FR",
+        &[("NL", 5, e1.id())],
+        now_ms(),
+        &node_key("FR"),
+    );
+    let burst = (0..200).map(|_| cosign(&url, behind.clone()));
+    for (status, json, body) in futures::future::join_all(burst).await {
+        assert_eq!((status, &json["reason"]), (409, &"behind".into()), "{body}");
+    }
+    let burst_pulls = peer.heads_asked() - before;
+    assert!(
+        (1..=2).contains(&burst_pulls),
+        "200 copies of one checkpoint made {burst_pulls} pulls from the peer"
+    );
+    // Judged once, it is not pulled for again.
+    for _ in 0..50 {
+        let (status, json, body) = cosign(&url, behind.clone()).await;
+        assert_eq!((status, &json["reason"]), (409, &"behind".into()), "{body}");
+    }
+    assert_eq!(
+        peer.heads_asked() - before,
+        burst_pulls,
+        "a judged checkpoint pulled again"
+    );
+    // A checkpoint not seen before still gets its pull.
+    let other = signed(
+        &roster(),
+        "FR",
+        &[("NL", 6, e1.id())],
+        now_ms(),
+        &node_key("FR"),
+    );
+    let (status, _, body) = cosign(&url, other).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(peer.heads_asked() - before, burst_pulls + 1);
+}
+
+/// The resident memory of process `pid`, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Issue 18, finding 8: a peer's answer to a cosigning request was read whole before
+/// its 4,096-byte limit was checked; two 1.5 GiB answers took the node past 3 GiB.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_answer_to_a_cosigning_request_is_cut_at_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = pacta_tests::liar::CountingPeer::start(true).await;
+    let gb = NodeProc::start(
+        "GB",
+        free_port(),
+        &dir.path().join("GB"),
+        std::slice::from_ref(&peer.url),
+        60_000,
+    );
+    let url = gb.url();
+    let pid = gb.pid().unwrap();
+    let mut nl = Author::new("NL");
+    assert_eq!(post(&url, &[&nl.next("NL 1")]).await.0, 200);
+    let limit = 200 * 1024 * 1024;
+    let mut most = 0;
+    // GB signs every 300 ms while it has no quorum, and asks the peer each time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while peer.cosigns_asked() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GB asked the peer to cosign only {} times in 60 s",
+            peer.cosigns_asked()
+        );
+        most = most.max(rss(pid));
+        assert!(
+            most < limit,
+            "GB's memory reached {most} bytes reading endless cosignatures"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(gb.pid().is_some());
+    let (status, _) = get_text(&format!("{url}/healthz")).await;
+    assert_eq!(status, 200, "GB still answers");
+    let log = gb.log_text();
+    assert!(
+        log.contains("answer to a cosigning request is larger than 4096 bytes"),
+        "{log}"
+    );
+    assert!(most > 0, "the memory of GB was read");
 }

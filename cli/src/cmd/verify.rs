@@ -7,12 +7,16 @@
 //! refuses a ledger that does not hold every head of the pinned checkpoint: a node
 //! restored from an old backup, or one hiding entries, is caught the way Go's
 //! checksum database client catches it, by showing both signed notes.
+//!
+//! With `--checkpoint`, each cosigned checkpoint the auditor holds is a head the ledger
+//! must extend: a node serving an old, genuinely cosigned checkpoint with the ledger
+//! cut at it is caught by any newer one the auditor got elsewhere.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use pacta_core::Roster;
-use pacta_core::checkpoint::{Against, against, verify_checkpoint};
+use pacta_core::checkpoint::{Against, Witnessed, against, verify_checkpoint};
 use pacta_core::proof::verify_proof_witnessed;
 use pacta_core::status::compute;
 use pacta_core::verify::Ledger;
@@ -44,9 +48,15 @@ pub async fn run(
     source: Source<'_>,
     roster_path: &Path,
     pin: Option<&Path>,
+    held: &[std::path::PathBuf],
     json: bool,
 ) -> Result<Outcome> {
     let roster = read_roster(roster_path)?;
+    // Read before the ledger: a held checkpoint that is not one is an error (exit 2).
+    let held = held
+        .iter()
+        .map(|path| read_held(&roster, path).map(|w| (path.as_path(), w)))
+        .collect::<Result<Vec<_>>>()?;
     let bytes = load(&source).await?;
     // A spinner on a terminal (indicatif hides it in pipes): a million entries take a while.
     let spinner = indicatif::ProgressBar::new_spinner()
@@ -59,8 +69,30 @@ pub async fn run(
     let status = report
         .valid
         .then(|| compute(&roster, &verification.ledger, today()));
+    // The first held checkpoint the ledger does not extend, if any.
+    let behind = report
+        .valid
+        .then(|| {
+            held.iter().find_map(|(path, w)| {
+                extends(&verification.ledger, w, "held").err().map(|problem| {
+                    format!(
+                        "{problem}. The ledger does not extend the cosigned checkpoint held in {}.\n\nheld checkpoint (signed by {}):\n{}\nthis ledger's checkpoint{}",
+                        path.display(),
+                        w.signer_list(),
+                        w.note.to_text(),
+                        verification.ledger.checkpoint.as_ref().map_or_else(
+                            || ": none".to_owned(),
+                            |c| format!(" (signed by {}):\n{}", c.signer_list(), c.note.to_text())
+                        )
+                    )
+                })
+            })
+        })
+        .flatten();
     let pinned = match pin {
-        Some(path) if report.valid => Some(check_pin(&roster, path, &verification.ledger)?),
+        Some(path) if report.valid && behind.is_none() => {
+            Some(check_pin(&roster, path, &verification.ledger)?)
+        }
         _ => None,
     };
     if json {
@@ -75,21 +107,32 @@ pub async fn run(
                 serde_json::json!({"ok": pinned.ok, "message": pinned.message}),
             );
         }
+        if let (Some(object), Some(behind)) = (value.as_object_mut(), &behind) {
+            object.insert(
+                "held_checkpoint".into(),
+                serde_json::json!({"ok": false, "message": behind}),
+            );
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{}", render::report(report));
         if let Some(status) = &status {
             print!("{}", render::bound_summary(status));
         }
+        if let Some(behind) = &behind {
+            println!("\n{behind}");
+        }
         if let Some(pinned) = &pinned {
             println!("\n{}", pinned.message);
         }
     }
-    Ok(if report.valid && pinned.as_ref().is_none_or(|p| p.ok) {
-        Outcome::Valid
-    } else {
-        Outcome::Invalid
-    })
+    Ok(
+        if report.valid && behind.is_none() && pinned.as_ref().is_none_or(|p| p.ok) {
+            Outcome::Valid
+        } else {
+            Outcome::Invalid
+        },
+    )
 }
 
 /// `pacta verify --proof FILE --roster FILE`: offline, exit 0 valid, 1 invalid.
@@ -136,6 +179,58 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
     }
 }
 
+/// Reads a checkpoint the auditor holds: it must verify and have its quorum, or it
+/// vouches for nothing.
+fn read_held(roster: &Roster, path: &Path) -> Result<Witnessed> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+    let w = verify_checkpoint(roster, &bytes)
+        .with_context(|| format!("{}: not a checkpoint of this network", path.display()))?;
+    if !w.has_quorum() {
+        anyhow::bail!(
+            "{}: the checkpoint of {} at {} is signed by {}, short of the quorum, so it vouches for nothing",
+            path.display(),
+            w.checkpoint.node,
+            w.checkpoint.time,
+            w.signer_list()
+        );
+    }
+    Ok(w)
+}
+
+/// Whether the verified ledger holds every head of `w`; if not, the first that it
+/// does not, as a sentence starting ROLLBACK or SPLIT VIEW.
+/// `which` names the checkpoint in the sentence ("pinned", "held").
+fn extends(ledger: &Ledger, w: &Witnessed, which: &str) -> Result<(), String> {
+    for (code, head) in &w.checkpoint.heads {
+        let ids: Vec<_> = ledger
+            .feeds
+            .iter()
+            .find(|f| f.member == *code)
+            .map(|f| f.entries.iter().map(|e| e.id()).collect())
+            .unwrap_or_default();
+        match against(&ids, *head) {
+            Against::Extends => {}
+            Against::Short { held } => {
+                return Err(format!(
+                    "ROLLBACK: the {which} checkpoint has {code} {} = {}, but this ledger holds {code} only up to #{held}",
+                    head.seq,
+                    head.id.short()
+                ));
+            }
+            Against::Differs { held } => {
+                return Err(format!(
+                    "SPLIT VIEW: the {which} checkpoint has {code} {} = {}, but this ledger holds {} there",
+                    head.seq,
+                    head.id.short(),
+                    held.short()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What `--pin` found.
 #[derive(Debug)]
 struct Pinned {
@@ -174,27 +269,7 @@ fn check_pin(roster: &Roster, path: &Path, ledger: &Ledger) -> Result<Pinned> {
         }
     };
     if let Some(old) = &old {
-        for (code, head) in &old.checkpoint.heads {
-            let ids: Vec<_> = ledger
-                .feeds
-                .iter()
-                .find(|f| f.member == *code)
-                .map(|f| f.entries.iter().map(|e| e.id()).collect())
-                .unwrap_or_default();
-            let problem = match against(&ids, *head) {
-                Against::Extends => continue,
-                Against::Short { held } => format!(
-                    "ROLLBACK: the pinned checkpoint has {code} {} = {}, but this ledger holds {code} only up to #{held}",
-                    head.seq,
-                    head.id.short()
-                ),
-                Against::Differs { held } => format!(
-                    "SPLIT VIEW: the pinned checkpoint has {code} {} = {}, but this ledger holds {} there",
-                    head.seq,
-                    head.id.short(),
-                    held.short()
-                ),
-            };
+        if let Err(problem) = extends(ledger, old, "pinned") {
             return Ok(Pinned {
                 ok: false,
                 message: format!(
