@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::body::{Body, HttpBody};
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -24,7 +25,7 @@ use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::ledger::Rejection;
-use crate::limits::{Class, Refused};
+use crate::limits::{Class, Full, Hold, Refused};
 use crate::metrics::Metrics;
 use crate::node::Node;
 
@@ -32,8 +33,9 @@ use crate::node::Node;
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Bytes of submission bodies held at once, over all clients: a body reserves its
 /// declared length (`MAX_BODY` when it declares none) before it is read, and a body
-/// that does not fit gets 503 at once, so memory stays bounded however many clients
-/// send, and a slow body holds only its own share, never an honest client's turn.
+/// that does not fit gets 503 at once (429 when its address holds its share already),
+/// so memory stays bounded however many clients send, and a slow body holds only its
+/// own share, never an honest client's turn.
 pub const BODY_BUDGET: usize = 256 * 1024 * 1024;
 /// Longest a request may take, body included, so a slow client cannot hold the node.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,6 +44,13 @@ pub const MAX_PAGE: usize = 10_000;
 /// Most bytes of entries served in one page of a feed (at least one entry is): hex
 /// doubles them, so an answer stays near 8 MiB however large the entries.
 pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// The largest feed page as JSON: its entries (up to `PAGE_BYTES` and one more entry)
+/// in hex, their quotes and commas, and the page's other fields. A page reserves this
+/// much of the response pool before it is read from the store.
+pub const PAGE_MOST: usize = 2 * (PAGE_BYTES + pacta_core::entry::MAX_ENTRY) + 3 * MAX_PAGE + 4096;
+/// Answers smaller than this are not counted in the response pool: the connection
+/// cap bounds what they hold.
+const SMALL_ANSWER: usize = 64 * 1024;
 
 /// An error answer: status plus JSON body.
 #[derive(Debug)]
@@ -127,7 +136,9 @@ pub fn app(node: Arc<Node>) -> Router {
         .route("/v1/checkpoint/latest", get(checkpoint_latest))
         .route(
             "/v1/checkpoint/cosign",
-            post(cosign).layer(DefaultBodyLimit::max(pacta_core::note::MAX_NOTE)),
+            post(cosign)
+                .layer(DefaultBodyLimit::max(pacta_core::note::MAX_NOTE))
+                .layer(axum::middleware::from_fn(refuse_declared_over_note)),
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -139,6 +150,11 @@ pub fn app(node: Arc<Node>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            hold_answer,
+        ))
+        .layer(axum::middleware::from_fn(refuse_declared_over_body))
         // Outermost, so a refused request costs no body read and no work.
         .layer(limited)
         .with_state(node)
@@ -171,27 +187,163 @@ async fn rate_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> 
     next.run(req).await
 }
 
-/// Reserves the request body's share of `BODY_BUDGET` while the request runs.
-async fn reserve_body(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
-    let declared = req
-        .headers()
+/// The length a request's body declares, if it declares one.
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .map_or(MAX_BODY, |n| n.min(MAX_BODY));
-    let Some(_share) = node.limits.reserve_body(declared) else {
-        let mut response = Failure::new(
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// 413 at once, before a byte of the body is read, when the body declares more than
+/// `most` bytes; the connection is closed, since its body is not read.
+fn refuse_declared_over(req: &Request, most: usize) -> Option<Response> {
+    let declared = declared_length(req)?;
+    if declared <= most as u64 {
+        return None;
+    }
+    let mut response = Failure::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        format!(
+            "the request body declares {declared} bytes (Content-Length); {} takes at most {most}",
+            req.uri().path()
+        ),
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    Some(response)
+}
+
+async fn refuse_declared_over_body(req: Request, next: Next) -> Response {
+    match refuse_declared_over(&req, MAX_BODY) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    }
+}
+
+async fn refuse_declared_over_note(req: Request, next: Next) -> Response {
+    match refuse_declared_over(&req, pacta_core::note::MAX_NOTE) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    }
+}
+
+/// The answer when a shared pool (see `limits`) is full: 429 when this address holds
+/// its share (others are still served), 503 when the node holds all it will. `what`
+/// names what the pool holds, and `amount` writes a quantity of it.
+pub fn pool_full(full: Full, reason: &str, what: &str, amount: fn(usize) -> String) -> Response {
+    let (status, error) = match full {
+        Full::Address { held, share } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "this address already holds {} of {what}, and its share of the node's is {}; finish those, or try again in a moment",
+                amount(held),
+                amount(share)
+            ),
+        ),
+        Full::Node { held, total } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            "the node holds as many submission bodies as it will at once; send again in a moment",
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return response;
+            format!(
+                "the node holds {} of {what} for all clients, and takes at most {}; try again in a moment",
+                amount(held),
+                amount(total)
+            ),
+        ),
     };
-    next.run(req).await
+    let mut response = Failure::new(status, reason, error).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
+}
+
+/// Bytes as MiB, for the sentences of `pool_full`.
+pub fn mib(bytes: usize) -> String {
+    format!("{} MiB", bytes.div_ceil(1024 * 1024))
+}
+
+/// Reserves the request body's share of `BODY_BUDGET` while the request runs.
+async fn reserve_body(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    // A declared length over `MAX_BODY` was refused by `refuse_declared_over_body`.
+    let declared = declared_length(&req).map_or(MAX_BODY, |n| {
+        usize::try_from(n).unwrap_or(MAX_BODY).min(MAX_BODY)
+    });
+    let addr = crate::serve::peer_of(req.extensions()).map(|a| a.ip());
+    match node.limits.reserve_body(addr, declared) {
+        Ok(_share) => next.run(req).await,
+        Err(full) => pool_full(full, "busy", "submission bodies in memory", mib),
+    }
+}
+
+/// An answer's body with its part of the response pool, given back once the body is
+/// written out or its connection dropped (by the client, or by the write timeout).
+struct HeldBody {
+    body: Body,
+    _hold: Hold,
+}
+
+impl HttpBody for HeldBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// Counts an answer in the response pool until it is written out, so clients that do
+/// not read hold a bounded amount of memory, and one address at most its share. A
+/// feed page reserves its largest size before it is read from the store (so a refused
+/// page costs nothing) and keeps its actual size; other answers are counted once
+/// built.
+async fn hold_answer(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let Some(addr) = crate::serve::peer_of(req.extensions()) else {
+        return next.run(req).await;
+    };
+    let upfront = if req.uri().path().starts_with("/v1/feeds/") {
+        PAGE_MOST
+    } else {
+        0
+    };
+    let refused = |full| pool_full(full, "busy", "answers not yet read", mib);
+    let mut hold = if upfront > 0 {
+        match node.limits.responses.take(Some(addr.ip()), upfront) {
+            Ok(hold) => Some(hold),
+            Err(full) => return refused(full),
+        }
+    } else {
+        None
+    };
+    let response = next.run(req).await;
+    let size = usize::try_from(response.body().size_hint().lower()).unwrap_or(usize::MAX);
+    let hold = match hold.take() {
+        Some(mut hold) => match hold.resize(size) {
+            Ok(()) => hold,
+            Err(full) => return refused(full),
+        },
+        None if size < SMALL_ANSWER => return response,
+        None => match node.limits.responses.take(Some(addr.ip()), size) {
+            Ok(hold) => hold,
+            Err(full) => return refused(full),
+        },
+    };
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::new(HeldBody { body, _hold: hold }))
 }
 
 /// 429 with `Retry-After` (whole seconds, rounded up) and the reason.

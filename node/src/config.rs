@@ -34,6 +34,10 @@ pub struct Config {
     pub read_rate: u32,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Most event streams open at once.
+    pub max_streams: usize,
+    /// One client address may hold at most 1/`address_share` of each shared pool.
+    pub address_share: usize,
 }
 
 /// The config file: any of the command-line flags, by the same names.
@@ -52,6 +56,8 @@ pub struct FileConfig {
     pub write_rate: Option<u32>,
     pub read_rate: Option<u32>,
     pub max_connections: Option<usize>,
+    pub max_streams: Option<usize>,
+    pub address_share: Option<usize>,
 }
 
 impl FileConfig {
@@ -124,6 +130,8 @@ impl Config {
             write_rate: crate::limits::DEFAULT_WRITE_RATE,
             read_rate: crate::limits::DEFAULT_READ_RATE,
             max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
+            max_streams: crate::limits::DEFAULT_MAX_STREAMS,
+            address_share: crate::limits::DEFAULT_SHARE,
         })
     }
 

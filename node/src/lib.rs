@@ -147,7 +147,15 @@ pub async fn run(
         push,
         witness: witness.clone(),
         watch: watcher.clone(),
-        limits: limits::Limits::new(config.write_rate, config.read_rate),
+        limits: limits::Limits::sized(
+            config.write_rate,
+            config.read_rate,
+            limits::Capacity {
+                connections: serve::connection_cap(config.max_connections),
+                streams: config.max_streams,
+                share: config.address_share,
+            },
+        ),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![tokio::spawn(forget_idle_clients(
@@ -172,16 +180,18 @@ pub async fn run(
     }
 
     let addr = listener.local_addr()?;
-    let max_connections = serve::connection_cap(config.max_connections);
-    tracing::info!(%addr, member = %config.member, network = %config.roster.network_name(), max_connections, "serving");
-    serve::serve(
-        listener,
-        api::app(node.clone()),
-        max_connections,
-        node,
-        shutdown,
-    )
-    .await;
+    let (connections, streams) = (&node.limits.connections, &node.limits.streams);
+    tracing::info!(
+        %addr,
+        member = %config.member,
+        network = %config.roster.network_name(),
+        max_connections = connections.total(),
+        per_address = connections.share(),
+        max_streams = streams.total(),
+        streams_per_address = streams.share(),
+        "serving"
+    );
+    serve::serve(listener, api::app(node.clone()), node, shutdown).await;
 
     let _ = stop.send(true);
     for task in tasks {

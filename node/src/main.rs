@@ -61,6 +61,15 @@ struct Args {
     /// open-file limit).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Most event streams (`/v1/events`) open at once, at most half the connections
+    /// (default 1,024); more get 429 or 503 `too-many-streams`.
+    #[arg(long, value_name = "N")]
+    max_streams: Option<usize>,
+    /// One client address may hold at most 1/N of the connections, of the event
+    /// streams, of the submission bodies in memory and of the answers waiting for slow
+    /// readers (default 8; 1 lets one address hold all, as behind a reverse proxy).
+    #[arg(long, value_name = "N")]
+    address_share: Option<usize>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -122,6 +131,18 @@ async fn run(args: Args) -> Result<()> {
             anyhow::bail!("--max-connections must be at least 1");
         }
         config.max_connections = n;
+    }
+    if let Some(n) = args.max_streams.or(file.max_streams) {
+        if n == 0 {
+            anyhow::bail!("--max-streams must be at least 1");
+        }
+        config.max_streams = n;
+    }
+    if let Some(n) = args.address_share.or(file.address_share) {
+        if n == 0 {
+            anyhow::bail!("--address-share must be at least 1 (1: one address may hold all)");
+        }
+        config.address_share = n;
     }
     config.check_node_key()?;
 

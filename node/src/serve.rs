@@ -1,22 +1,28 @@
 //! The HTTP server loop: hyper's HTTP/1 on a TCP listener, with what `axum::serve` lacks
 //! against hostile clients.
 //!
-//! - **A cap on open connections.** Past it a new connection is closed at once, so
-//!   thousands of idle or half-open sockets cannot exhaust the node's file
-//!   descriptors and lock out honest clients for good: they get through as soon as
-//!   others close.
+//! - **A cap on open connections**, and a share of it per address
+//!   ([`crate::limits::Limits::connections`]). Past either a new connection is closed
+//!   at once, so thousands of idle or half-open sockets cannot exhaust the node's file
+//!   descriptors, and one host cannot take every slot from the others.
 //! - **A header timeout.** A client must send a request's headers within
 //!   [`HEADER_TIMEOUT`] of connecting or of its previous answer, including an idle
 //!   keep-alive connection; a slowloris client is cut off. Once the headers are in, the
 //!   router's own timeout bounds the rest of the request.
 //! - **A cap on a request's head**, [`MAX_HEAD`]: a larger one gets 431.
+//! - **A write timeout.** An answer the client does not read for [`WRITE_TIMEOUT`]
+//!   (no byte of it accepted by the socket) is dropped with its connection, so what a
+//!   slow reader holds is held for a bounded time (nginx's `send_timeout`).
 //! - **The peer's address** on every request ([`ConnectInfo`]), for the rate limits.
 //!
 //! Shutdown is graceful: the listener stops, open requests finish.
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
@@ -25,8 +31,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 use tower::ServiceExt;
 
 use crate::metrics::Metrics;
@@ -34,6 +41,9 @@ use crate::node::Node;
 
 /// Longest wait for a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a write to a client may wait without progress before the connection is
+/// dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Largest request head (request line and headers) read, in bytes.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// Default cap on open connections (lowered to fit the file-descriptor limit).
@@ -51,16 +61,90 @@ pub fn connection_cap(wanted: usize) -> usize {
     wanted.min(usize::try_from(fit).unwrap_or(usize::MAX))
 }
 
-/// Serves `app` on `listener` with at most `max_connections` open connections, until
-/// `shutdown` completes.
+/// A client's socket whose writes fail once they have made no progress for
+/// [`WRITE_TIMEOUT`].
+struct WriteTimeout {
+    stream: TcpStream,
+    /// Armed when a write first waits; disarmed by any progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteTimeout {
+    fn progress<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let timer = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                ready!(timer.as_mut().poll(cx));
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the client read nothing of the answer for {WRITE_TIMEOUT:?}"),
+                )))
+            }
+        }
+    }
+}
+
+impl AsyncRead for WriteTimeout {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteTimeout {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.progress(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.progress(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.progress(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// Serves `app` on `listener`, with at most as many open connections as the node's
+/// connection pool allows (in all and per address), until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    max_connections: usize,
     node: Arc<Node>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let slots = Arc::new(Semaphore::new(max_connections));
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -83,7 +167,7 @@ pub async fn serve(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let Ok(slot) = node.limits.connections.take(Some(addr.ip()), 1) else {
             Metrics::bump(&node.metrics.connections_refused, 1);
             drop(stream);
             continue;
@@ -95,6 +179,10 @@ pub async fn serve(
                 req.extensions_mut().insert(ConnectInfo(addr));
                 req.map(axum::body::Body::new)
             });
+        let stream = WriteTimeout {
+            stream,
+            stalled: None,
+        };
         let conn =
             builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let conn = graceful.watch(conn);

@@ -9,6 +9,10 @@
 //! broadcast re-reads from the store. Numbers are this node's: another node numbers
 //! its own log.
 //!
+//! Streams are a pool of their own ([`crate::limits::Limits::streams`]): past its
+//! share an address gets 429 `too-many-streams`, past the node's cap everyone gets
+//! 503, so streams never take every connection, nor one host all the streams.
+//!
 //! `?member=CODE` and `?instrument=ID` keep only the events about that member or
 //! instrument (an entry event is about its author and the instrument it names).
 
@@ -17,7 +21,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +29,7 @@ use pacta_core::ids::{EntryId, MemberCode};
 use tokio::sync::broadcast;
 
 use super::{json_problem, known_member};
+use crate::limits::Hold;
 use crate::node::Node;
 use crate::watch::Event;
 
@@ -52,6 +57,8 @@ struct Cursor {
     catch_up: bool,
     queue: VecDeque<Arc<Event>>,
     filter: Filter,
+    /// This stream's place in the stream pool, given back when the stream ends.
+    _slot: Hold,
 }
 
 impl Cursor {
@@ -97,6 +104,7 @@ impl Cursor {
 
 pub async fn stream(
     State(node): State<Arc<Node>>,
+    client: Option<axum::Extension<ConnectInfo<std::net::SocketAddr>>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
@@ -150,6 +158,15 @@ pub async fn stream(
         (None, Some(a)) => ("after", Some(a.clone())),
         (None, None) => ("", None),
     };
+    let addr = client.map(|axum::Extension(ConnectInfo(a))| a.ip());
+    let slot = match node.limits.streams.take(addr, 1) {
+        Ok(slot) => slot,
+        Err(full) => {
+            return crate::api::pool_full(full, "too-many-streams", "event streams", |n| {
+                format!("{n} open")
+            });
+        }
+    };
     let live = node.watch.subscribe();
     let newest = node.watch.snapshot().last_event;
     let (last, catch_up) = match raw_after {
@@ -184,6 +201,7 @@ pub async fn stream(
         catch_up,
         queue: VecDeque::new(),
         filter: Filter { member, instrument },
+        _slot: slot,
     };
     let stream = futures::stream::unfold(cursor, |mut c| async move {
         let e = c.next().await?;
