@@ -599,7 +599,7 @@ async fn every_bad_checkpoint_or_cosignature_request_is_refused_with_its_reason(
             "x".repeat(300 * 1024),
             413,
             "too-large",
-            "length limit",
+            "takes at most",
         ),
     ];
     for (what, body, want_status, want_reason, want_text) in cases {
