@@ -164,7 +164,7 @@ pub fn entry(data: &[u8]) {
 
 /// The kinds the payload target chooses from with its first byte: every kind this
 /// version knows, and one it does not.
-pub const PAYLOAD_KINDS: [&str; 14] = [
+pub const PAYLOAD_KINDS: [&str; 17] = [
     "note",
     "instrument",
     "commitment",
@@ -178,6 +178,9 @@ pub const PAYLOAD_KINDS: [&str; 14] = [
     "key-rotation",
     "key-revocation",
     "admission",
+    "signature-confirmation",
+    "deposit-return",
+    "intention-not-to-be-party",
     "x-unknown",
 ];
 

@@ -332,6 +332,9 @@ impl Kind {
     pub const KEY_ROTATION: Kind = Kind::known(b"key-rotation");
     pub const KEY_REVOCATION: Kind = Kind::known(b"key-revocation");
     pub const ADMISSION: Kind = Kind::known(b"admission");
+    pub const SIGNATURE_CONFIRMATION: Kind = Kind::known(b"signature-confirmation");
+    pub const DEPOSIT_RETURN: Kind = Kind::known(b"deposit-return");
+    pub const INTENTION_NOT_TO_BE_PARTY: Kind = Kind::known(b"intention-not-to-be-party");
 
     const fn known(name: &[u8]) -> Kind {
         let mut bytes = [0u8; Kind::MAX_LEN];

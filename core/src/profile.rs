@@ -74,6 +74,12 @@ pub struct StepDef {
     pub threshold: Threshold,
     /// Required by the constitution before consent is given.
     pub required: bool,
+    /// The step this one prevails over: when this step passes, the other counts as
+    /// satisfied, whatever its own record says (Japan's House of Representatives over
+    /// the House of Councillors, Art. 61; the Bundestag over a Bundesrat objection,
+    /// Art. 77(4); the Assemblée nationale's final reading, Art. 45(4)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<&'static str>,
 }
 
 /// A state's procedure for authorising consent to be bound.
@@ -93,6 +99,11 @@ impl Profile {
 
     pub fn required(&self) -> impl Iterator<Item = &'static StepDef> {
         self.steps.iter().filter(|s| s.required)
+    }
+
+    /// The steps that prevail over step `id` when they pass.
+    pub fn overriding(&self, id: &str) -> impl Iterator<Item = &'static StepDef> {
+        self.steps.iter().filter(move |s| s.overrides == Some(id))
     }
 }
 
@@ -119,6 +130,26 @@ const fn step(
         action,
         threshold,
         required,
+        overrides: None,
+    }
+}
+
+/// A step that, when it passes, prevails over step `over` (see [`StepDef::overrides`]).
+/// It is never required itself: it is the constitution's way round a refusal.
+const fn prevails(
+    id: &'static str,
+    body: &'static str,
+    action: &'static str,
+    threshold: Threshold,
+    over: &'static str,
+) -> StepDef {
+    StepDef {
+        id,
+        body,
+        action,
+        threshold,
+        required: false,
+        overrides: Some(over),
     }
 }
 
@@ -242,6 +273,13 @@ pub const PROFILES: &[Profile] = &[
                 Majority,
                 true,
             ),
+            prevails(
+                "assemblee-final-reading",
+                "Assemblée nationale",
+                "adopts the bill in a final reading after a joint committee, over the Sénat (Art. 45(4))",
+                Majority,
+                "senat-vote",
+            ),
             step(
                 "conseil-constitutionnel",
                 "Conseil constitutionnel",
@@ -275,7 +313,14 @@ pub const PROFILES: &[Profile] = &[
                 "Bundesrat",
                 "consents, or does not object, to the Vertragsgesetz",
                 Majority,
-                false,
+                true,
+            ),
+            prevails(
+                "bundestag-override",
+                "Bundestag",
+                "rejects the Bundesrat's objection (Einspruchsgesetz, Art. 77(4)): a majority of its members",
+                AbsoluteMajority { of: 630 },
+                "bundesrat",
             ),
             step(
                 "promulgation",
@@ -353,6 +398,13 @@ pub const PROFILES: &[Profile] = &[
                 "approves the treaty (the House of Representatives prevails after 30 days)",
                 Majority,
                 true,
+            ),
+            prevails(
+                "representatives-prevails",
+                "House of Representatives",
+                "its decision becomes the Diet's: the Councillors disagreed and the joint committee failed, or 30 days passed (Art. 61, 60(2))",
+                Threshold::None,
+                "councillors-vote",
             ),
         ],
     },
@@ -433,6 +485,15 @@ mod tests {
             ids.dedup();
             assert_eq!(ids.len(), p.steps.len(), "{}: duplicate step", p.id);
             assert_eq!(profile(p.id), Some(p));
+            for s in p.steps.iter().filter(|s| s.overrides.is_some()) {
+                let over = s.overrides.and_then(|o| p.step(o));
+                assert!(
+                    over.is_some_and(|o| o.required && o.overrides.is_none()) && !s.required,
+                    "{}: {} prevails over a step that is not a required step of the profile",
+                    p.id,
+                    s.id
+                );
+            }
         }
     }
 }

@@ -220,6 +220,21 @@ fn payload_values() -> Vec<(Kind, Value)> {
                 "profile": "generic", "node_key": key(4)
             }),
         ),
+        (
+            "signature-confirmation",
+            json!({"instrument": id, "signature": other, "date": "2026-02-01"}),
+        ),
+        (
+            "deposit-return",
+            json!({
+                "instrument": id, "member": "GB", "consent": other, "date": "2026-03-22",
+                "reason": "the instrument is not signed by the Head of State"
+            }),
+        ),
+        (
+            "intention-not-to-be-party",
+            json!({"instrument": id, "date": "2026-05-01"}),
+        ),
     ];
     values
         .into_iter()

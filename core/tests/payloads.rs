@@ -71,6 +71,20 @@ fn examples() -> Vec<(&'static str, String)> {
             format!(r#"{{"instrument":"{ID}","notified":"2026-10-01","effective":"2027-10-01"}}"#),
         ),
         (
+            "signature-confirmation",
+            format!(r#"{{"instrument":"{ID}","signature":"{ID}","date":"2026-02-01"}}"#),
+        ),
+        (
+            "deposit-return",
+            format!(
+                r#"{{"instrument":"{ID}","member":"UA","consent":"{ID}","date":"2026-04-02","reason":"not signed by the Head of State"}}"#
+            ),
+        ),
+        (
+            "intention-not-to-be-party",
+            format!(r#"{{"instrument":"{ID}","date":"2026-05-01"}}"#),
+        ),
+        (
             "correction",
             format!(
                 r#"{{"entry":"{ID}","reason":"typo","kind":"withdrawal","payload":{{"instrument":"{ID}","notified":"2026-10-01","effective":"2027-10-02"}}}}"#

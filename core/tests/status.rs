@@ -203,7 +203,10 @@ impl World {
     }
 
     /// A member that ratifies with its whole procedure and deposits on `deposit`.
+    /// Signs (subject to ratification), passes every required step, ratifies, and has
+    /// the depositary receive the instrument on `deposit`.
     fn ratify_fully(&mut self, t: EntryId, member: &str, deposit: &str) -> EntryId {
+        self.sign(t, member, "2026-03-05", "subject-to-ratification");
         let profile =
             pacta_core::profile::profile(MEMBERS.iter().find(|(c, _)| *c == member).unwrap().1)
                 .unwrap();
@@ -252,6 +255,7 @@ fn a_vote_authorises_ratification_but_is_not_ratification() {
 fn consent_is_established_only_by_the_depositary_receipt() {
     let mut w = World::new();
     let t = w.treaty();
+    w.sign(t, "UA", "2026-03-02", "subject-to-ratification");
     w.step(
         t,
         "UA",
@@ -265,23 +269,34 @@ fn consent_is_established_only_by_the_depositary_receipt() {
     assert_eq!(row.stage, Stage::ConsentExpressed);
     assert_eq!(row.established, None);
 
-    // A receipt in a feed that is not the depositary's does not count.
+    // A receipt in a feed that is not the depositary's does not count, and concerns
+    // no row: it is a ledger-level warning (SPEC.md §15.4).
     w.receipt(t, "GB", "UA", consent, "2026-04-02");
     // Nor one that names another entry.
     w.receipt(t, "FR", "UA", t, "2026-04-02");
-    let row = w.row("2026-11-22", "UA");
+    let status = w.status("2026-11-22");
+    let row = status.instruments[0].member(code("UA")).unwrap().clone();
     assert_eq!(row.stage, Stage::ConsentExpressed);
-    assert_eq!(row.warnings.len(), 2, "{:?}", row.warnings);
-    let said = |text: &str| row.warnings.iter().any(|w| w.contains(text));
+    assert_eq!(row.warnings.len(), 1, "{:?}", row.warnings);
     assert!(
-        said("the depositary of guarantees is FR"),
+        row.warnings[0].contains("which is not UA's consent"),
         "{:?}",
         row.warnings
     );
-    assert!(said("which is not UA's consent"), "{:?}", row.warnings);
+    assert_eq!(status.warnings.len(), 1, "{:?}", status.warnings);
+    assert!(
+        status.warnings[0]
+            .message
+            .contains("the depositary of guarantees is FR"),
+        "{:?}",
+        status.warnings
+    );
 
     let receipt = w.receipt(t, "FR", "UA", consent, "2026-04-02");
-    let row = w.row("2026-11-22", "UA");
+    let row = w.status("2026-11-22").instruments[0]
+        .member(code("UA"))
+        .unwrap()
+        .clone();
     assert_eq!(row.stage, Stage::Bound);
     let established = row.established.clone().unwrap();
     assert_eq!(established.date, day("2026-04-02"));
@@ -293,9 +308,9 @@ fn consent_is_established_only_by_the_depositary_receipt() {
     for id in [t, consent, receipt] {
         assert!(row.proof.iter().any(|p| p.id == id));
     }
-    // It rests on the depositary's feed and UA's, and on GB's, whose ignored receipt
-    // is part of what the row says.
-    assert_eq!(row.depends_on, vec![code("FR"), code("GB"), code("UA")]);
+    // It rests on the depositary's feed and UA's, never on GB's, whose receipt was
+    // ignored.
+    assert_eq!(row.depends_on, vec![code("FR"), code("UA")]);
 }
 
 #[test]
@@ -343,6 +358,7 @@ fn a_late_consent_enters_into_force_30_days_after_its_own_deposit() {
     w.ratify_fully(t, "UA", "2026-04-02");
     w.ratify_fully(t, "FR", "2026-05-06");
     w.ratify_fully(t, "GB", "2026-05-19");
+    w.sign(t, "NL", "2026-03-02", "subject-to-ratification");
     w.step(t, "NL", "submitted", "2026-04-01", json!({}));
     w.step(
         t,
@@ -551,14 +567,17 @@ fn consent_without_a_required_domestic_step_binds_with_a_warning() {
         "2026-06-25",
         json!({"votes": {"for": 512, "against": 85, "abstaining": 3}, "result": "passed"}),
     );
+    w.sign(t, "DE", "2026-03-02", "subject-to-ratification");
     let consent = w.consent(t, "DE", "ratification", "2026-07-01");
     w.receipt(t, "FR", "DE", consent, "2026-07-03");
     let row = w.row("2026-11-22", "DE");
     assert_eq!(row.stage, Stage::Bound);
     assert!(row.is_bound());
-    assert_eq!(row.warnings.len(), 1, "{:?}", row.warnings);
-    assert!(row.warnings[0].contains("without the required step `promulgation`"));
-    assert!(row.warnings[0].contains("VCLT Art. 46"));
+    // Neither the Bundesrat's passage (Art. 77 GG) nor the promulgation is recorded.
+    assert_eq!(row.warnings.len(), 2, "{:?}", row.warnings);
+    assert!(row.warnings[0].contains("without the required step `bundesrat`"));
+    assert!(row.warnings[1].contains("without the required step `promulgation`"));
+    assert!(row.warnings[1].contains("VCLT Art. 46"));
 }
 
 #[test]

@@ -182,3 +182,67 @@ impl Withdrawal {
         Ok(())
     }
 }
+
+/// The state confirms a signature it gave *ad referendum*: from then on it is a full
+/// signature, counted from its original date (VCLT Art. 12(2)(b)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureConfirmation {
+    pub instrument: EntryId,
+    /// The entry recording the signature *ad referendum*.
+    pub signature: EntryId,
+    /// The day of the confirmation.
+    pub date: Date,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub illustrative: bool,
+}
+
+impl SignatureConfirmation {
+    pub(crate) fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+}
+
+/// The depositary returns an instrument of consent it does not accept as deposited (a
+/// defect of form, a reservation the instrument prohibits). Written in the
+/// depositary's own feed; the returned instrument establishes nothing, and the
+/// state's next, proper instrument counts (VCLT Art. 77(1)(d), 77(2)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositReturn {
+    pub instrument: EntryId,
+    pub member: MemberCode,
+    /// The entry recording the instrument of consent returned.
+    pub consent: EntryId,
+    /// The day the depositary returned it.
+    pub date: Date,
+    /// Why, in the depositary's words.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub illustrative: bool,
+}
+
+impl DepositReturn {
+    pub(crate) fn check(&self) -> Result<(), FieldError> {
+        text("reason", &self.reason, 2000, true)
+    }
+}
+
+/// A state that has signed, or applies the instrument provisionally, makes clear its
+/// intention not to become a party: its Art. 18 obligation ends, and so does its
+/// provisional application (Art. 25(2)), on the day of notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentionNotToBeParty {
+    pub instrument: EntryId,
+    /// The day the other states (or the depositary) were notified.
+    pub date: Date,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub illustrative: bool,
+}
+
+impl IntentionNotToBeParty {
+    pub(crate) fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+}

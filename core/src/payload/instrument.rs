@@ -87,6 +87,11 @@ pub struct Instrument {
     pub consent_means: Vec<Means>,
     pub entry_into_force: EntryIntoForce,
     pub withdrawal: WithdrawalRule,
+    /// A state may ratify, accept or approve without having signed (legal only). Absent,
+    /// as in most multilateral treaties, only signatories ratify (VCLT Art. 14(1)); a
+    /// state that did not sign accedes, where `consent_means` lists accession (Art. 15).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ratification_without_signature: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub illustrative: bool,
 }
@@ -142,6 +147,12 @@ impl Instrument {
                     return Err(FieldError::new(
                         "entry_into_force",
                         "a political instrument never enters into force: use {\"rule\":\"none\"}",
+                    ));
+                }
+                if self.ratification_without_signature {
+                    return Err(FieldError::new(
+                        "ratification_without_signature",
+                        "no one ratifies a political instrument",
                     ));
                 }
             }

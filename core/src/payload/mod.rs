@@ -14,8 +14,9 @@
 //! - [`note`]: free text with no legal effect;
 //! - [`instrument`]: registering an instrument and its rules;
 //! - [`commitment`]: a commitment under an instrument (a pillar of the Declaration);
-//! - [`acts`]: signature, consent to be bound, the depositary's receipt, provisional
-//!   application and withdrawal;
+//! - [`acts`]: signature and its confirmation, consent to be bound, the depositary's
+//!   receipt or return of it, provisional application, the intention not to become a
+//!   party, and withdrawal;
 //! - [`procedure`]: a domestic procedure step (a vote, a laying, a promulgation);
 //! - [`correction`]: superseding an earlier entry of the same feed;
 //! - [`key_rotation`]: naming a member's next key;
@@ -42,8 +43,8 @@ use crate::date::Date;
 use crate::ids::{EntryId, Kind};
 
 pub use acts::{
-    Consent, ConsentMeans, DepositReceipt, ProvisionalApplication, Signature, SignatureType,
-    Withdrawal,
+    Consent, ConsentMeans, DepositReceipt, DepositReturn, IntentionNotToBeParty,
+    ProvisionalApplication, Signature, SignatureConfirmation, SignatureType, Withdrawal,
 };
 pub use commitment::{Commitment, Pillar, Quantity};
 pub use correction::Correction;
@@ -73,7 +74,7 @@ pub enum PayloadError {
 }
 
 /// The kinds this version understands, for messages.
-pub const KNOWN_KINDS: &str = "note, instrument, commitment, signature, procedure-step, consent, deposit-receipt, provisional-application, withdrawal, correction, key-rotation, key-revocation, admission";
+pub const KNOWN_KINDS: &str = "note, instrument, commitment, signature, procedure-step, consent, deposit-receipt, provisional-application, withdrawal, correction, key-rotation, key-revocation, admission, signature-confirmation, deposit-return, intention-not-to-be-party";
 
 /// A field that breaks its rule: the field's path and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +109,9 @@ pub enum Payload {
     KeyRotation(KeyRotation),
     KeyRevocation(KeyRevocation),
     Admission(Admission),
+    SignatureConfirmation(SignatureConfirmation),
+    DepositReturn(DepositReturn),
+    IntentionNotToBeParty(IntentionNotToBeParty),
 }
 
 impl Payload {
@@ -126,6 +130,9 @@ impl Payload {
             Payload::KeyRotation(_) => Kind::KEY_ROTATION,
             Payload::KeyRevocation(_) => Kind::KEY_REVOCATION,
             Payload::Admission(_) => Kind::ADMISSION,
+            Payload::SignatureConfirmation(_) => Kind::SIGNATURE_CONFIRMATION,
+            Payload::DepositReturn(_) => Kind::DEPOSIT_RETURN,
+            Payload::IntentionNotToBeParty(_) => Kind::INTENTION_NOT_TO_BE_PARTY,
         }
     }
 
@@ -139,6 +146,9 @@ impl Payload {
             Payload::DepositReceipt(p) => Some(p.instrument),
             Payload::ProvisionalApplication(p) => Some(p.instrument),
             Payload::Withdrawal(p) => Some(p.instrument),
+            Payload::SignatureConfirmation(p) => Some(p.instrument),
+            Payload::DepositReturn(p) => Some(p.instrument),
+            Payload::IntentionNotToBeParty(p) => Some(p.instrument),
             Payload::Note(_)
             | Payload::Instrument(_)
             | Payload::Correction(_)
@@ -159,6 +169,9 @@ impl Payload {
             Payload::DepositReceipt(p) => Some(p.date),
             Payload::ProvisionalApplication(p) => Some(p.date),
             Payload::Withdrawal(p) => Some(p.notified),
+            Payload::SignatureConfirmation(p) => Some(p.date),
+            Payload::DepositReturn(p) => Some(p.date),
+            Payload::IntentionNotToBeParty(p) => Some(p.date),
             Payload::Note(_)
             | Payload::Correction(_)
             | Payload::KeyRotation(_)
@@ -180,6 +193,9 @@ impl Payload {
             Payload::ProvisionalApplication(p) => p.illustrative,
             Payload::Withdrawal(p) => p.illustrative,
             Payload::Correction(p) => p.illustrative,
+            Payload::SignatureConfirmation(p) => p.illustrative,
+            Payload::DepositReturn(p) => p.illustrative,
+            Payload::IntentionNotToBeParty(p) => p.illustrative,
             Payload::KeyRotation(_) | Payload::KeyRevocation(_) | Payload::Admission(_) => false,
         }
     }
@@ -226,6 +242,9 @@ impl Payload {
             "key-rotation" => Payload::KeyRotation(typed(kind, value)?),
             "key-revocation" => Payload::KeyRevocation(typed(kind, value)?),
             "admission" => Payload::Admission(typed(kind, value)?),
+            "signature-confirmation" => Payload::SignatureConfirmation(typed(kind, value)?),
+            "deposit-return" => Payload::DepositReturn(typed(kind, value)?),
+            "intention-not-to-be-party" => Payload::IntentionNotToBeParty(typed(kind, value)?),
             other => return Err(PayloadError::UnknownKind(other.to_owned())),
         };
         payload.check().map_err(|e| field(kind, e))?;
@@ -248,6 +267,9 @@ impl Payload {
             Payload::KeyRotation(p) => p.check(),
             Payload::KeyRevocation(p) => p.check(),
             Payload::Admission(p) => p.check(),
+            Payload::SignatureConfirmation(p) => p.check(),
+            Payload::DepositReturn(p) => p.check(),
+            Payload::IntentionNotToBeParty(p) => p.check(),
         }
     }
 }

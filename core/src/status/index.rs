@@ -361,6 +361,7 @@ impl Index {
         for item in &items {
             let concerns = match &item.payload {
                 Payload::DepositReceipt(r) => r.member,
+                Payload::DepositReturn(r) => r.member,
                 _ => item.source.entry.member,
             };
             acts.entry((iid, concerns)).or_default().push(item);

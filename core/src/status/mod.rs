@@ -16,7 +16,12 @@
 //! - consent given without a step the member's procedure profile requires still binds,
 //!   with a warning naming the step (Art. 46);
 //! - everything is computed "as of" a day: acts dated later do not count;
-//! - a fork in any feed a status rests on makes that status disputed.
+//! - a fork in any feed a status rests on makes that status disputed;
+//! - a state's relation to an instrument is a history in time: the status on day D is
+//!   that history on D, built from the acts dated on or before D. A state is
+//!   contracting from the establishment of a consent until a withdrawal takes effect,
+//!   may consent again later, and counts towards entry into force only while
+//!   contracting.
 //!
 //! Problems that do not invalidate the ledger (a receipt from someone who is not the
 //! depositary, a reference to an unknown instrument, a vote whose counts contradict its
@@ -24,7 +29,10 @@
 
 mod change;
 mod engine;
+mod force;
+mod history;
 mod index;
+mod stage;
 
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +88,9 @@ pub enum Stage {
     ProvisionallyApplying,
     /// In force for the state.
     Party,
+    /// The state made clear its intention not to become a party (Art. 18(a)): its
+    /// signature no longer obliges it, and any provisional application ended (Art. 25(2)).
+    NotBecomingParty,
     /// The withdrawal has taken effect.
     Withdrawn,
     /// A feed this status rests on has forked: it cannot be decided.
@@ -109,6 +120,7 @@ impl Stage {
             Stage::Bound => "bound (contracting, not yet in force)",
             Stage::ProvisionallyApplying => "provisionally applying",
             Stage::Party => "party (in force)",
+            Stage::NotBecomingParty => "not becoming a party (Art. 18)",
             Stage::Withdrawn => "withdrawn",
             Stage::Disputed => "DISPUTED (fork)",
         }
@@ -145,6 +157,8 @@ pub struct InstrumentStatus {
     pub consent_means: Vec<Means>,
     pub entry_into_force: EntryIntoForce,
     pub withdrawal: WithdrawalRule,
+    /// Whether a state may ratify, accept or approve without having signed.
+    pub ratification_without_signature: bool,
     /// The day the instrument entered (or, if later than `as_of`, will enter) into force.
     pub in_force_on: Option<Date>,
     /// The consents that brought it into force, in order of establishment.
@@ -236,17 +250,37 @@ pub struct MemberStatus {
     pub member: MemberCode,
     pub name: String,
     pub stage: Stage,
+    /// The first day of the stage (of the stage the acts give, when disputed); `None`
+    /// while the stage is `none` and always was.
+    pub since: Option<Date>,
+    /// A contracting state on the day: consent established, no withdrawal in effect.
+    pub contracting: bool,
+    /// The stage on each day up to the status's day: each element is the day a stage
+    /// began. It never changes for past days as the status's day moves on.
+    pub history: Vec<StageFrom>,
     /// The domestic procedure profile applied.
     pub procedure: String,
     pub signature: Option<SignatureFact>,
     pub steps: Vec<StepFact>,
     pub consent: Option<ConsentFact>,
-    /// The Art. 16 act that established consent: a receipt, or a definitive signature.
+    /// The Art. 16 act that established consent for the latest period as a contracting
+    /// state: a receipt, or a definitive signature.
     pub established: Option<EstablishedFact>,
-    /// The day it enters (or entered) into force for this member.
+    /// The day it enters (or entered) into force for this member, in that period.
     pub in_force_on: Option<Date>,
     pub provisional: Option<ProvisionalFact>,
+    /// The withdrawal that ends (or will end) that period.
     pub withdrawal: Option<WithdrawalFact>,
+    /// Every period as a contracting state, oldest first (a state may withdraw and
+    /// consent again).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub periods: Vec<PeriodFact>,
+    /// Instruments of consent the depositary returned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<ReturnFact>,
+    /// The notified intention not to become a party (Art. 18(a)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intention: Option<DatedFact>,
     pub warnings: Vec<String>,
     /// The feeds this status rests on: a fork in any of them makes it disputed.
     pub depends_on: Vec<MemberCode>,
@@ -257,13 +291,47 @@ pub struct MemberStatus {
 }
 
 impl MemberStatus {
-    /// Consent established, not withdrawn, not disputed.
+    /// A contracting state on the day (parties included), and not disputed.
     pub fn is_bound(&self) -> bool {
-        matches!(
-            self.stage,
-            Stage::Bound | Stage::Party | Stage::ProvisionallyApplying
-        ) && self.established.is_some()
+        self.contracting && self.stage != Stage::Disputed
     }
+}
+
+/// One element of a member's history: the stage it was in from a day on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StageFrom {
+    pub from: Date,
+    pub stage: Stage,
+}
+
+/// One period as a contracting state: from the establishment of consent until a
+/// withdrawal takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodFact {
+    /// The instrument of consent received (none for a definitive signature).
+    pub consent: Option<Source>,
+    pub established: EstablishedFact,
+    /// The day the instrument entered (or enters) into force for the member in this
+    /// period, if it does before the period ends.
+    pub in_force_on: Option<Date>,
+    pub withdrawal: Option<WithdrawalFact>,
+}
+
+/// An instrument of consent the depositary returned: it establishes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnFact {
+    /// The consent returned.
+    pub consent: EntryRef,
+    pub date: Date,
+    pub reason: String,
+    pub source: Source,
+}
+
+/// An act known by its date and its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DatedFact {
+    pub date: Date,
+    pub source: Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -273,6 +341,10 @@ pub struct SignatureFact {
     pub signature_type: SignatureType,
     pub signatory: Option<String>,
     pub source: Source,
+    /// The confirmation of a signature *ad referendum* (Art. 12(2)(b)): from then on a
+    /// full signature, counted from its own date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<DatedFact>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -284,10 +356,18 @@ pub struct StepFact {
     pub votes: Option<Votes>,
     /// The profile's threshold for this step, in words, when the profile knows it.
     pub threshold: Option<String>,
+    /// The result that counts: the vote counts' verdict where the profile's threshold
+    /// decides, else the result recorded.
     pub result: StepResult,
+    /// The result recorded, when the counts contradict it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_result: Option<StepResult>,
     pub reference: Option<String>,
     /// The profile requires this step before consent.
     pub required: bool,
+    /// The step of the profile this one prevails over, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevails_over: Option<String>,
     pub source: Source,
 }
 
@@ -322,6 +402,10 @@ pub struct ProvisionalFact {
     pub date: Date,
     pub scope: Option<String>,
     pub source: Source,
+    /// The day it ended: the intention not to become a party was notified (Art. 25(2)),
+    /// or a withdrawal took effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

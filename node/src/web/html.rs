@@ -58,6 +58,7 @@ pub fn stage_badge(stage: Stage) -> String {
         Stage::Bound => ("bound", "bound (contracting)"),
         Stage::ProvisionallyApplying => ("provisional", "provisionally applying"),
         Stage::Party => ("party", "party (in force)"),
+        Stage::NotBecomingParty => ("not-party", "not becoming a party"),
         Stage::Withdrawn => ("withdrawn", "withdrawn"),
         Stage::Disputed => ("disputed", "DISPUTED (fork)"),
     };
@@ -142,7 +143,7 @@ td.n{white-space:nowrap}
 .stage{display:inline-block;padding:.05rem .4rem;border-radius:.25rem;font-size:.8rem;white-space:nowrap;background:#eceff1}
 .stage.party{background:#c8e6c9}.stage.bound{background:#dcedc8}.stage.consent{background:#fff9c4}
 .stage.approved{background:#e1f5fe}.stage.domestic{background:#f3e5f5}.stage.signed{background:#eceff1}
-.stage.withdrawn{background:#ffe0b2}.stage.disputed{background:#c62828;color:#fff}.stage.provisional{background:#d1c4e9}
+.stage.withdrawn{background:#ffe0b2}.stage.not-party{background:#eceff1}.stage.disputed{background:#c62828;color:#fff}.stage.provisional{background:#d1c4e9}
 .warn{color:#8a4b00;font-size:.85rem}
 .illus{font-size:.72rem;color:#7a5c00;background:#fff3c4;border-radius:.2rem;padding:0 .25rem;text-decoration:none;white-space:nowrap}
 .muted{color:var(--muted)}

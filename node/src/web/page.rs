@@ -441,6 +441,23 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
             day(w.notified),
             day(w.effective)
         ),
+        Payload::SignatureConfirmation(c) => format!(
+            "confirms its signature ad referendum of {} on {}",
+            name(&c.instrument),
+            day(c.date)
+        ),
+        Payload::DepositReturn(r) => format!(
+            "as depositary, returns {}'s instrument for {} on {}: {}",
+            r.member,
+            name(&r.instrument),
+            day(r.date),
+            esc(&r.reason)
+        ),
+        Payload::IntentionNotToBeParty(i) => format!(
+            "makes clear its intention not to become a party to {} on {}",
+            name(&i.instrument),
+            day(i.date)
+        ),
         Payload::Correction(c) => format!("corrects {}: {}", id_link(&c.entry), esc(&c.reason)),
         Payload::KeyRotation(_) => "rotates its signing key".to_owned(),
         Payload::KeyRevocation(r) => {
