@@ -7,6 +7,8 @@
     reason = "shared by several test binaries; test code"
 )]
 
+pub mod world;
+
 use std::collections::BTreeMap;
 
 use pacta_core::entry::Draft;
