@@ -329,6 +329,11 @@ fn read_signature(h: &mut History<'_>, reg: &Registered<'_>, acts: &[Dated<'_>],
                 reg.inst.short,
                 first.item.source.entry
             ))
+        } else if c.date < s.date {
+            Some(format!(
+                "it is dated before the signature it confirms ({})",
+                s.date
+            ))
         } else if s.signature_type != SignatureType::AdReferendum {
             Some("only a signature ad referendum is confirmed (Art. 12(2)(b))".to_owned())
         } else if fact.confirmed.is_some() {
