@@ -193,6 +193,11 @@ enum DevCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Write the demo's ledger, signed offline with the example keys, as a bundle.
+    Scenario {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// The ledger's source from `--bundle` or `--node`. clap's ArgGroup already requires
@@ -330,6 +335,9 @@ fn main() -> ExitCode {
                     out,
                 },
         } => cmd::synth::run(&roster, &keys, entries, &out),
+        Command::Dev {
+            command: DevCommand::Scenario { out },
+        } => cmd::scenario_bundle::run(&out),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

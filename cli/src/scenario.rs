@@ -235,6 +235,16 @@ pub fn steps(sha_of_illustrative_text: &str) -> Vec<Step> {
         vote("US", "referral", "Senate", "referred to the Committee on Foreign Relations", "2026-04-14", None, None, "completed", None),
         vote("US", "committee-report", "Senate Committee on Foreign Relations", "reports the resolution of advice and consent favourably", "2026-09-30", Some([15, 6, 0]), None, "passed", Some("Exec. Rept. (illustrative)")),
         vote("US", "senate-vote", "Senate", "gives its advice and consent to ratification", "2026-11-10", Some([71, 27, 0]), Some("two thirds of the Senators present"), "passed", Some("Roll call vote (illustrative)")),
+        // Poland: its first instrument is returned by the depositary; the second counts.
+        step("PL", "signature", json!({"instrument": deal, "type": "subject-to-ratification", "date": "2026-03-02", "illustrative": true})),
+        vote("PL", "approval", "Sejm and Senate", "pass the act consenting to ratification", "2026-06-25", None, None, "completed", None),
+        named("PL", "consent", "consent-PL-returned", json!({"instrument": deal, "means": "ratification", "date": "2026-07-01", "illustrative": true})),
+        step("FR", "deposit-return", json!({"instrument": deal, "member": "PL", "consent": "$consent-PL-returned", "date": "2026-07-08", "reason": "The instrument is not signed by the Head of State (illustrative).", "illustrative": true})),
+        consent("PL", "ratification", "2026-07-20"),
+        receipt("PL", "2026-07-27"),
+        // Türkiye: signs, then makes clear it will not become a party (VCLT Art. 18(a)).
+        step("TR", "signature", json!({"instrument": deal, "type": "subject-to-ratification", "date": "2026-03-02", "illustrative": true})),
+        step("TR", "intention-not-to-be-party", json!({"instrument": deal, "date": "2026-09-01", "illustrative": true})),
         // Japan: the Diet, half-way.
         vote("JP", "cabinet-decision", "Cabinet", "decides to submit the agreement to the Diet", "2026-09-15", None, None, "completed", None),
         vote("JP", "representatives-vote", "House of Representatives", "approves the agreement", "2026-11-05", Some([320, 140, 0]), None, "passed", None),

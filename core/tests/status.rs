@@ -597,6 +597,15 @@ fn busy_world() -> World {
     let ghost = EntryId([7; 32]);
     w.sign(ghost, "DE", "2026-03-02", "subject-to-ratification");
     w.consent(t, "NL", "accession", "2027-01-01");
+    // A history in time: GB withdraws and accedes again; a returned instrument; an
+    // intention not to become a party; a confirmed signature ad referendum.
+    w.withdraw(t, "GB", "2026-06-01", "2027-06-01");
+    let again = w.consent(t, "GB", "accession", "2027-08-01");
+    w.receipt(t, "FR", "GB", again, "2027-08-03");
+    w.give_back(t, "NL", again, "2027-01-02");
+    w.intend_not_to_be_party(t, "US", "2026-12-01");
+    let sig = w.sign(t, "UA", "2026-03-01", "ad-referendum");
+    w.confirm(t, "UA", sig, "2026-03-04");
     w.fork("DE");
     w
 }
@@ -624,7 +633,13 @@ fn interleaved(w: &World, order: &[usize]) -> Vec<Entry> {
 fn the_index_fed_one_entry_at_a_time_agrees_with_compute() {
     let w = busy_world();
     let ledger = w.ledger();
-    for as_of in ["2026-03-02", "2026-05-01", "2026-11-22", "2027-06-01"] {
+    for as_of in [
+        "2026-03-02",
+        "2026-05-01",
+        "2026-11-22",
+        "2027-06-01",
+        "2027-09-01",
+    ] {
         let expected = compute(&w.roster, &ledger, day(as_of));
         let mut index = Index::new(day(as_of));
         for entry in interleaved(&w, &[0]) {

@@ -140,7 +140,7 @@ fn the_demo_status_page_renders_its_table_and_chart_in_a_real_browser() {
         "<svg class=\"chart\"",
         "<path class=\"series bound\"",
         "35 of 37 participants signed (political: binds no one in law)",
-        "4 of 36 bound, 4 in force",
+        "5 of 36 bound, 5 in force",
         "At a glance",
         "Illustrative.",
         "Latest cosigned checkpoint",

@@ -22,15 +22,15 @@ fn the_demo_runs_replicates_and_verifies() {
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
-    assert!(out.contains("Every node holds all 84 entries"), "{out}");
-    assert!(out.contains("84 entries verified"), "{out}");
+    assert!(out.contains("Every node holds all 92 entries"), "{out}");
+    assert!(out.contains("92 entries verified"), "{out}");
     assert!(out.contains("VALID: every signature"), "{out}");
     // Every outcome of the scenario lands in the stage its entries imply.
     assert!(
         out.contains("35 of 37 participants signed (political: binds no one in law)"),
         "{out}"
     );
-    assert!(out.contains("4 of 36 bound, 4 in force"), "{out}");
+    assert!(out.contains("5 of 36 bound, 5 in force"), "{out}");
     assert!(
         out.contains("entered into force on 2026-06-18, on the deposits of UA, FR, GB"),
         "{out}"
@@ -57,6 +57,18 @@ fn the_demo_runs_replicates_and_verifies() {
         row("JP").contains("domestic approval in progress"),
         "{}",
         row("JP")
+    );
+    // Poland's returned instrument did not block its second one; Türkiye signed, then
+    // made clear it would not become a party.
+    assert!(
+        row("PL").contains("2026-07-20     2026-07-27   2026-08-26  party (in force)"),
+        "{}",
+        row("PL")
+    );
+    assert!(
+        row("TR").contains("not becoming a party (Art. 18)"),
+        "{}",
+        row("TR")
     );
     assert!(
         out.contains("ILLUSTRATIVE: rests on events after 6 January 2026"),

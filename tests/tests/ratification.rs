@@ -61,6 +61,17 @@ async fn status_prove_and_verify_a_proof_through_the_cli() {
             "withdrawal": {"rule": "after-notice", "months": 12}, "illustrative": true
         }),
     );
+    // Only signatories ratify (VCLT Art. 14(1)): UA and GB sign first.
+    for member in ["UA", "GB"] {
+        submit(
+            &url,
+            &keys,
+            d,
+            member,
+            "signature",
+            json!({"instrument": treaty, "type": "subject-to-ratification", "date": "2026-03-02"}),
+        );
+    }
     let ua = submit(
         &url,
         &keys,
@@ -144,13 +155,13 @@ async fn status_prove_and_verify_a_proof_through_the_cli() {
     ]);
     assert_eq!(code, 0, "{err}");
     let status: Value = serde_json::from_str(&out).unwrap();
-    let row = status["instruments"][0]["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["member"] == "UA")
-        .unwrap()
-        .clone();
+    // `--member` selects that member's row in JSON as in text.
+    let rows = status["instruments"][0]["members"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    let row = rows[0].clone();
+    assert_eq!(row["member"], "UA");
+    assert_eq!(row["since"], "2026-05-31");
+    assert_eq!(row["contracting"], true);
     assert_eq!(row["stage"], "party");
     assert_eq!(row["in_force_on"], "2026-05-31");
     let warnings = row["warnings"].to_string();
@@ -178,6 +189,11 @@ async fn status_prove_and_verify_a_proof_through_the_cli() {
         out.contains("Timeline of Ukraine (UA), procedure ua-rada-law"),
         "{out}"
     );
+    assert!(
+        out.contains("2026-03-02  signature subject to ratification"),
+        "{out}"
+    );
+    assert!(out.contains("from 2026-04-02  bound"), "{out}");
 
     // The auditor's verdict ends with who is bound.
     let (code, out, _) = pacta(&["verify", "--node", &url, "--roster", roster]);

@@ -253,7 +253,7 @@ async fn wait_until_replicated(clients: &[NodeClient], total: u64) -> Result<()>
 }
 
 /// Replaces every string `$name` in `value` by the id of the entry of that name.
-fn resolve(
+pub fn resolve(
     value: &serde_json::Value,
     names: &BTreeMap<String, String>,
 ) -> Result<serde_json::Value> {

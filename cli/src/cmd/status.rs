@@ -47,12 +47,22 @@ pub async fn run(source: Source<'_>, roster_path: &Path, q: Query<'_>) -> Result
         None => None,
     };
     if q.json {
-        let value = match only {
-            Some(inst) => {
-                serde_json::json!({"as_of": as_of, "instruments": [inst], "warnings": status.warnings})
-            }
-            None => serde_json::to_value(&status)?,
+        // The same selection as the text: one instrument if asked, one member's rows if
+        // asked.
+        let mut instruments: Vec<_> = match only {
+            Some(inst) => vec![inst.clone()],
+            None => status.instruments.clone(),
         };
+        if let Some(m) = q.member {
+            for inst in &mut instruments {
+                inst.members.retain(|row| row.member == m);
+            }
+        }
+        let value = serde_json::json!({
+            "as_of": as_of,
+            "instruments": instruments,
+            "warnings": status.warnings,
+        });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{}", render::status(&status, only, q.member));

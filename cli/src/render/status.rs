@@ -4,9 +4,11 @@
 use std::fmt::Write;
 
 use pacta_core::MemberCode;
+use pacta_core::date::Date;
+use pacta_core::payload::{ConsentMeans, SignatureType, StepResult};
 use pacta_core::proof::Statement;
 use pacta_core::status::{
-    EntryRef, Establishment, InstrumentStatus, MemberStatus, Source, Stage, Status,
+    ConsentFact, EntryRef, Establishment, InstrumentStatus, MemberStatus, Source, Stage, Status,
 };
 
 const ILLUSTRATIVE: &str = "ILLUSTRATIVE: rests on events after 6 January 2026 invented for the demonstration, not real ones";
@@ -37,12 +39,7 @@ pub fn status(s: &Status, only: Option<&InstrumentStatus>, member: Option<Member
     out
 }
 
-fn instrument(
-    out: &mut String,
-    inst: &InstrumentStatus,
-    member: Option<MemberCode>,
-    as_of: pacta_core::date::Date,
-) {
+fn instrument(out: &mut String, inst: &InstrumentStatus, member: Option<MemberCode>, as_of: Date) {
     let _ = writeln!(out);
     let _ = writeln!(out, "{} [{}]", inst.title, inst.short);
     if inst.illustrative {
@@ -187,6 +184,9 @@ fn proving(m: &MemberStatus) -> Option<EntryRef> {
     if m.stage == Stage::Withdrawn {
         return m.withdrawal.as_ref().map(|w| w.source.entry);
     }
+    if m.stage == Stage::NotBecomingParty {
+        return m.intention.map(|i| i.source.entry);
+    }
     m.established
         .as_ref()
         .map(|e| e.source.entry)
@@ -195,19 +195,63 @@ fn proving(m: &MemberStatus) -> Option<EntryRef> {
         .or(m.signature.as_ref().map(|s| s.source.entry))
 }
 
+/// A signature's type in words.
+fn signature_words(t: SignatureType) -> &'static str {
+    match t {
+        SignatureType::SubjectToRatification => "signature subject to ratification",
+        SignatureType::Definitive => "definitive signature",
+        SignatureType::AdReferendum => "signature ad referendum",
+    }
+}
+
+/// A consent's means in words, with what it is: "instrument of ratification".
+fn consent_words(c: &ConsentFact) -> String {
+    let means = match c.means {
+        ConsentMeans::Ratification => "ratification",
+        ConsentMeans::Acceptance => "acceptance",
+        ConsentMeans::Approval => "approval",
+        ConsentMeans::Accession => "accession",
+    };
+    let mut text = format!("instrument of {means} dated");
+    for d in &c.declarations {
+        text.push_str(&format!("; declaration: {d}"));
+    }
+    for r in &c.reservations {
+        text.push_str(&format!("; reservation: {r}"));
+    }
+    text
+}
+
+fn result_words(r: StepResult) -> &'static str {
+    match r {
+        StepResult::Passed => "passed",
+        StepResult::Failed => "failed",
+        StepResult::Completed => "completed",
+    }
+}
+
+/// A member's acts in date order, each with the entry recording it, then the history of
+/// its stages.
 fn timeline(out: &mut String, m: &MemberStatus) {
     let _ = writeln!(
         out,
         "\n  Timeline of {} ({}), procedure {}:",
         m.name, m.member, m.procedure
     );
-    let mut events: Vec<(pacta_core::date::Date, String, Source)> = Vec::new();
+    let mut events: Vec<(Date, String, Option<Source>)> = Vec::new();
     if let Some(s) = &m.signature {
         events.push((
             s.date,
-            format!("signature ({:?})", s.signature_type).to_lowercase(),
-            s.source,
+            signature_words(s.signature_type).into(),
+            Some(s.source),
         ));
+        if let Some(c) = &s.confirmed {
+            events.push((
+                c.date,
+                "signature ad referendum confirmed: a full signature from its own date (VCLT Art. 12(2)(b))".into(),
+                Some(c.source),
+            ));
+        }
     }
     for s in &m.steps {
         let votes = s.votes.map_or(String::new(), |v| {
@@ -224,32 +268,64 @@ fn timeline(out: &mut String, m: &MemberStatus) {
             .reference
             .as_ref()
             .map_or(String::new(), |r| format!(" [{r}]"));
+        let recorded = s.recorded_result.map_or(String::new(), |r| {
+            format!(" (recorded as {}; the counts decide)", result_words(r))
+        });
+        let over = s
+            .prevails_over
+            .as_ref()
+            .map_or(String::new(), |o| format!(" (prevails over `{o}`)"));
         events.push((
             s.date,
             format!(
-                "{}: {} — {:?}{votes}{threshold}{}{reference}",
+                "{}: {} — {}{recorded}{votes}{threshold}{}{over}{reference}",
                 s.body,
                 s.action,
-                s.result,
-                if s.required { "" } else { " (optional step)" }
+                result_words(s.result),
+                if s.required || s.prevails_over.is_some() {
+                    ""
+                } else {
+                    " (optional step)"
+                }
             ),
-            s.source,
+            Some(s.source),
         ));
     }
     if let Some(p) = &m.provisional {
-        events.push((p.date, "provisional application begins".into(), p.source));
-    }
-    if let Some(c) = &m.consent {
-        let mut text = format!("instrument of {:?} dated", c.means).to_lowercase();
-        for d in &c.declarations {
-            text.push_str(&format!("; declaration: {d}"));
+        events.push((
+            p.date,
+            "provisional application begins".into(),
+            Some(p.source),
+        ));
+        if let Some(e) = p.ended {
+            events.push((e, "provisional application ends".into(), None));
         }
-        for r in &c.reservations {
-            text.push_str(&format!("; reservation: {r}"));
-        }
-        events.push((c.date, text, c.source));
     }
-    if let Some(e) = &m.established {
+    for r in &m.returns {
+        events.push((
+            r.date,
+            format!(
+                "instrument {} returned by the depositary: {}",
+                r.consent, r.reason
+            ),
+            Some(r.source),
+        ));
+    }
+    let mut consents: Vec<&ConsentFact> = m
+        .periods
+        .iter()
+        .filter_map(|p| p.consent.as_ref())
+        .collect();
+    if let Some(c) = &m.consent
+        && !consents.iter().any(|x| x.source == c.source)
+    {
+        consents.push(c);
+    }
+    for c in consents {
+        events.push((c.date, consent_words(c), Some(c.source)));
+    }
+    for p in &m.periods {
+        let e = &p.established;
         let what = match e.by {
             Establishment::DepositReceipt => {
                 "deposit received by the depositary: consent established (VCLT Art. 16)"
@@ -258,29 +334,53 @@ fn timeline(out: &mut String, m: &MemberStatus) {
                 "definitive signature: consent established (VCLT Art. 12)"
             }
         };
-        events.push((e.date, what.into(), e.source));
+        events.push((e.date, what.into(), Some(e.source)));
+        if let Some(d) = p.in_force_on {
+            events.push((d, format!("in force for {}", m.member), None));
+        }
+        if let Some(w) = &p.withdrawal {
+            events.push((
+                w.notified,
+                format!("withdrawal notified, effective {}", w.effective),
+                Some(w.source),
+            ));
+        }
     }
-    if let Some(w) = &m.withdrawal {
+    if m.periods.is_empty()
+        && let Some(w) = &m.withdrawal
+    {
         events.push((
             w.notified,
             format!("withdrawal notified, effective {}", w.effective),
-            w.source,
+            Some(w.source),
         ));
     }
-    events.sort_by_key(|(d, _, s)| (*d, s.entry.seq));
-    for (date, text, source) in events {
-        let corrected = source
-            .corrected_by
-            .map_or(String::new(), |c| format!(", corrected by {c}"));
-        let _ = writeln!(out, "    {date}  {text}");
-        let _ = writeln!(
-            out,
-            "                {} {}{corrected}",
-            source.entry, source.entry.id
-        );
+    if let Some(i) = &m.intention {
+        events.push((
+            i.date,
+            "makes clear its intention not to become a party (VCLT Art. 18(a))".into(),
+            Some(i.source),
+        ));
     }
-    if let Some(d) = m.in_force_on {
-        let _ = writeln!(out, "    {d}  in force for {}", m.member);
+    events.sort_by_key(|(d, _, s)| (*d, s.map(|s| s.entry.seq)));
+    for (date, text, source) in events {
+        let _ = writeln!(out, "    {date}  {text}");
+        if let Some(source) = source {
+            let corrected = source
+                .corrected_by
+                .map_or(String::new(), |c| format!(", corrected by {c}"));
+            let _ = writeln!(
+                out,
+                "                {} {}{corrected}",
+                source.entry, source.entry.id
+            );
+        }
+    }
+    if !m.history.is_empty() {
+        let _ = writeln!(out, "  Stages:");
+        for s in &m.history {
+            let _ = writeln!(out, "    from {}  {}", s.from, s.stage.label());
+        }
     }
     let _ = writeln!(
         out,

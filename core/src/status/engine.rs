@@ -339,7 +339,10 @@ fn finish_row(
             .iter()
             .zip(&in_force)
             .map(|(p, f)| PeriodFact {
-                consent: p.consent,
+                consent: p
+                    .consent
+                    .and_then(|s| h.consents.iter().find(|c| c.item.source == s))
+                    .map(history::ConsentRecord::fact),
                 established: p.established.clone(),
                 in_force_on: *f,
                 withdrawal: p.withdrawal.clone(),

@@ -850,13 +850,20 @@ pub(super) fn consent_shown(h: &History<'_>, as_of: Date) -> Option<ConsentFact>
             Some(None) => None,
             None => h.consents.last(),
         })?;
-    let c = record.consent;
-    Some(ConsentFact {
-        means: c.means,
-        marker: c.means.marker(),
-        date: c.date,
-        declarations: c.declarations.clone(),
-        reservations: c.reservations.clone(),
-        source: record.item.source,
-    })
+    Some(record.fact())
+}
+
+impl ConsentRecord<'_> {
+    /// The consent as a row shows it.
+    pub(super) fn fact(&self) -> ConsentFact {
+        let c = self.consent;
+        ConsentFact {
+            means: c.means,
+            marker: c.means.marker(),
+            date: c.date,
+            declarations: c.declarations.clone(),
+            reservations: c.reservations.clone(),
+            source: self.item.source,
+        }
+    }
 }

@@ -309,7 +309,7 @@ pub struct StageFrom {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodFact {
     /// The instrument of consent received (none for a definitive signature).
-    pub consent: Option<Source>,
+    pub consent: Option<ConsentFact>,
     pub established: EstablishedFact,
     /// The day the instrument entered (or enters) into force for the member in this
     /// period, if it does before the period ends.
