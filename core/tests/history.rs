@@ -663,6 +663,122 @@ fn rule10_a_third_states_ignored_act_and_fork_do_not_dispute_a_row() {
     );
 }
 
+// Found by the independent verifier: a member's own receipt, a political row's
+// consent, and a later procedure rewriting earlier days.
+
+fn own_receipt_and_later_procedure() -> (World, EntryId) {
+    let mut w = World::new();
+    let t = w.treaty();
+    // NL receives its own instrument: only the depositary (FR) receives.
+    w.sign(t, "NL", "2026-03-02", "subject-to-ratification");
+    let c = w.consent(t, "NL", "acceptance", "2026-03-20");
+    w.add(
+        "NL",
+        "deposit-receipt",
+        json!({"instrument": t, "member": "NL", "consent": c, "date": "2026-03-25"}),
+    );
+    // US passes the Senate vote under Art. II with too few votes (60-40 is short of
+    // two thirds), then consents under a congressional-executive agreement.
+    w.sign(t, "US", "2026-03-02", "subject-to-ratification");
+    w.step(
+        t,
+        "US",
+        "senate-vote",
+        "2026-03-05",
+        json!({"votes": {"for": 60, "against": 40, "abstaining": 0}, "result": "passed"}),
+    );
+    w.add(
+        "US",
+        "consent",
+        json!({"instrument": t, "means": "ratification", "date": "2026-04-01",
+               "procedure": "us-congressional-executive"}),
+    );
+    (w, t)
+}
+
+#[test]
+fn only_the_depositary_receives_even_a_members_own_instrument() {
+    let (w, t) = own_receipt_and_later_procedure();
+    let status = w.status("2026-11-22");
+    let nl = status.instruments[0].member(code("NL")).unwrap();
+    assert_eq!(nl.stage, Stage::ConsentExpressed);
+    assert!(!nl.contracting);
+    assert!(
+        status
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("deposit-receipt about NL ignored")),
+        "{:?}",
+        status.warnings
+    );
+    let _ = t;
+}
+
+#[test]
+fn a_later_procedure_never_rewrites_the_days_before_it() {
+    let (w, t) = own_receipt_and_later_procedure();
+    let before = w.row_of(t, "2026-03-31", "US");
+    let after = w.row_of(t, "2026-04-01", "US");
+    assert_eq!(before.procedure, "us-article-ii");
+    assert_eq!(after.procedure, "us-congressional-executive");
+    // 60-40 fails two thirds: not approved under Art. II, on any day.
+    assert!(
+        before
+            .history
+            .iter()
+            .all(|s| s.stage != Stage::ApprovedDomestically),
+        "{:?}",
+        before.history
+    );
+    assert_eq!(after.history[..before.history.len()], before.history[..]);
+}
+
+#[test]
+fn a_political_row_shows_the_consent_it_ignores() {
+    let mut w = World::new();
+    let d = w.add(
+        "FR",
+        "instrument",
+        json!({"short": "declaration", "title": "A declaration", "nature": "political",
+               "adopted": "2026-01-06", "parties": ["FR", "UA"],
+               "entry_into_force": {"rule": "none"}, "withdrawal": {"rule": "not-provided"}}),
+    );
+    w.sign(d, "UA", "2026-01-06", "definitive");
+    w.consent(d, "UA", "accession", "2026-01-08");
+    let ua = w.row_of(d, "2026-01-31", "UA");
+    assert_eq!(ua.stage, Stage::Signed);
+    assert_eq!(ua.consent.as_ref().unwrap().date, day("2026-01-08"));
+    assert!(warned(&ua, "political instrument"), "{:?}", ua.warnings);
+}
+
+#[test]
+fn a_step_outside_the_profile_never_approves_a_sole_executive_agreement() {
+    let world = |listed: &[&str]| {
+        let mut w = World::new();
+        let t = w.treaty_with("ratify-only", json!({"consent_means": ["ratification"]}));
+        w.sign(t, "US", "2026-03-02", "subject-to-ratification");
+        // The consent names the sole executive procedure, but by a means the treaty
+        // does not provide for: it is not pending, and the profile still applies.
+        w.add(
+            "US",
+            "consent",
+            json!({"instrument": t, "means": "approval", "date": "2026-03-02",
+                   "procedure": "us-sole-executive"}),
+        );
+        for step in listed {
+            w.step(t, "US", step, "2026-03-04", json!({}));
+        }
+        let row = w.row_of(t, "2026-11-22", "US");
+        assert_eq!(row.procedure, "us-sole-executive");
+        row.stage
+    };
+    assert_eq!(world(&["press-release"]), Stage::DomesticApprovalInProgress);
+    assert_eq!(
+        world(&["press-release", "congress-notified"]),
+        Stage::ApprovedDomestically
+    );
+}
+
 // Proofs state the same dates as the status, for a re-accession and a withdrawal.
 
 #[test]
@@ -858,6 +974,11 @@ fn status_vectors() {
             "rule 10: a third state's act and fork",
             rule10_third_party().0,
             vec!["2026-11-22"],
+        ),
+        (
+            "a member's own receipt; a later procedure",
+            own_receipt_and_later_procedure().0,
+            vec!["2026-03-25", "2026-03-31", "2026-04-01"],
         ),
     ];
     let cases: Vec<Value> = cases

@@ -37,3 +37,10 @@ for variant in clean tampered; do
   fi
   echo "agree on the $variant bundle: ${ours:0:60}..."
 done
+
+# The status engine (SPEC section 15): the demo's ledger, signed offline, as of days
+# around its events; then random ledgers with every kind of act, corrections and forks.
+"$pacta" dev scenario --out "$tmp/demo.bundle" 2>/dev/null
+python3 "$here/status_differential.py" "$pacta" --roster "$roster" --bundle "$tmp/demo.bundle" \
+  2026-01-06 2026-03-05 2026-04-02 2026-06-18 2026-07-08 2026-09-01 2026-12-06 2027-10-01
+python3 "$here/status_differential.py" "$pacta" 1 100

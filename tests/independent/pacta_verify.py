@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Independent Pacta verifier, written from SPEC.md alone (entries version 1, bundles
-version 2 with their checkpoint, SPEC 10).
+version 2 with their checkpoint, SPEC 10), with its own status engine (procedure
+profiles, SPEC 14; status, SPEC 15). Like the verifier, the status engine does not
+know admitted members: `admission` entries are refused (SPEC 6.13).
 
 Standard library only. It contains its own Ed25519 (RFC 8032) with the strict
 verification rules of SPEC.md section 4.2, and its own signing, for the self-tests.
@@ -8,7 +10,7 @@ verification rules of SPEC.md section 4.2, and its own signing, for the self-tes
 Usage:
   pacta_verify.py vectors PATH/vectors.json
   pacta_verify.py payloads [PATH/SPEC.md]   self-test of the payload checker (SPEC 6):
-      the examples of SPEC.md 6.3 to 6.13 must pass, the garbage below must be refused
+      the examples of SPEC.md 6.3 to 6.16 must pass, the garbage below must be refused
   pacta_verify.py checkpoints [PATH/SPEC.md]   self-test of the roster's node keys and
       quorum (SPEC 3.1), bundle version 2 (SPEC 8) and checkpoints (SPEC 10): a ledger
       and checkpoints built and signed here must verify, and every garbage variant
@@ -16,6 +18,14 @@ Usage:
       code; the example checkpoint of SPEC.md 10.4 must verify against
       keys-example/roster.toml
   pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]
+  pacta_verify.py status --roster ROSTER.toml --bundle FILE.bundle [--as-of YYYY-MM-DD]
+      [--json]   the status engine of SPEC 15 and its profiles (SPEC 14), written from the
+      SPEC alone; --json prints the normalised form that status-vectors compares
+  pacta_verify.py status-vectors PATH/status.json   every case and day of a status vector
+      file must give the expected normalised status (warnings are not compared)
+  pacta_verify.py status-example   self-test of the status engine with the SPEC's own
+      examples: 14.1 thresholds, 15.5 day arithmetic, the worked example of 15.11 on a
+      ledger signed here
 
 Points where SPEC.md left a choice open, and what this verifier assumes, are
 marked "ASSUMPTION" in the comments below.
@@ -23,6 +33,7 @@ marked "ASSUMPTION" in the comments below.
 
 import base64
 import binascii
+import calendar
 import datetime
 import hashlib
 import json
@@ -549,7 +560,7 @@ def decode_entry(raw):
 # ---------------------------------------------------------------------------
 #
 # A payload is checked as SPEC 6.1 says: parse it strictly (UTF-8, JSON, no
-# duplicate member), decode it against its kind's schema (6.3 to 6.13), check every
+# duplicate member), decode it against its kind's schema (6.3 to 6.16), check every
 # field rule (6.2 and the kind's section), encode the decoded value canonically in the
 # schema's member order, and compare those bytes with the bytes received.
 
@@ -852,7 +863,7 @@ def t_tagged(variants):
     return check
 
 
-# --- the kinds (SPEC 6.3 to 6.13) ------------------------------------------
+# --- the kinds (SPEC 6.3 to 6.16) ------------------------------------------
 
 # SPEC 14.2: the only procedure profile ids version 1 knows.
 # ASSUMPTION: SPEC gives no list of ids; these are the bold headings of 13.2, in order.
@@ -921,6 +932,7 @@ SCHEMAS = {
                                         CONSENT_MEANS.index), False),
         ("entry_into_force", t_tagged(_EIF_RULES), True),
         ("withdrawal", t_tagged(_WITHDRAWAL_RULES), True),
+        ("ratification_without_signature", t_flag, False),  # legal only (SPEC 6.4 #11)
         _FLAG,
     ],
     "commitment": [
@@ -994,6 +1006,25 @@ SCHEMAS = {
         ("new_key", t_new_key, True),
         ("proof", _t_hex(128, "a signature"), True),
     ],
+    "signature-confirmation": [  # SPEC 6.14
+        ("instrument", t_id, True),
+        ("signature", t_id, True),
+        ("date", t_date, True),
+        _FLAG,
+    ],
+    "deposit-return": [  # SPEC 6.15
+        ("instrument", t_id, True),
+        ("member", t_member, True),
+        ("consent", t_id, True),
+        ("date", t_date, True),
+        ("reason", t_text(2000), True),
+        _FLAG,
+    ],
+    "intention-not-to-be-party": [  # SPEC 6.16
+        ("instrument", t_id, True),
+        ("date", t_date, True),
+        _FLAG,
+    ],
 }
 
 
@@ -1007,6 +1038,9 @@ def _rules_instrument(p):
         if eif["rule"] != "none":
             raise PayloadError("entry_into_force", "a political instrument never enters "
                                "into force: the rule must be none")
+        if "ratification_without_signature" in p:
+            raise PayloadError("ratification_without_signature", "a political instrument "
+                               "binds no one: the flag is for legal instruments only")
     else:
         if "depositary" not in p:
             raise PayloadError("depositary", "a legal instrument needs a depositary")
@@ -1232,7 +1266,8 @@ def verify_ledger(roster, data, whole=True):
     some feeds (a proof's, SPEC 16): the checkpoint is compared with those only."""
     report = {"valid": False, "network": roster.network_id.hex(),
               "network_name": roster.network, "verified_entries": 0,
-              "heads": {}, "disputed": [], "errors": [], "forks": [], "checkpoint": None}
+              "heads": {}, "disputed": [], "errors": [], "forks": [], "checkpoint": None,
+              "entries": {}}  # member -> its feed's valid prefix (Entry list), for SPEC 15
     try:
         network, feeds, forks, checkpoint = parse_bundle(data)
     except BundleError as ex:
@@ -1253,6 +1288,7 @@ def verify_ledger(roster, data, whole=True):
             continue
         good, err = verify_feed(roster, code, items)
         verified_ids[code] = [e.id for e in good]
+        report["entries"][code] = good
         report["verified_entries"] += len(good)
         if good:
             report["heads"][code] = {"seq": good[-1].seq, "id": good[-1].id.hex(),
@@ -1767,7 +1803,7 @@ def run_vectors(path):
 _ID = "304ef2b0c17ada63b178e73b1087c79c106db005144159e486753438afe56565"
 _IA = "7ac23bcf86abc468621088a259a303935d2a6c1dc6729df093a953c04d421370"
 
-# The examples of SPEC.md 6.3 to 6.13, copied so that this mode also runs without
+# The examples of SPEC.md 6.3 to 6.16, copied so that this mode also runs without
 # SPEC.md (when SPEC.md is found, its examples are read from it as well).
 SPEC_EXAMPLES = [
     ("note", '{"text":"The coordination cell in Paris met today.\\nMinutes follow."}'),
@@ -1783,6 +1819,9 @@ SPEC_EXAMPLES = [
     ("correction", '{"entry":"9f07645b98184d6a6f003e379e6512339a4cd243859fc862abca24afa204520a","reason":"roll call transcribed wrongly","kind":"procedure-step","payload":{"instrument":"%s","step":"rada-vote","body":"Verkhovna Rada","action":"adopts the law on ratification","date":"2026-03-19","votes":{"for":305,"against":21,"abstaining":9},"result":"passed","illustrative":true},"illustrative":true}' % _IA),
     ("correction", '{"entry":"52aa8f8493b449af0a30c523c1cad6f923e49a8c2dd07744c8075b11ce425fbd","reason":"entered in error"}'),
     ("key-rotation", '{"new_key":"adc14011f82d1c56d956aa4f9d73d8858361a606048525e0d08c638dc75dd8c7","proof":"%s"}' % ("e3" * 64)),
+    ("signature-confirmation", '{"instrument":"%s","signature":"c41d6dd15c8af8b7389601e15cc69a7749a450201d44a0b1e08411b13f3ebd7f","date":"2026-04-15","illustrative":true}' % _IA),
+    ("deposit-return", '{"instrument":"%s","member":"UA","consent":"c41d6dd15c8af8b7389601e15cc69a7749a450201d44a0b1e08411b13f3ebd7f","date":"2026-04-02","reason":"The instrument is not signed by the Head of State.","illustrative":true}' % _IA),
+    ("intention-not-to-be-party", '{"instrument":"%s","date":"2026-05-01","illustrative":true}' % _IA),
 ]
 
 _BY_KIND = {}
@@ -1858,6 +1897,15 @@ EXTRA_VALID = [
     ("correction", '{"entry":"%s","reason":"r","kind":"note","payload":{"text":"a","illustrative":true}}' % _ID),
     ("correction", '{"entry":"%s","reason":"r","kind":"instrument","payload":%s}' % (_ID, _LEGAL)),
     ("correction", '{"entry":"%s","reason":"r","illustrative":true}' % _ID),
+    # SPEC 6.4 #11, 6.14 to 6.16
+    ("instrument", _sub(_LEGAL, '"months":12}', '"months":12},"ratification_without_signature":true')),
+    ("instrument", _sub(_LEGAL, '"months":12},"illustrative":true', '"months":12},"ratification_without_signature":true')),
+    ("signature-confirmation", '{"instrument":"%s","signature":"%s","date":"2026-04-15"}' % (_ID, _IA)),
+    ("deposit-return", '{"instrument":"%s","member":"NATO","consent":"%s","date":"2026-04-02","reason":"line one\\n\\tline two"}' % (_ID, _IA)),
+    ("deposit-return", '{"instrument":"%s","member":"UA","consent":"%s","date":"2026-04-02","reason":"%s"}' % (_ID, _IA, "r" * 2000)),
+    ("intention-not-to-be-party", '{"instrument":"%s","date":"2026-05-01"}' % _ID),
+    ("correction", '{"entry":"%s","reason":"r","kind":"intention-not-to-be-party","payload":{"instrument":"%s","date":"2026-05-02"}}' % (_ID, _ID)),
+    ("correction", '{"entry":"%s","reason":"r","kind":"signature-confirmation","payload":{"instrument":"%s","signature":"%s","date":"2026-04-15","illustrative":true}}' % (_ID, _ID, _IA)),
 ] + [("consent", '{"instrument":"%s","means":"approval","date":"2026-06-05","procedure":"%s"}' % (_ID, p))
      for p in PROFILE_IDS]
 
@@ -1876,6 +1924,10 @@ def _garbage():
     rec = '{"instrument":"%s","member":"UA","consent":"%s","date":"2026-04-02"}' % (i, i)
     prov = '{"instrument":"%s","date":"2026-03-05","scope":"s"}' % i
     corr = '{"entry":"%s","reason":"r","kind":"withdrawal","payload":%s}' % (i, _WDR)
+    conf = '{"instrument":"%s","signature":"%s","date":"2026-04-15"}' % (i, _IA)
+    ret = ('{"instrument":"%s","member":"UA","consent":"%s","date":"2026-04-02",'
+           '"reason":"defective"}' % (i, _IA))
+    intent = '{"instrument":"%s","date":"2026-05-01"}' % i
     ident = "01" + "00" * 31  # the identity point: small order
     good_key = "a2233eb428171f6d1db2b3ab5459e75e159396b185d2217f1c5478eaf52de6fd"
     return [
@@ -2195,6 +2247,49 @@ def _garbage():
          "canonical"),
         ("correction", '{"reason":"r","entry":"%s"}' % i, "canonical"),
         ("correction", '{"entry":"%s","reason":"r"}' % i.upper(), "`entry`"),
+        # -- ratification_without_signature (SPEC 6.4 #11): legal only, a flag, its place
+        ("instrument", _sub(pol, '"withdrawal":{"rule":"not-provided"}',
+                            '"withdrawal":{"rule":"not-provided"},"ratification_without_signature":true'),
+         "`ratification_without_signature`: a political instrument"),
+        ("instrument", _sub(leg, '"months":12}', '"months":12},"ratification_without_signature":false'),
+         "canonical"),
+        ("instrument", _sub(leg, '"months":12}', '"months":12},"ratification_without_signature":1'),
+         "`ratification_without_signature`: invalid type"),
+        ("instrument", _sub(leg, '"withdrawal":{"rule":"after-notice","months":12}',
+                            '"ratification_without_signature":true,"withdrawal":{"rule":"after-notice","months":12}'),
+         "canonical"),
+        ("instrument", _sub(leg, '"months":12},"illustrative":true',
+                            '"months":12},"illustrative":true,"ratification_without_signature":true'),
+         "canonical"),
+        # -- signature-confirmation (SPEC 6.14)
+        ("signature-confirmation", _sub(conf, ',"date":"2026-04-15"', ''), "missing field `date`"),
+        ("signature-confirmation", _sub(conf, '"signature":"%s"' % _IA, '"signature":"%s"' % _IA.upper()),
+         "`signature`"),
+        ("signature-confirmation", _sub(conf, '"2026-04-15"', '"2026-04-31"'), "`date`"),
+        ("signature-confirmation", _sub(conf, '"date":"2026-04-15"', '"date":"2026-04-15","type":"definitive"'),
+         "unknown field 'type'"),
+        ("signature-confirmation", '{"signature":"%s","instrument":"%s","date":"2026-04-15"}' % (_IA, i),
+         "canonical"),
+        ("signature-confirmation", _sub(conf, '}', ',"illustrative":false}'), "canonical"),
+        # -- deposit-return (SPEC 6.15)
+        ("deposit-return", _sub(ret, ',"reason":"defective"', ''), "missing field `reason`"),
+        ("deposit-return", _sub(ret, '"reason":"defective"', '"reason":" "'), "`reason`: is empty"),
+        ("deposit-return", _sub(ret, '"reason":"defective"', '"reason":"%s"' % ("r" * 2001)),
+         "`reason`: is 2001 bytes"),
+        ("deposit-return", _sub(ret, '"reason":"defective"', '"reason":"a\\u0007"'),
+         "control character U+0007"),
+        ("deposit-return", _sub(ret, '"member":"UA"', '"member":"ua"'), "`member`"),
+        ("deposit-return", _sub(ret, '"consent":"%s"' % _IA, '"consent":"%s"' % _IA[:62]), "`consent`"),
+        ("deposit-return", _sub(ret, '"date":"2026-04-02","reason":"defective"',
+                                '"reason":"defective","date":"2026-04-02"'), "canonical"),
+        # -- intention-not-to-be-party (SPEC 6.16)
+        ("intention-not-to-be-party", '{"instrument":"%s"}' % i, "missing field `date`"),
+        ("intention-not-to-be-party", _sub(intent, '"2026-05-01"', '"2026-5-1"'), "`date`"),
+        ("intention-not-to-be-party", _sub(intent, '"date":"2026-05-01"', '"date":"2026-05-01","effective":"2026-06-01"'),
+         "unknown field 'effective'"),
+        ("intention-not-to-be-party", '{"date":"2026-05-01","instrument":"%s"}' % i, "canonical"),
+        ("correction", '{"entry":"%s","reason":"r","kind":"intention-not-to-be-party","payload":{"instrument":"%s"}}' % (i, i),
+         "not a valid intention-not-to-be-party payload"),
         # -- key-rotation (SPEC 6.13): refused, a malformed one for its schema first
         ("key-rotation", '{"new_key":"00","proof":"00"}', "`new_key`"),
         ("key-rotation", '{"new_key":"%s","proof":"%s"}' % (good_key, i + i), "not accepted by this version"),
@@ -2213,7 +2308,7 @@ def _garbage():
 
 
 def _spec_examples(path):
-    """The ```json examples of SPEC.md sections 6.3 to 6.13: [(section, kind, bytes)]."""
+    """The ```json examples of SPEC.md sections 6.3 to 6.16: [(section, kind, bytes)]."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     out = []
@@ -2271,7 +2366,7 @@ def run_payloads(spec_path=None):
         missing = set(SCHEMAS) - {k for _, k, _ in found}
         if missing:
             probs.append("no example found for %s" % ", ".join(sorted(missing)))
-        group("SPEC.md examples of sections 6.3 to 6.13 (%d) accepted (key-rotation: schema "
+        group("SPEC.md examples of sections 6.3 to 6.16 (%d) accepted (key-rotation: schema "
               "accepted, then refused by version 1)" % len(found), probs)
     else:
         print("SKIP SPEC.md not found at %s" % spec_path)
@@ -2862,6 +2957,1270 @@ def run_checkpoints(spec_path=None):
 
 
 # ---------------------------------------------------------------------------
+# Procedure profiles (SPEC 14)
+# ---------------------------------------------------------------------------
+
+# Thresholds (SPEC 14.1): ("none",), ("majority",), ("two-thirds-present",),
+# ("absolute-majority", N) and ("no-resolution-against", days).
+_T_NONE = ("none",)
+_T_MAJORITY = ("majority",)
+_T_TWO_THIRDS = ("two-thirds-present",)
+
+# SPEC 14.2: each profile's steps in the order of its table, as
+# (step id, threshold, required, the step it prevails over or None).
+PROFILES = {
+    "us-article-ii": [
+        ("transmittal", _T_NONE, False, None),
+        ("referral", _T_NONE, False, None),
+        ("committee-report", _T_MAJORITY, False, None),
+        ("senate-vote", _T_TWO_THIRDS, True, None),
+    ],
+    "us-congressional-executive": [
+        ("house-vote", _T_MAJORITY, True, None),
+        ("senate-vote", _T_MAJORITY, True, None),
+        ("enactment", _T_NONE, True, None),
+    ],
+    "us-sole-executive": [
+        ("congress-notified", _T_NONE, False, None),
+    ],
+    "gb-crag2010": [
+        ("laid", _T_NONE, True, None),
+        ("crag-period", ("no-resolution-against", 21), True, None),
+    ],
+    "fr-art53": [
+        ("assemblee-vote", _T_MAJORITY, True, None),
+        ("senat-vote", _T_MAJORITY, True, None),
+        ("assemblee-final-reading", _T_MAJORITY, False, "senat-vote"),
+        ("conseil-constitutionnel", _T_NONE, False, None),
+        ("promulgation", _T_NONE, True, None),
+    ],
+    "de-art59": [
+        ("bundestag-vote", _T_MAJORITY, True, None),
+        ("bundesrat", _T_MAJORITY, True, None),
+        ("bundestag-override", ("absolute-majority", 630), False, "bundesrat"),
+        ("promulgation", _T_NONE, True, None),
+    ],
+    "ua-rada-law": [
+        ("rada-vote", ("absolute-majority", 450), True, None),
+        ("presidential-signature", _T_NONE, True, None),
+    ],
+    "nl-states-general": [
+        ("submitted", _T_NONE, True, None),
+        ("approval", ("no-resolution-against", 30), True, None),
+    ],
+    "jp-diet": [
+        ("cabinet-decision", _T_NONE, False, None),
+        ("representatives-vote", _T_MAJORITY, True, None),
+        ("councillors-vote", _T_MAJORITY, True, None),
+        ("representatives-prevails", _T_NONE, False, "councillors-vote"),
+    ],
+    "tr-gna-law": [
+        ("gna-vote", _T_MAJORITY, True, None),
+        ("presidential-decision", _T_NONE, True, None),
+    ],
+    "generic": [
+        ("approval", _T_NONE, True, None),
+    ],
+}
+assert tuple(PROFILES) == PROFILE_IDS
+
+
+def profile_step(profile, step):
+    """(threshold, required, prevails over) of a step id in a profile, or None."""
+    for sid, threshold, required, over in PROFILES[profile]:
+        if sid == step:
+            return threshold, required, over
+    return None
+
+
+def threshold_verdict(threshold, votes):
+    """SPEC 14.1: True (passes) or False when the counts decide, None when the threshold
+    does not decide (none, no-resolution-against). Python integers are exact."""
+    f, a, b = votes["for"], votes["against"], votes["abstaining"]
+    rule = threshold[0]
+    if rule == "majority":
+        return f > a
+    if rule == "two-thirds-present":
+        return 3 * f >= 2 * (f + a + b) and f > 0
+    if rule == "absolute-majority":
+        return 2 * f > threshold[1]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The status engine (SPEC 15)
+# ---------------------------------------------------------------------------
+#
+# Dates are kept as their `YYYY-MM-DD` strings: SPEC 6.2 says their byte order is
+# their chronological order, so they are compared as strings.
+
+# SPEC 15.3: the kinds of acts; every act names an instrument.
+ACT_KINDS = ("commitment", "signature", "signature-confirmation", "procedure-step", "consent",
+             "deposit-receipt", "deposit-return", "provisional-application",
+             "intention-not-to-be-party", "withdrawal")
+_DEPOSITARY_KINDS = ("deposit-receipt", "deposit-return")
+
+# SPEC 6.8: the UN Treaty Collection's markers of the means of consent.
+UNTC_MARKER = {"ratification": "", "acceptance": "A", "approval": "AA", "accession": "a"}
+
+
+def plus_days(day, n):
+    """SPEC 15.5 plus_days: the day n days after day, or None past 9999-12-31."""
+    try:
+        return (datetime.date.fromisoformat(day) + datetime.timedelta(days=n)).isoformat()
+    except OverflowError:
+        return None
+
+
+def plus_months(day, n):
+    """SPEC 15.5 plus_months: the same day number n calendar months later, clamped to
+    the target month's last day, or None past 9999-12-31."""
+    d = datetime.date.fromisoformat(day)
+    y, m = divmod(d.year * 12 + (d.month - 1) + n, 12)
+    if y > 9999:
+        return None
+    return datetime.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1])).isoformat()
+
+
+def utc_day(ms):
+    """The UTC day of a claimed time (SPEC 2), as YYYY-MM-DD."""
+    return (datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=ms)).date().isoformat()
+
+
+class Item:
+    """SPEC 15.2: an entry that is not a correction, with the payload that counts (its
+    own, or its correction's replacement). It keeps the entry's id, seq and time."""
+
+    __slots__ = ("entry", "kind", "p", "author", "seq", "id", "hex", "time", "correction",
+                 "illustrative")
+
+    def ref(self):
+        """(member, seq, id) of the entry, as a proof lists it (SPEC 15.8)."""
+        return (self.author, self.seq, self.id)
+
+    def refs(self):
+        """The entry, and the correction that superseded it if any (SPEC 15.8)."""
+        out = [self.ref()]
+        if self.correction is not None:
+            c = self.correction
+            out.append((c.author, c.seq, c.id))
+        return out
+
+    @property
+    def date(self):
+        """SPEC 15.3: an act's date is `notified` for a withdrawal, `date` otherwise."""
+        return self.p["notified"] if self.kind == "withdrawal" else self.p["date"]
+
+    def legal_order(self):
+        """SPEC 15.5 legal order: date, then ledger order."""
+        return (self.date, self.author.encode("ascii"), self.seq)
+
+    def __repr__(self):
+        return "%s %s #%d" % (self.kind, self.author, self.seq)
+
+
+def ledger_order(entries):
+    """SPEC 15: every verified entry, feeds in ascending member code, then seq."""
+    return [e for code in sorted(entries, key=lambda c: c.encode("ascii")) for e in entries[code]]
+
+
+def status_items(entries):
+    """SPEC 15.2: (items in ledger order, ledger-level warnings). entries: member ->
+    the valid prefix of its feed (Entry list)."""
+    ledger = ledger_order(entries)
+    by_id = {e.id: e for e in ledger}
+    warnings = []
+    winner = {}  # id of a superseded entry -> (correction Entry, its payload)
+    for c in ledger:
+        if c.kind != "correction":
+            continue
+        cp = json.loads(c.payload)
+        place = "correction %s #%d" % (c.author, c.seq)
+        target = by_id.get(bytes.fromhex(cp["entry"]))
+        if target is None or target.kind == "note":
+            # Rules 1 and 4 (the SPEC's wording lets an implementation keep no index of notes).
+            warnings.append("%s ignored: entry %s is not in the ledger, or is a note"
+                            % (place, cp["entry"]))
+            continue
+        if target.author != c.author:
+            warnings.append("%s ignored: entry %s is in %s's feed (a member corrects only its "
+                            "own feed)" % (place, cp["entry"], target.author))
+            continue
+        if target.kind in ("correction", "key-rotation", "key-revocation", "admission"):
+            warnings.append("%s ignored: entry %s is a %s, which cannot be corrected"
+                            % (place, cp["entry"], target.kind))
+            continue
+        if "kind" in cp and cp["kind"] != target.kind:
+            warnings.append("%s ignored: its replacement is a %s, entry %s a %s"
+                            % (place, cp["kind"], cp["entry"], target.kind))
+            continue
+        winner[target.id] = (c, cp)  # the latest in ledger order wins
+    items = []
+    for e in ledger:
+        if e.kind == "correction":
+            continue
+        it = Item()
+        it.entry, it.kind, it.author, it.seq, it.id, it.time = (e, e.kind, e.author, e.seq,
+                                                              e.id, e.time)
+        it.hex = e.id.hex()
+        if e.id in winner:
+            c, cp = winner[e.id]
+            if "kind" not in cp:
+                continue  # annulled: as if it had never been recorded
+            it.p = cp["payload"]
+            it.correction = c
+            it.illustrative = bool(cp.get("illustrative") or it.p.get("illustrative"))
+        else:
+            it.p = json.loads(e.payload)
+            it.correction = None
+            it.illustrative = bool(it.p.get("illustrative"))
+        items.append(it)
+    return items, warnings
+
+
+class Instrument:
+    """A reported instrument (SPEC 15.3) and what SPEC 15.6 derives for it."""
+
+    def __init__(self, item):
+        self.item = item
+        self.p = item.p
+        self.id = item.id
+        self.registrant = item.author
+        self.legal = item.p["nature"] == "legal"
+        self.depositary = item.p.get("depositary")
+        self.rows = []
+        self.commitments = []
+        self.trigger = None
+        self.in_force_on = None
+        self.by = []  # [(start, member, Row, period)] of the trigger (SPEC 15.6)
+
+
+class Row:
+    """One member's row under one instrument (SPEC 15.4 to 15.8)."""
+
+    def __init__(self, inst, member, acts, roster, as_of):
+        self.inst = inst
+        self.member = member
+        self.name = roster.by_code[member]["name"]
+        self.as_of = as_of
+        self.warnings = []
+        p = inst.p
+        legal = inst.legal
+        warn = self.warnings.append
+
+        # -- dated after recording; dated before adoption; H in legal order (15.5)
+        for a in acts:
+            if a.date > utc_day(a.time):
+                warn("%r is dated %s, after the day it was recorded (%s)"
+                     % (a, a.date, utc_day(a.time)))
+        h = []
+        for a in acts:
+            if a.kind == "commitment":
+                continue
+            if a.date < p["adopted"]:
+                warn("%r is dated %s, before the instrument's adoption on %s: not counted"
+                     % (a, a.date, p["adopted"]))
+                continue
+            h.append(a)
+        h.sort(key=Item.legal_order)
+        self.h = h
+        mine = [a for a in h if a.kind not in _DEPOSITARY_KINDS]
+
+        def of(kind):
+            return [a for a in mine if a.kind == kind]
+
+        # -- signature and its confirmation
+        sigs = of("signature")
+        self.sig = sigs[0] if sigs else None
+        if len(sigs) > 1:
+            warn("%d signatures: only the first, %r, is used" % (len(sigs), self.sig))
+        self.confirmation = None
+        for c in of("signature-confirmation"):
+            if self.sig is None:
+                why = "there is no signature"
+            elif c.p["signature"] != self.sig.hex:
+                why = "it names %s, not the signature used" % c.p["signature"]
+            elif c.date < self.sig.date:
+                why = "it is dated before the signature (%s)" % self.sig.date
+            elif self.sig.p["type"] != "ad-referendum":
+                why = "the signature used is not ad-referendum"
+            elif self.confirmation is not None:
+                why = "the signature is already confirmed"
+            else:
+                self.confirmation = c
+                continue
+            warn("confirmation %r ignored: %s" % (c, why))
+
+        # -- profile
+        self.roster_profile = roster.by_code[member]["profile"]
+        self.proc_consent = next((c for c in of("consent") if "procedure" in c.p), None)
+        self.procedure = self.profile_on(as_of)
+
+        # -- steps: what the row shows is looked up in the profile on D; satisfaction on
+        # a day X is judged under the profile on X (SPEC 15.5), so a later procedure
+        # never rewrites an earlier day.
+        self.steps = []
+        for s in of("procedure-step"):
+            found = profile_step(self.procedure, s.p["step"])
+            st = {"act": s, "step": s.p["step"], "date": s.p["date"], "recorded": s.p["result"],
+                  "result": s.p["result"], "required": False, "in_profile": found is not None,
+                  "threshold": None, "prevails_over": None}
+            if found is None:
+                warn("step %r: %s is not a step of the profile %s"
+                     % (s, s.p["step"], self.procedure))
+            else:
+                st["threshold"], st["required"], st["prevails_over"] = found
+                verdict = threshold_verdict(found[0], s.p["votes"]) if "votes" in s.p else None
+                if verdict is not None:
+                    st["result"] = "passed" if verdict else "failed"
+                    if verdict != (s.p["result"] == "passed"):
+                        warn("step %r: the votes say %s, the record says %s"
+                             % (s, st["result"], s.p["result"]))
+            self.steps.append(st)
+
+        # -- consents
+        self.consents = []
+        for c in of("consent"):
+            means = c.p["means"]
+            if not legal:
+                why = "the instrument is political"
+            elif means not in p["consent_means"]:
+                why = "%s is not a means of consent of the instrument" % means
+            elif member not in p["parties"]:
+                why = "%s is not among the instrument's parties" % member
+            elif (means in ("ratification", "acceptance", "approval")
+                  and not p.get("ratification_without_signature")
+                  and not (self.sig is not None and self.sig.date <= c.date)):
+                why = "%s without a signature on or before %s (VCLT Art. 14(1))" % (means, c.date)
+            else:
+                why = None
+            if why:
+                warn("consent %r is not valid (%s): it establishes nothing" % (c, why))
+            self.consents.append({"act": c, "valid": why is None, "established": None,
+                                  "returned": None})
+        by_consent_id = {c["act"].hex: c for c in self.consents}
+
+        # -- provisional application
+        provs = of("provisional-application")
+        self.prov = None
+        if not legal:
+            for a in provs:
+                warn("provisional application %r ignored: the instrument is political" % a)
+        elif provs:
+            self.prov = provs[0]
+            for a in provs[1:]:
+                warn("provisional application %r ignored: after the first" % a)
+        self.prov_end = None
+
+        self.periods = []
+        self.returns = []  # [(consent record, day, return Item)]
+        self.intention = None
+        self.part_start = self.part_end = self.part_withdrawal = None
+        if legal:
+            self._periods(p, by_consent_id, mine)
+            if self.prov is not None:
+                ends = []
+                if self.intention is not None and self.intention.date >= self.prov.date:
+                    ends.append(self.intention.date)
+                first = next((per for per in self.periods
+                              if per["end"] is not None and per["end"] > self.prov.date), None)
+                if first is not None:
+                    ends.append(first["end"])
+                # ASSUMPTION: `ended` is this day even when it is after D (a withdrawal's
+                # effective day may be), as `withdrawal.effective` is.
+                self.prov_end = min(ends) if ends else None
+        else:
+            self._participation(mine)
+
+    # -- SPEC 15.5 ------------------------------------------------------------
+
+    def profile_on(self, day):
+        """The profile that applies on day: the first consent naming a procedure from its
+        date on, the roster's before."""
+        c = self.proc_consent
+        return c.p["procedure"] if c is not None and day >= c.date else self.roster_profile
+
+    def result_under(self, st, profile):
+        """A listed step's result under `profile` (SPEC 15.5): None when its id is not a
+        step of the profile (it never satisfies), else the counts' verdict where the
+        profile's threshold decides, else the result recorded."""
+        found = profile_step(profile, st["step"])
+        if found is None:
+            return None
+        act = st["act"]
+        if "votes" in act.p:
+            verdict = threshold_verdict(found[0], act.p["votes"])
+            if verdict is not None:
+                return "passed" if verdict else "failed"
+        return st["recorded"]
+
+    def satisfied(self, step, day):
+        """Step id `step` is satisfied on day, judged under the profile on day (SPEC
+        15.5)."""
+        profile = self.profile_on(day)
+        def holds(sid):
+            last = None
+            for st in self.steps:
+                if st["step"] == sid and st["date"] <= day:
+                    last = st
+            return (last is not None
+                    and self.result_under(last, profile) in ("passed", "completed"))
+        if holds(step):
+            return True
+        return any(over == step and holds(sid)
+                   for sid, _, _, over in PROFILES[profile])
+
+    def approved(self, day):
+        profile = self.profile_on(day)
+        required = [sid for sid, _, req, _ in PROFILES[profile] if req]
+        if required:
+            return all(self.satisfied(sid, day) for sid in required)
+        # SPEC 15.5: a step that is not in the profile never approves.
+        return any(st["date"] <= day
+                   and self.result_under(st, profile) in ("passed", "completed")
+                   for st in self.steps)
+
+    def period_at(self, day):
+        """The last period whose start is on or before day, or None."""
+        last = None
+        for per in self.periods:
+            if per["start"] <= day:
+                last = per
+        return last
+
+    def contracting(self, day):
+        per = self.period_at(day)
+        return per is not None and (per["end"] is None or per["end"] > day)
+
+    def pending(self, day):
+        """The consents pending on day, in legal order (SPEC 15.5)."""
+        per = self.period_at(day)
+        out = []
+        for c in self.consents:
+            d = c["act"].date
+            if not c["valid"] or d > day:
+                continue
+            if c["established"] is not None and c["established"] <= day:
+                continue
+            if c["returned"] is not None and c["returned"] <= day:
+                continue
+            if per is not None and not d > per["start"]:
+                continue
+            if (self.intention is not None and self.intention.date <= day
+                    and not d > self.intention.date):
+                continue
+            out.append(c)
+        return out
+
+    def _periods(self, p, by_consent_id, mine):
+        """Contracting periods of a legal instrument from their events (SPEC 15.5)."""
+        warn = self.warnings.append
+        member = self.member
+        events = []  # (day, class, author code, seq, what, Item, consent record)
+        sig = self.sig
+        if sig is not None:
+            definitive = sig.p["type"] == "definitive" or (
+                sig.p["type"] == "ad-referendum" and self.confirmation is not None)
+            allowed = "signature" in p["consent_means"] and member in p["parties"]
+            if definitive and allowed:
+                src = self.confirmation if sig.p["type"] == "ad-referendum" else sig
+                events.append((src.date, 0, src.author.encode(), src.seq, "signature", src, None))
+            elif sig.p["type"] == "definitive":
+                warn("definitive signature %r: the instrument does not allow consent by "
+                     "signature for %s; it counts as a signature subject to ratification"
+                     % (sig, member))
+        for a in self.h:
+            if a.kind in _DEPOSITARY_KINDS:
+                c = by_consent_id.get(a.p["consent"])
+                if c is None:
+                    warn("%r ignored: %s is not one of %s's consents"
+                         % (a, a.p["consent"], member))
+                    continue
+                day = max(a.date, c["act"].date)
+                if a.kind == "deposit-receipt" and a.date < c["act"].date:
+                    warn("receipt %r is dated %s, before the consent's date %s: it counts from "
+                         "the consent's date" % (a, a.date, c["act"].date))
+                cls = 1 if a.kind == "deposit-return" else 2
+                events.append((day, cls, a.author.encode(), a.seq, a.kind, a, c))
+        for a in mine:
+            if a.kind == "withdrawal":
+                events.append((a.date, 3, a.author.encode(), a.seq, "withdrawal", a, None))
+            elif a.kind == "intention-not-to-be-party":
+                events.append((a.date, 4, a.author.encode(), a.seq, "intention", a, None))
+        events.sort(key=lambda ev: ev[:4])
+        for day, _, _, _, what, a, c in events:
+            if what == "signature":
+                if not self.contracting(day):
+                    self.periods.append({"start": day, "by": "definitive-signature", "source": a,
+                                         "consent": None, "withdrawal": None, "end": None,
+                                         "in_force": None})
+                else:
+                    warn("definitive signature %r: %s is already contracting on %s"
+                         % (a, member, day))
+            elif what == "deposit-return":
+                # ASSUMPTION: a return's day, in the row's `returns` too, is the event's day
+                # (the later of its `date` and the consent's date).
+                if c["established"] is not None or c["returned"] is not None:
+                    warn("return %r ignored: the consent is already %s"
+                         % (a, "established" if c["established"] is not None else "returned"))
+                else:
+                    c["returned"] = day
+                    self.returns.append((c, day, a))
+            elif what == "deposit-receipt":
+                if not c["valid"]:
+                    why = "the consent is not valid"
+                elif c["returned"] is not None:
+                    why = "the consent was returned"
+                elif c["established"] is not None:
+                    why = "the consent is already established"
+                elif self.contracting(day):
+                    why = "%s is contracting on %s" % (member, day)
+                elif self.intention is not None and c["act"].date <= self.intention.date:
+                    why = "the consent is not after the intention not to become a party"
+                else:
+                    c["established"] = day
+                    self.periods.append({"start": day, "by": "deposit-receipt", "source": a,
+                                         "consent": c, "withdrawal": None, "end": None,
+                                         "in_force": None})
+                    continue
+                warn("receipt %r ignored: %s" % (a, why))
+            elif what == "withdrawal":
+                if not self.contracting(day):
+                    warn("withdrawal %r has no effect: %s is not contracting on %s"
+                         % (a, member, day))
+                    continue
+                per = self.period_at(day)
+                if per["withdrawal"] is not None:
+                    warn("withdrawal %r ignored: the period already has one" % a)
+                    continue
+                wd = p["withdrawal"]
+                months = wd["months"] if wd["rule"] == "after-notice" else 12
+                earliest = plus_months(a.p["notified"], months) or a.p["effective"]
+                effective = max(a.p["effective"], earliest)
+                if a.p["effective"] < earliest:
+                    warn("withdrawal %r: effective %s is before the notice period ends; "
+                         "effective %s" % (a, a.p["effective"], effective))
+                per["withdrawal"] = a
+                per["effective"] = effective
+                per["end"] = effective
+            else:  # intention
+                if self.contracting(day):
+                    why = "%s is contracting on %s (it leaves by withdrawal)" % (member, day)
+                elif self.intention is not None:
+                    why = "an intention is already recorded"
+                elif not ((self.sig is not None and self.sig.date <= day)
+                          or (self.prov is not None and self.prov.date <= day)
+                          or self.pending(day)):
+                    why = "%s has no signature, provisional application or pending consent" % member
+                else:
+                    self.intention = a
+                    continue
+                warn("intention %r ignored: %s" % (a, why))
+
+    def _participation(self, mine):
+        """A political instrument: participation from the signature used (SPEC 15.5)."""
+        warn = self.warnings.append
+        if self.sig is not None:
+            self.part_start = self.sig.date
+        for a in mine:
+            if a.kind == "withdrawal":
+                n = a.p["notified"]
+                if not self.participates(n):
+                    warn("withdrawal %r has no effect: %s does not participate on %s"
+                         % (a, self.member, n))
+                elif self.part_withdrawal is not None:
+                    warn("withdrawal %r ignored: a withdrawal was already used" % a)
+                else:
+                    self.part_withdrawal = a
+                    self.part_end = a.p["effective"]
+            elif a.kind == "intention-not-to-be-party":
+                warn("intention %r ignored: the instrument is political" % a)
+
+    def participates(self, day):
+        return (self.part_start is not None and self.part_start <= day
+                and (self.part_end is None or self.part_end > day))
+
+    # -- SPEC 15.6, for one row ------------------------------------------------
+
+    def set_in_force(self, inst):
+        eif = inst.p["entry_into_force"]
+        for per in self.periods:
+            per["in_force"] = None
+            if inst.trigger is None:
+                continue
+            if eif["rule"] == "after-deposits":
+                day = plus_days(max(per["start"], inst.trigger), eif["days"])
+            else:
+                day = max(per["start"], inst.in_force_on)
+            if day is not None and (per["end"] is None or day < per["end"]):
+                per["in_force"] = day
+
+    # -- SPEC 15.7 -------------------------------------------------------------
+
+    def stage_on(self, day):
+        """The stage on day, forks aside."""
+        if not self.inst.legal:
+            if self.part_end is not None and self.part_end <= day:
+                return "withdrawn"
+            return "signed" if self.participates(day) else "none"
+        per = self.period_at(day)
+        contracting = per is not None and (per["end"] is None or per["end"] > day)
+        prov = (self.prov is not None and self.prov.date <= day
+                and (self.prov_end is None or self.prov_end > day))
+        if contracting and per["in_force"] is not None and per["in_force"] <= day:
+            return "party"
+        if contracting and prov:
+            return "provisionally-applying"
+        if contracting:
+            return "bound"
+        if prov:
+            return "provisionally-applying"
+        if self.pending(day):
+            return "consent-expressed"
+        if per is not None:
+            return "withdrawn"
+        if self.intention is not None and self.intention.date <= day:
+            return "not-becoming-party"
+        if self.approved(day):
+            return "approved-domestically"
+        if any(st["date"] <= day for st in self.steps):
+            return "domestic-approval-in-progress"
+        if self.sig is not None and self.sig.date <= day:
+            return "signed"
+        return "none"
+
+    def change_days(self):
+        """Every day on which the stage can change (SPEC 15.7 "History"), and more: every
+        date the row knows. Trying extra days changes nothing."""
+        days = {a.date for a in self.h}
+        if self.confirmation is not None:
+            days.add(self.confirmation.date)
+        for per in self.periods:
+            days.update(d for d in (per["start"], per["end"], per["in_force"]) if d)
+        for c in self.consents:
+            days.update(d for d in (c["established"], c["returned"]) if d)
+        days.update(d for d in (self.prov_end, self.part_start, self.part_end) if d)
+        return sorted(days)
+
+    def finish(self, forked):
+        """Stage, history, the row's fields, proof (SPEC 15.7, 15.8)."""
+        inst, d = self.inst, self.as_of
+        warn = self.warnings.append
+        legal = inst.legal
+        # Art. 46 warning (SPEC 15.5)
+        if legal:
+            given = set()
+            for per in self.periods:
+                given.add(per["start"] if per["by"] == "definitive-signature"
+                          else per["consent"]["act"].date)
+            pend = self.pending(d)
+            if pend:
+                given.add(pend[-1]["act"].date)
+            for day in sorted(given):
+                for sid, _, req, _ in PROFILES[self.profile_on(day)]:
+                    if req and not self.satisfied(sid, day):
+                        warn("consent given on %s without the required step %s of %s (VCLT "
+                             "Art. 46): it binds all the same" % (day, sid, self.profile_on(day)))
+        # history
+        self.history = []
+        prev = "none"
+        for day in self.change_days():
+            if day > d:
+                break
+            s = self.stage_on(day)
+            if s != prev:
+                self.history.append((day, s))
+                prev = s
+        self.since = self.history[-1][0] if self.history else None
+        # depends_on
+        deps = {self.member, inst.registrant}
+        if inst.depositary:
+            deps.add(inst.depositary)
+        # ASSUMPTION: an in-force day after D counts as "has an in-force day".
+        has_in_force = any(per["in_force"] is not None for per in self.periods)
+        if has_in_force:
+            deps.update(code for _, code, _, _ in inst.by)
+        self.depends_on = sorted(deps, key=lambda c: c.encode("ascii"))
+        self.forked_deps = [c for c in self.depends_on if c in forked]
+        for c in self.forked_deps:
+            warn("the status rests on %s's feed, which is forked" % c)
+        self.disputed = bool(self.forked_deps)
+        self.stage = "disputed" if self.disputed else self.stage_on(d)
+        self.contracting_d = legal and self.contracting(d)
+        self.bound = self.contracting_d and not self.disputed
+        # the row's fields
+        last = self.period_at(d) if legal else None
+        self.last_period = last
+        pend = self.pending(d) if legal else []
+        # ASSUMPTION: a last period established by definitive signature shows no consent
+        # (the parenthesis of SPEC 15.7 ends the rule, it does not fall through). For a
+        # political instrument, which has no periods, M's last consent is shown.
+        if pend:
+            self.consent = pend[-1]["act"]
+        elif last is not None:
+            self.consent = last["consent"]["act"] if last["consent"] is not None else None
+        else:
+            self.consent = self.consents[-1]["act"] if self.consents else None
+        # proof
+        proof = set()
+        chosen = [inst.item]
+
+        def add(*its):
+            chosen.extend(x for x in its if x is not None)
+
+        add(self.sig, self.confirmation, self.consent, self.proc_consent, self.intention)
+        add(*(st["act"] for st in self.steps))
+        for per in self.periods:
+            if per["consent"] is not None:
+                add(per["consent"]["act"], per["source"])
+            add(per["withdrawal"])
+        add(*(a for _, _, a in self.returns))
+        if legal:
+            add(self.prov)
+        else:
+            add(self.part_withdrawal)
+        if has_in_force:
+            for _, _, _, per in inst.by:
+                add(per["consent"]["act"] if per["consent"] is not None else None, per["source"])
+        for it in chosen:
+            proof.update(it.refs())
+        self.proof = sorted(proof, key=lambda r: (r[0].encode("ascii"), r[1]))
+        self.illustrative = any(it.illustrative for it in chosen)
+
+
+def compute_status(roster, entries, forked, as_of):
+    """SPEC 15: the status as of day as_of (YYYY-MM-DD) of a verified ledger. entries:
+    member -> the valid prefix of its feed; forked: the members with a valid fork proof.
+    Returns (reported Instruments in ledger order, ledger-level warnings)."""
+    items, warnings = status_items(entries)
+    registered = {it.id: it for it in items if it.kind == "instrument"}
+    instruments = [Instrument(it) for it in items
+                   if it.kind == "instrument" and it.p["adopted"] <= as_of]
+    # SPEC 15.3: file the acts under (instrument, member concerned)
+    filed = {}
+    for it in items:
+        if it.kind not in ACT_KINDS:
+            continue
+        iid = bytes.fromhex(it.p["instrument"])
+        if iid not in registered:
+            warnings.append("%r names %s, which is not a registered instrument"
+                            % (it, it.p["instrument"]))
+            continue
+        if it.date > as_of:
+            continue
+        member = it.p["member"] if it.kind in _DEPOSITARY_KINDS else it.author
+        filed.setdefault(iid, {}).setdefault(member, []).append(it)
+    for inst in instruments:
+        short = inst.p["short"]
+        # SPEC 15.4
+        acts_of = {}
+        for member, acts in filed.get(inst.id, {}).items():
+            kept = []
+            for a in acts:
+                if a.kind in _DEPOSITARY_KINDS and a.author != inst.depositary:
+                    warnings.append("%s: %r ignored: not written by the depositary (%s)"
+                                    % (short, a, inst.depositary or "none: political"))
+                    continue
+                kept.append(a)
+            if kept:
+                acts_of[member] = kept
+        codes = set(inst.p["parties"]) | set(acts_of)
+        for code in sorted(codes, key=lambda c: c.encode("ascii")):
+            if code not in roster.by_code:
+                warnings.append("%s: %s is not a roster member: no row" % (short, code))
+                continue
+            inst.rows.append(Row(inst, code, acts_of.get(code, []), roster, as_of))
+        inst.commitments = sorted(
+            (a for row in inst.rows for a in acts_of.get(row.member, [])
+             if a.kind == "commitment"),
+            key=lambda a: (a.author.encode("ascii"), a.p["date"], a.seq))
+        # SPEC 15.6
+        if inst.legal:
+            _entry_into_force(inst)
+        for row in inst.rows:
+            row.set_in_force(inst)
+        for row in inst.rows:
+            row.finish(forked)
+    return instruments, warnings
+
+
+def _entry_into_force(inst):
+    """SPEC 15.6: the trigger, `in_force_by` and the instrument's `in_force_on`."""
+    starts = sorted({per["start"] for row in inst.rows for per in row.periods})
+
+    def contracting_rows(day):
+        # ASSUMPTION: a disputed row (SPEC 15.7) counts like any other: contracting is
+        # a matter of periods, forks aside.
+        out = []
+        for row in inst.rows:
+            per = row.period_at(day)
+            if per is not None and (per["end"] is None or per["end"] > day):
+                out.append((per["start"], row.member, row, per))
+        out.sort(key=lambda r: (r[0], r[1].encode("ascii")))
+        return out
+
+    def first(n, frm=None):
+        candidates = starts if frm is None else [frm] + [s for s in starts if s > frm]
+        for day in candidates:
+            rows = contracting_rows(day)
+            if len(rows) >= n:
+                return day, rows[:n]
+        return None, []
+
+    eif = inst.p["entry_into_force"]
+    if eif["rule"] == "on-consent":
+        trigger, by = first(1)
+        in_force_on = trigger
+    elif eif["rule"] == "on-date":
+        trigger, by = first(1, eif["date"])
+        in_force_on = trigger
+    else:  # after-deposits
+        trigger, by = first(eif["deposits"])
+        in_force_on = plus_days(trigger, eif["days"]) if trigger is not None else None
+    if trigger is None or in_force_on is None:
+        trigger, by, in_force_on = None, [], None
+    inst.trigger, inst.by, inst.in_force_on = trigger, by, in_force_on
+
+
+def status_normalised(instruments, as_of):
+    """The normalised form that two implementations must agree on (warnings aside)."""
+    out = []
+    for inst in instruments:
+        rows = []
+        for r in inst.rows:
+            last = r.last_period
+            sig = None
+            if r.sig is not None:
+                sig = {"date": r.sig.date, "type": r.sig.p["type"],
+                       "confirmed": r.confirmation.date if r.confirmation is not None else None}
+            consent = None
+            if r.consent is not None:
+                consent = {"date": r.consent.date, "means": r.consent.p["means"],
+                           "entry": r.consent.hex}
+            established = None
+            withdrawal = None
+            if last is not None:
+                established = {"date": last["start"], "by": last["by"],
+                               "entry": last["source"].hex}
+                if last["withdrawal"] is not None:
+                    withdrawal = {"notified": last["withdrawal"].p["notified"],
+                                  "effective": last["effective"],
+                                  "entry": last["withdrawal"].hex}
+            elif r.part_withdrawal is not None:
+                w = r.part_withdrawal
+                withdrawal = {"notified": w.p["notified"], "effective": w.p["effective"],
+                              "entry": w.hex}
+            rows.append({
+                "member": r.member,
+                "stage": r.stage,
+                "since": r.since,
+                "contracting": r.contracting_d,
+                "history": [{"from": day, "stage": s} for day, s in r.history],
+                "procedure": r.procedure,
+                "signature": sig,
+                "steps": [{"step": st["step"], "date": st["date"], "result": st["result"],
+                           "required": st["required"]} for st in r.steps],
+                "consent": consent,
+                "established": established,
+                "in_force_on": last["in_force"] if last is not None else None,
+                "withdrawal": withdrawal,
+                "periods": [{"start": per["start"], "by": per["by"],
+                             "in_force_on": per["in_force"], "end": per["end"]}
+                            for per in r.periods],
+                "returns": [{"consent": c["act"].hex, "date": day} for c, day, _ in r.returns],
+                "intention": r.intention.date if r.intention is not None else None,
+                "provisional": ({"date": r.prov.date, "ended": r.prov_end}
+                                if r.prov is not None else None),
+                "depends_on": r.depends_on,
+                "proof": [ref[2].hex() for ref in r.proof],
+                "illustrative": r.illustrative,
+            })
+        counts = {
+            "signed": sum(1 for r in inst.rows if r.sig is not None),
+            "bound": sum(1 for r in inst.rows if r.bound),
+            "parties": sum(1 for r in inst.rows if r.stage == "party"),
+            "withdrawn": sum(1 for r in inst.rows if r.stage == "withdrawn"),
+            "disputed": sum(1 for r in inst.rows if r.stage == "disputed"),
+        }
+        out.append({"id": inst.id.hex(), "short": inst.p["short"],
+                    "in_force_on": inst.in_force_on,
+                    "in_force_by": [code for _, code, _, _ in inst.by],
+                    "counts": counts, "members": rows})
+    return {"as_of": as_of, "instruments": out}
+
+
+def status_of_bundle(roster, data, as_of):
+    """Verifies the bundle (SPEC 9) and computes its status (SPEC 15). Returns
+    (verification report, instruments, ledger-level warnings); the status parts are
+    None when the ledger is not valid as a whole (SPEC 15.1)."""
+    rep = verify_ledger(roster, data)
+    if not rep["valid"]:
+        return rep, None, None
+    instruments, warnings = compute_status(roster, rep["entries"], set(rep["disputed"]), as_of)
+    return rep, instruments, warnings
+
+
+def _valid_day(s):
+    try:
+        t_date(s, "as-of")
+    except PayloadError:
+        return False
+    return True
+
+
+def run_status(roster_path, bundle_path, as_of, as_json):
+    """The `status` command: the status as of a day (SPEC 15)."""
+    try:
+        with open(roster_path, "rb") as f:
+            roster = parse_roster(f.read().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, RosterError) as ex:
+        print("error: roster %s: %s" % (roster_path, ex), file=sys.stderr)
+        return 2
+    try:
+        with open(bundle_path, "rb") as f:
+            data = f.read()
+    except OSError as ex:
+        print("error: bundle %s: %s" % (bundle_path, ex), file=sys.stderr)
+        return 2
+    if as_of is None:
+        as_of = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    if not _valid_day(as_of):
+        print("error: --as-of %r is not a date YYYY-MM-DD" % as_of, file=sys.stderr)
+        return 2
+    rep, instruments, warnings = status_of_bundle(roster, data, as_of)
+    if instruments is None:
+        print("INVALID ledger: no status (SPEC 15.1)")
+        for e in rep["errors"]:
+            print("error: %s: %s: %s" % (e["place"], e["reason"], e.get("message", "")))
+        return 1
+    if as_json:
+        print(json.dumps(status_normalised(instruments, as_of), indent=2, ensure_ascii=False))
+        return 0
+    print("Status as of %s, network %s" % (as_of, roster.network))
+    for inst in instruments:
+        p = inst.p
+        print()
+        print("%s  %s (%s, adopted %s)%s" % (p["short"], p["title"], p["nature"], p["adopted"],
+                                            "  [illustrative]" if inst.item.illustrative else ""))
+        print("  id %s, registered by %s" % (inst.id.hex(), inst.registrant))
+        if inst.legal:
+            print("  in force: %s%s" % (inst.in_force_on or "no",
+                                        " (by %s)" % ", ".join(c for _, c, _, _ in inst.by)
+                                        if inst.by else ""))
+        for r in inst.rows:
+            print("  %-5s %-30s since %-10s  depends on %s%s"
+                  % (r.member, r.stage, r.since or "-", ", ".join(r.depends_on),
+                     "  [illustrative]" if r.illustrative else ""))
+            for w in r.warnings:
+                print("        warning: %s" % w)
+    for w in warnings:
+        print("warning: %s" % w)
+    return 0
+
+
+def _diff(want, got, path, out, limit=20):
+    """Readable differences between two JSON values; lists of instruments and members
+    are matched by id and code."""
+    if len(out) >= limit:
+        return
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in list(want) + [k for k in got if k not in want]:
+            if k not in got:
+                out.append("%s.%s: missing (expected %s)" % (path, k, json.dumps(want[k])))
+            elif k not in want:
+                out.append("%s.%s: unexpected (got %s)" % (path, k, json.dumps(got[k])))
+            else:
+                _diff(want[k], got[k], "%s.%s" % (path, k), out, limit)
+        return
+    if isinstance(want, list) and isinstance(got, list):
+        key = None
+        if all(isinstance(x, dict) for x in want + got):
+            for k in ("id", "member"):
+                if all(k in x for x in want + got):
+                    key = k
+                    break
+        if key is not None:
+            wk = [x[key] for x in want]
+            gk = [x[key] for x in got]
+            if wk != gk:
+                out.append("%s: %ss %s expected, got %s" % (path, key, wk, gk))
+            gm = {x[key]: x for x in got}
+            for x in want:
+                if x[key] in gm:
+                    label = x.get("short", x[key]) if key == "id" else x[key]
+                    _diff(x, gm[x[key]], "%s[%s]" % (path, label), out, limit)
+            return
+        if len(want) == len(got):
+            for i, (a, b) in enumerate(zip(want, got)):
+                _diff(a, b, "%s[%d]" % (path, i), out, limit)
+            return
+        if all(isinstance(x, str) for x in want + got):
+            missing = [x for x in want if x not in got]
+            extra = [x for x in got if x not in want]
+            out.append("%s: %d items expected, got %d; missing %s, extra %s"
+                       % (path, len(want), len(got), json.dumps(missing), json.dumps(extra)))
+            return
+    if want != got:
+        out.append("%s: expected %s, got %s" % (path, json.dumps(want), json.dumps(got)))
+
+
+class _Builder:
+    """Signs a ledger for the status self-test: one feed per member, keys from
+    _selftest_seed, claimed times after every date used (no "dated after recording")."""
+
+    def __init__(self, roster):
+        self.roster = roster
+        self.feeds = {}
+
+    def add(self, author, kind, fields):
+        """fields: the payload's members in schema order (None values left out)."""
+        value = {k: v for k, v in fields.items() if v is not None}
+        payload = canonical_json(value).encode("utf-8")
+        problem = payload_problem(kind, payload)
+        if problem:
+            raise AssertionError("self-test payload refused: %s" % problem)
+        feed = self.feeds.setdefault(author, [])
+        prev = feed[-1][1] if feed else None
+        time = 4102444800000 + 1000 * (len(feed) + 1)  # 2100-01-01
+        raw, eid = make_entry(_selftest_seed(author), self.roster.network_id, author,
+                              len(feed) + 1, prev, time, kind, payload)
+        feed.append((raw, eid))
+        return eid.hex()
+
+    def status(self, as_of):
+        data = make_bundle(self.roster.network_id,
+                           [(c, [raw for raw, _ in self.feeds[c]]) for c in sorted(self.feeds)])
+        rep = verify_ledger(self.roster, data)
+        if not rep["valid"]:
+            raise AssertionError("self-test ledger invalid: %s" % rep["errors"])
+        instruments, _ = compute_status(self.roster, rep["entries"], set(rep["disputed"]), as_of)
+        return status_normalised(instruments, as_of)
+
+
+def _worked_example(probs, returned=False):
+    """SPEC 15.11, step by step, each claim checked as of the day the SPEC names.
+    returned: the variant of its last sentence (GB's first instrument returned)."""
+    profiles = {"DE": "de-art59", "FR": "fr-art53", "GB": "gb-crag2010",
+                "NL": "nl-states-general", "UA": "ua-rada-law", "US": "us-article-ii"}
+    text = 'network = "pacta-selftest"\n'
+    for code in sorted(profiles):
+        text += ('\n[[member]]\ncode = "%s"\nname = "%s land"\nkey = "%s"\n'
+                 'node = "http://127.0.0.1:7001"\nprofile = "%s"\n'
+                 % (code, code, _pub(_selftest_seed(code)).hex(), profiles[code]))
+    b = _Builder(parse_roster(text))
+    i = b.add("FR", "instrument", {
+        "short": "guarantees", "title": "Treaty on security guarantees for Ukraine",
+        "nature": "legal", "adopted": "2026-03-02",
+        "parties": ["DE", "FR", "GB", "NL", "UA", "US"], "depositary": "FR",
+        "consent_means": list(CONSENT_MEANS),
+        "entry_into_force": {"rule": "after-deposits", "deposits": 3, "days": 30},
+        "withdrawal": {"rule": "after-notice", "months": 12}})
+
+    def sign(m, date):
+        b.add(m, "signature", {"instrument": i, "type": "subject-to-ratification", "date": date})
+
+    def steps(m, date):
+        for sid, threshold, required, _ in PROFILES[profiles[m]]:
+            if required:
+                result = "completed" if threshold == _T_NONE else "passed"
+                b.add(m, "procedure-step", {"instrument": i, "step": sid, "body": "b",
+                                            "action": "a", "date": date, "result": result})
+
+    def consent(m, means, date):
+        return b.add(m, "consent", {"instrument": i, "means": means, "date": date})
+
+    def receipt(m, c, date, kind="deposit-receipt"):
+        fields = {"instrument": i, "member": m, "consent": c, "date": date}
+        if kind == "deposit-return":
+            fields["reason"] = "not signed by the Head of State"
+        b.add("FR", kind, fields)
+
+    def row(status, m):
+        for r in status["instruments"][0]["members"]:
+            if r["member"] == m:
+                return r
+        return None
+
+    def check(as_of, what, got, want):
+        if got != want:
+            probs.append("%sas of %s, %s: %r, expected %r"
+                         % ("(returned variant) " if returned else "", as_of, what, got, want))
+
+    consents = {}
+    for m in ("UA", "FR", "GB"):
+        sign(m, "2026-03-02")
+        steps(m, "2026-03-10")
+        consents[m] = consent(m, "ratification", "2026-03-20")
+    receipt("UA", consents["UA"], "2026-04-02")
+    receipt("FR", consents["FR"], "2026-05-06")
+    if returned:
+        # "Had GB's first instrument been returned ... GB's next proper instrument would
+        # have counted."
+        receipt("GB", consents["GB"], "2026-05-10", "deposit-return")
+        consents["GB"] = consent("GB", "ratification", "2026-05-15")
+    receipt("GB", consents["GB"], "2026-05-19")
+    st = b.status("2026-11-22")
+    inst = st["instruments"][0]
+    check("2026-11-22", "in_force_by", inst["in_force_by"], ["UA", "FR", "GB"])
+    check("2026-11-22", "in_force_on", inst["in_force_on"], "2026-06-18")
+    for m, start in (("UA", "2026-04-02"), ("FR", "2026-05-06"), ("GB", "2026-05-19")):
+        r = row(st, m)
+        check("2026-11-22", "%s stage" % m, r["stage"], "party")
+        check("2026-11-22", "%s period" % m, [(p["start"], p["in_force_on"]) for p in r["periods"]],
+              [(start, "2026-06-18")])
+    check("2026-11-22", "GB depends_on", row(st, "GB")["depends_on"], ["FR", "GB", "UA"])
+    gb_history = [("2026-03-02", "signed"), ("2026-03-10", "approved-domestically"),
+                  ("2026-03-20", "consent-expressed"), ("2026-05-19", "bound"),
+                  ("2026-06-18", "party")]
+    if returned:
+        gb_history[3:3] = [("2026-05-10", "approved-domestically"),
+                           ("2026-05-15", "consent-expressed")]
+        check("2026-11-22", "GB returns", [x["date"] for x in row(st, "GB")["returns"]],
+              ["2026-05-10"])
+    check("2026-11-22", "GB history",
+          [(h["from"], h["stage"]) for h in row(st, "GB")["history"]], gb_history)
+    check("2026-11-22", "GB since", row(st, "GB")["since"], "2026-06-18")
+    check("2026-11-22", "counts", (inst["counts"]["bound"], inst["counts"]["parties"]), (3, 3))
+    for day, stage in (("2026-06-17", "bound"), ("2026-06-18", "party")):
+        st = b.status(day)
+        check(day, "stages", [row(st, m)["stage"] for m in ("UA", "FR", "GB")], [stage] * 3)
+    st = b.status("2026-05-18")
+    check("2026-05-18", "GB stage", row(st, "GB")["stage"], "consent-expressed")
+    check("2026-05-18", "contracting", sum(r["contracting"] for r in
+                                           st["instruments"][0]["members"]), 2)
+    check("2026-05-18", "in_force_on", st["instruments"][0]["in_force_on"], None)
+    if returned:
+        return
+
+    # NL
+    sign("NL", "2026-03-02")
+    b.add("NL", "procedure-step", {"instrument": i, "step": "submitted", "body": "b",
+                                   "action": "a", "date": "2026-04-01", "result": "completed"})
+    b.add("NL", "procedure-step", {"instrument": i, "step": "approval", "body": "b",
+                                   "action": "a", "date": "2026-05-01", "result": "passed"})
+    receipt("NL", consent("NL", "acceptance", "2026-06-05"), "2026-06-10")
+    st = b.status("2026-11-22")
+    check("2026-11-22", "in_force_on (NL)", st["instruments"][0]["in_force_on"], "2026-06-18")
+    check("2026-11-22", "NL in_force_on", row(st, "NL")["in_force_on"], "2026-07-10")
+    check("2026-11-22", "NL depends_on", row(st, "NL")["depends_on"], ["FR", "GB", "NL", "UA"])
+    check("2026-11-22", "NL marker", UNTC_MARKER[row(st, "NL")["consent"]["means"]], "A")
+    for day, stage in (("2026-07-09", "bound"), ("2026-07-10", "party")):
+        check(day, "NL stage", row(b.status(day), "NL")["stage"], stage)
+
+    # GB withdraws: twelve months' notice
+    b.add("GB", "withdrawal", {"instrument": i, "notified": "2026-10-01",
+                               "effective": "2026-11-01"})
+    check("2027-09-30", "GB stage", row(b.status("2027-09-30"), "GB")["stage"], "party")
+    st = b.status("2027-10-01")
+    check("2027-10-01", "GB stage", row(st, "GB")["stage"], "withdrawn")
+    check("2027-10-01", "GB effective", row(st, "GB")["withdrawal"]["effective"], "2027-10-01")
+    c = st["instruments"][0]["counts"]
+    check("2027-10-01", "counts", (c["bound"], c["withdrawn"]), (3, 1))
+    check("2026-09-30", "GB withdrawal", row(b.status("2026-09-30"), "GB")["withdrawal"], None)
+
+    # GB accedes
+    receipt("GB", consent("GB", "accession", "2028-01-10"), "2028-01-20")
+    for day, stage in (("2028-01-15", "consent-expressed"), ("2028-01-20", "bound"),
+                       ("2028-02-19", "party")):
+        check(day, "GB stage", row(b.status(day), "GB")["stage"], stage)
+    r = row(b.status("2028-03-01"), "GB")
+    check("2028-03-01", "GB history (end)", [(h["from"], h["stage"]) for h in r["history"][-4:]],
+          [("2027-10-01", "withdrawn"), ("2028-01-10", "consent-expressed"),
+           ("2028-01-20", "bound"), ("2028-02-19", "party")])
+    check("2028-03-01", "GB periods", len(r["periods"]), 2)
+
+
+def run_status_example():
+    """The `status-example` command: a self-test of the status engine against the
+    examples the SPEC itself gives (14.1 thresholds, 15.5 day arithmetic, 15.11)."""
+    results = []
+
+    def group(name, problems):
+        ok = not problems
+        results.append(ok)
+        print("%s %s" % ("PASS" if ok else "FAIL", name))
+        for p in problems:
+            print("     - %s" % p)
+
+    probs = []
+    two_thirds = ("two-thirds-present",)
+    for votes, want in (((60, 30, 0), True), ((66, 34, 0), False), ((67, 33, 0), True),
+                        ((0, 0, 0), False)):
+        got = threshold_verdict(two_thirds, dict(zip(("for", "against", "abstaining"), votes)))
+        if got != want:
+            probs.append("two-thirds-present %s: %s, expected %s" % (votes, got, want))
+    for f, want in ((226, True), (225, False)):
+        got = threshold_verdict(("absolute-majority", 450), {"for": f, "against": 0,
+                                                              "abstaining": 0})
+        if got != want:
+            probs.append("absolute-majority of 450 with %d for: %s" % (f, got))
+    if threshold_verdict(("absolute-majority", 450), {"for": 226, "against": 4294967295,
+                                                      "abstaining": 4294967295}) is not True:
+        probs.append("absolute-majority: other counts must not matter")
+    for rule in (("none",), ("no-resolution-against", 21)):
+        if threshold_verdict(rule, {"for": 0, "against": 9, "abstaining": 0}) is not None:
+            probs.append("%s: votes must not decide" % rule[0])
+    group("SPEC 14.1 threshold examples", probs)
+
+    probs = []
+    for day, n, want in (("2026-03-31", 1, "2026-04-30"), ("2027-01-31", 1, "2027-02-28"),
+                         ("2028-02-29", 12, "2029-02-28"), ("9999-12-01", 1, None)):
+        if plus_months(day, n) != want:
+            probs.append("plus_months(%s, %d) = %s, expected %s"
+                         % (day, n, plus_months(day, n), want))
+    for day, n, want in (("2026-05-19", 30, "2026-06-18"), ("9999-12-31", 1, None)):
+        if plus_days(day, n) != want:
+            probs.append("plus_days(%s, %d) = %s, expected %s" % (day, n, plus_days(day, n), want))
+    group("SPEC 15.5 day arithmetic examples", probs)
+
+    probs = []
+    _worked_example(probs)
+    _worked_example(probs, returned=True)
+    group("SPEC 15.11 worked example, with a ledger signed here (and its returned variant)",
+          probs)
+    ok = all(results)
+    print("ALL PASS" if ok else "SOME CHECKS FAILED")
+    return 0 if ok else 1
+
+
+def run_status_vectors(path):
+    """The `status-vectors` command: every case and day of a status vector file."""
+    with open(path, "rb") as f:
+        vec = json.load(f)
+    failed = 0
+    total = 0
+    for case in vec["cases"]:
+        name = case["name"]
+        try:
+            roster = parse_roster(case["roster_toml"])
+        except RosterError as ex:
+            print("FAIL %s: roster rejected: %s" % (name, ex))
+            failed += 1
+            continue
+        rep = verify_ledger(roster, bytes.fromhex(case["bundle_hex"]))
+        if not rep["valid"]:
+            print("FAIL %s: the ledger is not valid: %s" % (name, rep["errors"][:1]))
+            failed += 1
+            continue
+        for day in case["days"]:
+            total += 1
+            as_of = day["as_of"]
+            instruments, _ = compute_status(roster, rep["entries"], set(rep["disputed"]), as_of)
+            got = status_normalised(instruments, as_of)
+            diffs = []
+            _diff(day["expected"], got, "status", diffs)
+            if diffs:
+                failed += 1
+                print("FAIL %s as of %s" % (name, as_of))
+                for d in diffs:
+                    print("     - %s" % d)
+            else:
+                print("PASS %s as of %s" % (name, as_of))
+    print("ALL PASS" if not failed else "%d OF %d CHECKS FAILED" % (failed, total))
+    return 0 if not failed else 1
+
+
+# ---------------------------------------------------------------------------
 # bundle command
 # ---------------------------------------------------------------------------
 
@@ -2920,7 +4279,11 @@ def main(argv):
     usage = ("usage: pacta_verify.py vectors PATH/vectors.json\n"
              "       pacta_verify.py payloads [PATH/SPEC.md]\n"
              "       pacta_verify.py checkpoints [PATH/SPEC.md]\n"
-             "       pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]")
+             "       pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]\n"
+             "       pacta_verify.py status --roster ROSTER.toml --bundle FILE.bundle "
+             "[--as-of YYYY-MM-DD] [--json]\n"
+             "       pacta_verify.py status-vectors PATH/status.json\n"
+             "       pacta_verify.py status-example")
     if argv and argv[0] == "payloads" and len(argv) <= 2:
         try:
             return run_payloads(argv[1] if len(argv) == 2 else None)
@@ -2939,6 +4302,33 @@ def main(argv):
         except (OSError, ValueError, KeyError) as ex:
             print("error: %s" % ex, file=sys.stderr)
             return 2
+    if argv == ["status-example"]:
+        return run_status_example()
+    if len(argv) == 2 and argv[0] == "status-vectors":
+        try:
+            return run_status_vectors(argv[1])
+        except (OSError, ValueError, KeyError) as ex:
+            print("error: %s" % ex, file=sys.stderr)
+            return 2
+    if argv and argv[0] == "status":
+        opts = {"--roster": None, "--bundle": None, "--as-of": None}
+        as_json = False
+        args = argv[1:]
+        i = 0
+        while i < len(args):
+            if args[i] == "--json":
+                as_json = True
+                i += 1
+            elif args[i] in opts and i + 1 < len(args):
+                opts[args[i]] = args[i + 1]
+                i += 2
+            else:
+                print(usage, file=sys.stderr)
+                return 2
+        if opts["--roster"] is None or opts["--bundle"] is None:
+            print(usage, file=sys.stderr)
+            return 2
+        return run_status(opts["--roster"], opts["--bundle"], opts["--as-of"], as_json)
     if argv and argv[0] == "bundle":
         roster = bundle = None
         as_json = False

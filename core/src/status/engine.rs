@@ -86,7 +86,13 @@ pub(super) fn instrument_status(
         }
         for item in items {
             let author = item.source.entry.member;
-            if author != *member && Some(author) != inst.depositary {
+            let depositarys = matches!(
+                item.payload,
+                Payload::DepositReceipt(_) | Payload::DepositReturn(_)
+            );
+            // A receipt or a return is the depositary's act, whoever it concerns: a
+            // member's own receipt of its own consent establishes nothing.
+            if depositarys && Some(author) != inst.depositary {
                 let what = item.payload.kind();
                 warnings.push(Warning {
                     source: Some(item.source.entry),

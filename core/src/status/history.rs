@@ -89,27 +89,44 @@ impl History<'_> {
             .map_or(&profile::PROFILES[0], |(_, p)| p)
     }
 
-    /// Whether step `id` of the profile of `day` is satisfied on `day`: its latest record
-    /// on or before `day` passed or was completed, or a step prevailing over it did.
+    /// The result that counts for listed step `s` under `profile`: the vote counts'
+    /// verdict where the profile's threshold for that step decides, else the result
+    /// recorded. `None` when the step is not in the profile: it never satisfies.
+    fn counted(s: &StepFact, profile: &Profile) -> Option<StepResult> {
+        let def = profile.step(&s.step)?;
+        let recorded = s.recorded_result.unwrap_or(s.result);
+        Some(match s.votes.and_then(|v| def.threshold.passes(&v)) {
+            Some(true) => StepResult::Passed,
+            Some(false) => StepResult::Failed,
+            None => recorded,
+        })
+    }
+
+    /// Whether step `id` is satisfied on `day`, judged under the profile on `day`: the
+    /// latest record of it on or before `day` passed or was completed, or a step
+    /// prevailing over it did. Judging each day under its own profile means a later
+    /// consent naming another procedure never rewrites an earlier day.
     pub(super) fn satisfied(&self, id: &str, day: Date) -> bool {
+        let profile = self.profile_on(day);
         let latest = |step: &str| {
             self.steps
                 .iter()
                 .rfind(|s| s.step == step && s.date <= day)
-                .is_some_and(|s| s.result.satisfies())
+                .and_then(|s| Self::counted(s, profile))
+                .is_some_and(StepResult::satisfies)
         };
-        latest(id) || self.profile_on(day).overriding(id).any(|o| latest(o.id))
+        latest(id) || profile.overriding(id).any(|o| latest(o.id))
     }
 
-    /// Whether the member is approved domestically on `day` (SPEC.md §15.5).
+    /// Whether the member is approved domestically on `day` (SPEC.md §15.5), under the
+    /// profile on `day`.
     pub(super) fn approved(&self, day: Date) -> bool {
         let profile = self.profile_on(day);
         let mut required = profile.required().peekable();
         if required.peek().is_none() {
-            return self
-                .steps
-                .iter()
-                .any(|s| s.date <= day && s.result.satisfies());
+            return self.steps.iter().any(|s| {
+                s.date <= day && Self::counted(s, profile).is_some_and(StepResult::satisfies)
+            });
         }
         required.all(|d| self.satisfied(d.id, day))
     }
@@ -843,9 +860,11 @@ fn read_participation(
 /// The consent to show in the row: the one awaiting receipt, else the latest period's,
 /// else the latest recorded (which may establish nothing).
 pub(super) fn consent_shown(h: &History<'_>, as_of: Date) -> Option<ConsentFact> {
+    // A political instrument's participation is no period of consent.
+    let last = if h.legal { h.last_period(as_of) } else { None };
     let record = h
         .pending_on(as_of)
-        .or_else(|| match h.last_period(as_of).map(|p| p.consent) {
+        .or_else(|| match last.map(|p| p.consent) {
             Some(Some(source)) => h.consents.iter().find(|c| c.item.source == source),
             Some(None) => None,
             None => h.consents.last(),
