@@ -24,7 +24,9 @@
 //!   blocks, which replace a tree `arrivals` of one event per record);
 //!   `watch` → what the watch module ([`crate::watch`]) last told watchers: the
 //!   events it numbered, each feed's last position it announced, and a status summary;
-//!   `record` → present once the store keeps its record of what it acknowledged.
+//!   `record` → present once the store keeps its record of what it acknowledged;
+//!   `signed` → the time (ms, u64 BE) of the last checkpoint the node signed over
+//!   this store, so that the store itself knows it has signed ([`crate::witness`]).
 //! - trees `arrival_blocks` and `changes`: the event log watchers read (`GET
 //!   /v1/events`, the Atom feeds), keyed by event number (u64 BE). One numbering covers
 //!   both: an arrival is a stored entry, a change is a change of status. Arrivals are
@@ -198,6 +200,9 @@ const FORMAT: u8 = 4;
 /// `meta` → this key once the store keeps a record of what it acknowledged
 /// (`record.rs`): from then on a store without its record is refused.
 const RECORD_KEPT: &str = "record";
+
+/// `meta` → the time of the last checkpoint this store's node signed ([`Store::signed_at`]).
+const SIGNED: &str = "signed";
 
 /// Whether sled holds the store in `dir` open (its `flock` on `db`).
 fn held_by_sled(dir: &Path) -> bool {
@@ -800,6 +805,30 @@ impl Store {
             out.push(entry);
         }
         Ok(out)
+    }
+
+    /// When this store's node last signed a checkpoint (`meta` → `signed`, the
+    /// checkpoint's time in ms), if it ever did: the witness refuses to start without
+    /// a record of a checkpoint at least that new ([`crate::witness`]).
+    pub fn signed_at(&self) -> Result<Option<u64>, StoreError> {
+        match self.meta.get(SIGNED)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_ref()
+                .try_into()
+                .map(|b| Some(u64::from_be_bytes(b)))
+                .map_err(|_| StoreError::Corrupt(format!("meta {SIGNED} is {} bytes", v.len()))),
+        }
+    }
+
+    /// Notes that this store's node signed a checkpoint at `millis`. Not durable until
+    /// [`Store::flush`].
+    pub fn note_signed(&self, millis: u64) -> Result<(), StoreError> {
+        self.write(
+            &self.meta,
+            SIGNED.as_bytes().to_vec(),
+            &millis.to_be_bytes(),
+        )
     }
 
     /// What the watch module last recorded (`meta` → `watch`).
