@@ -134,7 +134,8 @@ pub async fn run(
             config.roster.clone(),
             config.member,
             key.clone(),
-            witness::record_path(&config.data),
+            witness::RecordPaths::of(&config.data)?,
+            store.signed_at()?,
             config.peers.clone(),
             client.clone(),
         )?)),
@@ -198,7 +199,19 @@ pub async fn run(
         let _ = task.await;
     }
     store.flush().await?;
-    tracing::info!("stopped cleanly");
+    // Once every handle on the store is gone and sled has let go of its files, their
+    // fingerprint goes into the store's record, so the next start need not copy them.
+    let closer = store.closer();
+    drop(store);
+    match tokio::task::spawn_blocking(move || closer.seal(std::time::Duration::from_secs(10))).await
+    {
+        Ok(Ok(true)) => tracing::info!("stopped cleanly"),
+        Ok(Ok(false)) => tracing::warn!(
+            "stopped; the store is still held open, so it is left unsealed and the next start copies it before opening it"
+        ),
+        Ok(Err(e)) => tracing::warn!("stopped; the store could not be sealed: {e}"),
+        Err(e) => tracing::warn!("stopped; the store could not be sealed: {e}"),
+    }
     Ok(())
 }
 

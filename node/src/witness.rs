@@ -5,10 +5,17 @@
 //!
 //! - **Never regress.** Before signing, every head of the last checkpoint this node
 //!   signed must still be held: same position, same id, or a later head whose chain
-//!   holds it. The last signed checkpoint is kept in a record file *beside* the data
-//!   folder (`<data>.checkpoint`), written and fsynced before the checkpoint is shown
-//!   to anyone, so restoring the store from an old backup cannot make the node sign an
-//!   older view; it refuses until it holds those heads again.
+//!   holds it. The last signed checkpoint is kept in two record files, written and
+//!   fsynced before the checkpoint is shown to anyone ([`RecordPaths`]): one *in* the
+//!   data folder (`<data>/checkpoint`), which goes wherever the store goes, and one
+//!   *beside* it (`<data>.checkpoint`, the folder's path resolved through symlinks),
+//!   which restoring the folder from an old backup does not roll back. The node starts
+//!   from the newer of the two, so an old backup restored in place makes it refuse to
+//!   sign until it holds those heads again. The store itself notes when its node last
+//!   signed (`meta` → `signed`), and a store that has signed does not start without a
+//!   record at least that new. An old backup restored at another path brings only its
+//!   own old record: the node may then sign an older view, and the witnesses refuse
+//!   to cosign it (below), so it reaches no quorum.
 //! - **Cosign only what you hold.** A peer's checkpoint is cosigned only when each of
 //!   its heads is this node's head or an ancestor of it. A head beyond ours is first
 //!   fetched from the peers and verified like any entry; a different entry at a
@@ -178,10 +185,8 @@ pub struct Witness {
     roster: Arc<Roster>,
     member: MemberCode,
     key: Arc<SecretKey>,
-    record: PathBuf,
-    /// The newest checkpoint cosigned of each origin: `<data>.cosigned`, beside the
-    /// record.
-    cosigned_file: PathBuf,
+    /// Where the last signed checkpoint and the newest cosigned ones are kept.
+    records: RecordPaths,
     peers: Vec<Url>,
     pulls: Vec<TriggeredPulls>,
     client: Client,
@@ -195,65 +200,177 @@ impl std::fmt::Debug for Witness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Witness")
             .field("member", &self.member)
-            .field("record", &self.record)
+            .field("records", &self.records)
             .finish_non_exhaustive()
     }
 }
 
-/// The record file of a data folder: beside it, not in it. The path is made absolute
-/// first, so that a data folder given as `.` or `x/..` still has a name and a parent.
-pub fn record_path(data: &std::path::Path) -> PathBuf {
-    let data = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
-    let data = data.components().collect::<PathBuf>(); // drops `.` components
-    let mut name = data.file_name().unwrap_or_default().to_os_string();
-    name.push(".checkpoint");
-    data.with_file_name(name)
+/// Where a node keeps the last checkpoint it signed (`checkpoint`) and, per origin, the
+/// newest one it cosigned (`cosigned`): in the data folder and beside it. Each is
+/// written to both places; at start the newest found anywhere counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPaths {
+    /// `<data>/checkpoint`, `<data>/cosigned`: they go wherever the store goes.
+    pub inside: [PathBuf; 2],
+    /// `<canonical data>.checkpoint`, `<canonical data>.cosigned`: restoring the
+    /// folder from a backup does not roll them back.
+    pub beside: [PathBuf; 2],
+    /// Where earlier versions kept them, beside the folder's path as given (not
+    /// resolved through symlinks), when that is elsewhere: read, never written.
+    pub legacy: Option<[PathBuf; 2]>,
+}
+
+impl RecordPaths {
+    /// The records of the data folder `data`, which must exist: its path is resolved
+    /// (symlinks, `.` and `..`), so that however the folder is named, the same records
+    /// are found.
+    pub fn of(data: &Path) -> anyhow::Result<RecordPaths> {
+        let real = std::fs::canonicalize(data).map_err(|e| {
+            anyhow::anyhow!("cannot resolve the data folder {}: {e}", data.display())
+        })?;
+        let beside = beside(&real);
+        let given = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
+        let given = given.components().collect::<PathBuf>(); // drops `.` components
+        let legacy = Some(self::beside(&given)).filter(|l| *l != beside);
+        Ok(RecordPaths {
+            inside: [real.join("checkpoint"), real.join("cosigned")],
+            beside,
+            legacy,
+        })
+    }
+
+    fn checkpoint_files(&self) -> impl Iterator<Item = &PathBuf> {
+        [&self.inside[0], &self.beside[0]]
+            .into_iter()
+            .chain(self.legacy.as_ref().map(|l| &l[0]))
+    }
+
+    fn cosigned_files(&self) -> impl Iterator<Item = &PathBuf> {
+        [&self.inside[1], &self.beside[1]]
+            .into_iter()
+            .chain(self.legacy.as_ref().map(|l| &l[1]))
+    }
+}
+
+/// `<dir>.checkpoint` and `<dir>.cosigned`, beside `dir`.
+fn beside(dir: &Path) -> [PathBuf; 2] {
+    let name = dir.file_name().unwrap_or_default();
+    ["checkpoint", "cosigned"].map(|ext| {
+        let mut name = name.to_os_string();
+        name.push(".");
+        name.push(ext);
+        dir.with_file_name(name)
+    })
 }
 
 impl Witness {
-    /// Loads the record of the last signed checkpoint, refusing one that is not this
-    /// node's: a node must not start from someone else's promise.
+    /// Loads the records of the last signed checkpoint (the newest found), refusing one
+    /// that is not this node's: a node must not start from someone else's promise. A
+    /// store that notes it signed a checkpoint at `signed_at` (ms) is refused unless a
+    /// record at least that new is found: without it, the node could sign a view older
+    /// than one it vouched for. A record found in only some of its places is written to
+    /// all of them.
     pub fn open(
         roster: Arc<Roster>,
         member: MemberCode,
         key: Arc<SecretKey>,
-        record: PathBuf,
+        records: RecordPaths,
+        signed_at: Option<u64>,
         peers: Vec<Url>,
         client: Client,
     ) -> anyhow::Result<Witness> {
         let mut state = State::default();
-        match std::fs::read(&record) {
-            Ok(bytes) => {
-                let w = verify_checkpoint(&roster, &bytes).map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: not a checkpoint this node can trust: {e}",
-                        record.display()
-                    )
-                })?;
-                if w.checkpoint.node != member {
-                    anyhow::bail!(
-                        "{}: the checkpoint there is {}'s, not {member}'s",
-                        record.display(),
-                        w.checkpoint.node
-                    );
-                }
-                if w.has_quorum() {
-                    state.quorum = Some(w.clone());
-                }
-                state.signed = Some(w.checkpoint);
-                state.latest = Some(w.note);
+        let mut newest: Option<(Witnessed, &PathBuf)> = None;
+        let mut found = Vec::new();
+        for path in records.checkpoint_files() {
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+            };
+            let w = verify_checkpoint(&roster, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not a checkpoint this node can trust: {e}",
+                    path.display()
+                )
+            })?;
+            if w.checkpoint.node != member {
+                anyhow::bail!(
+                    "{}: the checkpoint there is {}'s, not {member}'s",
+                    path.display(),
+                    w.checkpoint.node
+                );
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => anyhow::bail!("cannot read {}: {e}", record.display()),
+            found.push((path, w.checkpoint.time));
+            let newer = newest.as_ref().is_none_or(|(n, _)| {
+                (w.checkpoint.time, w.signers.len()) > (n.checkpoint.time, n.signers.len())
+            });
+            if newer {
+                newest = Some((w, path));
+            }
         }
-        let cosigned_file = record.with_extension("cosigned");
-        state.cosigned = load_cosigned(&roster, member, &cosigned_file)?;
+        if let Some(at) = signed_at
+            && newest
+                .as_ref()
+                .is_none_or(|(w, _)| w.checkpoint.time.millis() < at)
+        {
+            let found = match &newest {
+                None => "none is there".to_owned(),
+                Some((w, path)) => format!(
+                    "the newest there, {}, is of {}",
+                    path.display(),
+                    w.checkpoint.time
+                ),
+            };
+            anyhow::bail!(
+                "this store has signed checkpoints, the last at {}, but no record of it is found ({found}; looked for {}): without it this node could sign a view older than one it vouched for. Put the data folder's file `checkpoint` back (a copy of the folder must keep it), or the file {} from where the folder was",
+                Timestamp::saturating(at),
+                records
+                    .checkpoint_files()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                records.beside[0]
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            );
+        }
+        if let Some((w, from)) = newest {
+            let text = w.note.to_text();
+            for path in [&records.inside[0], &records.beside[0]] {
+                if found
+                    .iter()
+                    .any(|(p, t)| *p == path && *t == w.checkpoint.time)
+                {
+                    continue;
+                }
+                write_durably(path, text.as_bytes())
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                tracing::info!(from = %from.display(), to = %path.display(), "the record of the last signed checkpoint is copied");
+            }
+            if w.has_quorum() {
+                state.quorum = Some(w.clone());
+            }
+            state.signed = Some(w.checkpoint);
+            state.latest = Some(w.note);
+        }
+        for path in records.cosigned_files() {
+            for (origin, w) in load_cosigned(&roster, member, path)? {
+                let newer = state
+                    .cosigned
+                    .get(&origin)
+                    .is_none_or(|old| w.checkpoint.time > old.checkpoint.time);
+                if newer {
+                    state.cosigned.insert(origin, w);
+                }
+            }
+        }
         Ok(Witness {
             roster,
             member,
             key,
-            record,
-            cosigned_file,
+            records,
             pulls: peers.iter().map(|_| TriggeredPulls::default()).collect(),
             peers,
             client,
@@ -337,9 +454,11 @@ impl Witness {
         None
     }
 
-    /// Writes the record atomically and durably.
+    /// Writes the record atomically and durably, in the data folder and beside it.
     fn persist(&self, note: &Note) -> std::io::Result<()> {
-        write_durably(&self.record, note.to_text().as_bytes())
+        let text = note.to_text();
+        write_durably(&self.records.inside[0], text.as_bytes())?;
+        write_durably(&self.records.beside[0], text.as_bytes())
     }
 
     /// One round: sign the current heads if they changed (or the last quorum is
@@ -405,7 +524,21 @@ impl Witness {
             tokio::task::spawn_blocking(move || me.persist(&note)).await
         };
         if !matches!(written, Ok(Ok(()))) {
-            tracing::error!(record = %self.record.display(), "cannot write the checkpoint record; not publishing the checkpoint");
+            tracing::error!(record = %self.records.inside[0].display(), "cannot write the checkpoint record; not publishing the checkpoint");
+            return;
+        }
+        // The store notes that it has signed, so that it never starts without a record.
+        let store = node.ledger.store();
+        if let Err(e) = store.note_signed(cp.time.millis()) {
+            tracing::error!(
+                "cannot note the signed checkpoint in the store: {e}; not publishing it"
+            );
+            return;
+        }
+        if let Err(e) = store.flush().await {
+            tracing::error!(
+                "cannot note the signed checkpoint in the store: {e}; not publishing it"
+            );
             return;
         }
         {
@@ -571,19 +704,24 @@ impl Witness {
                 all.insert(cp.node, w.note.to_text());
                 all
             };
-            let path = self.cosigned_file.clone();
+            let paths = [
+                self.records.inside[1].clone(),
+                self.records.beside[1].clone(),
+            ];
             let written = tokio::task::spawn_blocking(move || {
                 let json = serde_json::to_vec_pretty(&all).map_err(std::io::Error::other)?;
-                write_durably(&path, &json)
+                for path in &paths {
+                    write_durably(path, &json).map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                    })?;
+                }
+                Ok::<(), std::io::Error>(())
             })
             .await;
             match written {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    return Err(CosignError::Unavailable(format!(
-                        "cannot write {}: {e}",
-                        self.cosigned_file.display()
-                    )));
+                    return Err(CosignError::Unavailable(format!("cannot write {e}")));
                 }
                 Err(e) => return Err(CosignError::Unavailable(e.to_string())),
             }

@@ -23,7 +23,10 @@
 //!   the id runs, which replace a tree `ids` keyed by id; 3: before the arrival
 //!   blocks, which replace a tree `arrivals` of one event per record);
 //!   `watch` → what the watch module ([`crate::watch`]) last told watchers: the
-//!   events it numbered, each feed's last position it announced, and a status summary.
+//!   events it numbered, each feed's last position it announced, and a status summary;
+//!   `record` → present once the store keeps its record of what it acknowledged;
+//!   `signed` → the time (ms, u64 BE) of the last checkpoint the node signed over
+//!   this store, so that the store itself knows it has signed ([`crate::witness`]).
 //! - trees `arrival_blocks` and `changes`: the event log watchers read (`GET
 //!   /v1/events`, the Atom feeds), keyed by event number (u64 BE). One numbering covers
 //!   both: an arrival is a stored entry, a change is a change of status. Arrivals are
@@ -31,15 +34,21 @@
 //!   (`store/arrivals.rs`). Written with `meta`'s `watch` in one transaction, so the
 //!   log and what it covers never disagree.
 //!
+//! Beside sled's files (`db`, `conf`, `snap.*`, `blobs/`), in the same data folder:
+//! `acknowledged`, the record of what the store acknowledged (`store/record.rs`), and,
+//! while a start checks a store that may be damaged, `safety-copy/` (`store/files.rs`).
+//!
 //! # Durability
 //!
 //! [`Store::insert_entry`] and [`Store::insert_fork`] write to sled's in-memory log.
 //! Nothing is durable until [`Store::flush`] returns: it waits for a sled `flush()`
 //! (which writes sled's log and fsyncs it) that *began after* every write made before
-//! the call. The node acknowledges a submission only after that, so every acknowledged
-//! entry is on disk. A crash (even `kill -9`) loses at most entries that were never
-//! acknowledged; sled's recovery replays its log up to the last complete, checksummed
-//! write.
+//! the call, and then for the record of what the store holds (each feed's head, the
+//! number of fork proofs and of revoked entries) to be written and `fdatasync`ed
+//! outside sled. The node acknowledges a submission only after that, so every
+//! acknowledged entry is on disk, and the record names it. A crash (even `kill -9`)
+//! loses at most entries that were never acknowledged; sled's recovery replays its log
+//! up to the last complete, checksummed write.
 //!
 //! Flushes are a group commit: one runs at a time, on the blocking pool, and everyone
 //! waiting behind it is served by the next one, so a hundred concurrent submissions
@@ -48,30 +57,63 @@
 //!
 //! # Recovery
 //!
-//! [`Store::open`] refuses a store of another network, then checks it, in one of two
-//! depths ([`Check`]):
+//! sled's recovery stops at the first torn or corrupt record of its log and keeps what
+//! came before, silently: after one flipped byte or a cut in its `db` file a store
+//! opened with hundreds of acknowledged entries missing. And it writes as it recovers,
+//! so that it destroyed the rest of a file cut to half. So [`Store::open`]:
+//!
+//! 1. puts back a safety copy an interrupted start left behind;
+//! 2. reads the record of what was acknowledged (`store/record.rs`); a record that is
+//!    there but unreadable is refused;
+//! 3. opens sled's files directly only if a clean stop sealed them and they are still
+//!    byte for byte what it sealed (their CRC-32s); otherwise (after a crash, or if
+//!    anything touched them) copies them into `safety-copy/` first (`store/files.rs`);
+//! 4. opens sled, refuses a store of another network, and checks the store in one of
+//!    two depths ([`Check`], below);
+//! 5. compares it with the record: each recorded head must be held under its key with
+//!    its id (or moved to `revoked` by a revocation the record had not caught up
+//!    with), and there must be at least as many fork proofs and revoked entries. A
+//!    store that once kept a record and has none is refused too;
+//! 6. if sled panicked, failed, or any check failed, waits for sled to let go of the
+//!    files and puts the copy back, so the damaged files are left exactly as they were,
+//!    and refuses to start, naming what is missing: the feed, the head acknowledged and
+//!    the head found. Otherwise the copy is removed and the record rewritten without
+//!    its seal.
+//!
+//! The two depths:
 //!
 //! - **Fast** (the default, so that a node with a million entries serves again in well
-//!   under a second): sled's own recovery verifies the CRC-32 of every log record it
-//!   replays and stops at the first torn or corrupt one, so what it serves is what was
-//!   written. On top of that the node checks, per feed, the newest entry and the one
-//!   before it (each decodes strictly, sits under its own author and seq, and is linked
-//!   to the other: seq, prev, time) and that the feed starts at #1; every `legal`
-//!   marker's entry (decoded, under its key); and every fork proof. Reading every key
-//!   to prove that no position inside a feed is missing would cost as much as the full
-//!   check; that is left to sled's checksums and to the full check.
+//!   under a second): sled verifies the CRC-32 of every log record it replays. The
+//!   node checks, per feed, the newest entry and the one before it (each decodes
+//!   strictly, sits under its own author and seq, and is linked to the other: seq,
+//!   prev, time) and that the feed starts at #1; every `legal` marker's entry (decoded,
+//!   under its key); every fork proof; and the record, as above. Since sled recovers a
+//!   prefix of its log, a store that lost acknowledged entries lost its newest ones,
+//!   and the record's heads show it. Reading every key to prove that no position inside
+//!   a feed is missing would cost as much as the full check; that is left to it.
 //! - **Full** (`pacta-node --check-store`, and the first start after an upgrade from
-//!   format 1): every entry of every feed is decoded and linked to the one before it.
+//!   format 1): every entry of every feed is decoded and linked to the one before it,
+//!   from #1 to the head. With the record, that proves every acknowledged entry is
+//!   held, byte for byte: each is linked by its id to the one after it, up to the
+//!   recorded head's id.
 //!
 //! Both then refill the id index from the entries its runs do not cover
 //! (`store/ids.rs`).
 //! Neither re-verifies signatures: they were verified before the entries were written,
 //! and these checks are against corruption, not against an attacker who can write the
 //! node's disk (who could rewrite everything anyway).
+//!
+//! At a clean stop, once sled has let go of its files, [`Closer::seal`] writes their
+//! fingerprint into the record. The seal costs reading the files once at the stop and
+//! once at the next start (about 0.1 s per 600 MiB here); a start without it costs a
+//! copy of them (about 1 s per 600 MiB on this machine's ext4; a reflink on XFS or
+//! btrfs) and as much free room, or the node refuses to start, saying how much.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use pacta_core::entry::Entry;
 use pacta_core::feed::{Tip, check_link, tip_from_newest};
@@ -81,8 +123,12 @@ use pacta_core::roster::FeedLimit;
 use thiserror::Error;
 
 mod arrivals;
+mod files;
 mod ids;
+mod record;
+use files::SafetyCopy;
 use ids::IdIndex;
+use record::{Acked, Found, RecordFile};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -98,7 +144,31 @@ pub enum StoreError {
     },
     #[error("the store is corrupt: {0}")]
     Corrupt(String),
+    /// The record of what was acknowledged, or the safety copy, cannot be kept.
+    #[error("{0}")]
+    Record(String),
+    #[error("{0}: {1}")]
+    RecordIo(String, std::io::Error),
+    /// The store holds less than the node acknowledged (see `record.rs`).
+    #[error(
+        "the store in {dir} holds less than this node acknowledged: {}. {LEFT}",
+        missing.join("; ")
+    )]
+    Lost { dir: String, missing: Vec<String> },
+    /// sled could not recover the store, or the check found it damaged; its files were
+    /// put back as they were before sled opened them.
+    #[error(
+        "the store in {dir} cannot be read whole: {cause}; this node acknowledged {acknowledged}. {LEFT}"
+    )]
+    Damaged {
+        dir: String,
+        cause: String,
+        acknowledged: String,
+    },
 }
+
+/// What a refused store's operator is told.
+const LEFT: &str = "Its files are left as they were. Restore the folder from a backup, or move it aside and start with an empty --data folder: the node fetches the ledger from its peers";
 
 impl StoreError {
     /// Whether the store failed for want of room: the disk or the quota is full, or a
@@ -106,7 +176,7 @@ impl StoreError {
     /// nothing is acknowledged; the node goes on serving reads.
     pub fn is_full(&self) -> bool {
         use std::io::ErrorKind;
-        let StoreError::Sled(sled::Error::Io(e)) = self else {
+        let (StoreError::Sled(sled::Error::Io(e)) | StoreError::RecordIo(_, e)) = self else {
             return false;
         };
         matches!(
@@ -126,6 +196,19 @@ pub enum Check {
 
 /// The store's format: 2 added the `legal` tree, 3 the id runs, 4 the arrival blocks.
 const FORMAT: u8 = 4;
+
+/// `meta` → this key once the store keeps a record of what it acknowledged
+/// (`record.rs`): from then on a store without its record is refused.
+const RECORD_KEPT: &str = "record";
+
+/// `meta` → the time of the last checkpoint this store's node signed ([`Store::signed_at`]).
+const SIGNED: &str = "signed";
+
+/// Whether sled holds the store in `dir` open (its `flock` on `db`).
+fn held_by_sled(dir: &Path) -> bool {
+    std::fs::File::open(dir.join("db"))
+        .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+}
 
 /// sled's page cache. Its default (1 GiB) would let a node with a million entries grow
 /// far past the brief's 200 MiB, and sled's own count of it is low: at 300,000 entries
@@ -147,6 +230,11 @@ pub struct Store {
     arrivals: sled::Tree,
     changes: sled::Tree,
     commit: Arc<GroupCommit>,
+    /// What the store holds that must never be lost: each write updates it, and each
+    /// group commit writes it to `record` (see `record.rs`).
+    acked: Arc<Mutex<Acked>>,
+    record: Arc<Mutex<Option<RecordFile>>>,
+    dir: PathBuf,
 }
 
 /// Write generations and the flush that covers them (see "Durability").
@@ -214,12 +302,117 @@ impl Store {
     }
 
     /// [`Store::open`] with id runs of `run` ids (tests make them small).
+    ///
+    /// sled opens the store's files directly only if they are exactly as a clean stop
+    /// sealed them; otherwise they are copied first, and put back if sled cannot
+    /// recover them or the store holds less than was acknowledged (`files.rs`).
     fn open_with_runs_of(
         dir: &Path,
         network: NetworkId,
         limit: Option<FeedLimit>,
         check: Check,
         run: usize,
+    ) -> Result<(Store, Recovered), StoreError> {
+        if held_by_sled(dir) {
+            // Another handle in this process still has it (a node opens its store once;
+            // its data folder's lock keeps other processes out).
+            return Err(sled::Error::Io(std::io::ErrorKind::WouldBlock.into()).into());
+        }
+        if SafetyCopy::put_back_left(dir)? {
+            tracing::warn!(
+                dir = %dir.display(),
+                "a start was interrupted while it checked the store; its files are put back as they were before it"
+            );
+        }
+        let (found, file) = RecordFile::read(dir, network)?;
+        let acked = match found {
+            Found::Record(acked) => Some(acked),
+            Found::Missing => None,
+        };
+        let sealed = match acked.as_ref().and_then(|a| a.seal.as_ref()) {
+            Some(seal) => files::fingerprint(dir)? == *seal,
+            None => false,
+        };
+        let copy = if sealed || !dir.join("db").exists() {
+            None
+        } else {
+            Some(SafetyCopy::make(dir)?)
+        };
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Store::open_checked(dir, network, limit, check, run, acked.as_ref())
+        }))
+        .unwrap_or_else(|panic| {
+            let cause = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "it panicked".to_owned());
+            Err(StoreError::Corrupt(format!(
+                "sled's recovery failed ({cause})"
+            )))
+        });
+        let (store, recovered) = match opened {
+            Ok(v) => v,
+            Err(e) => {
+                let Some(copy) = copy else {
+                    return Err(e);
+                };
+                if let StoreError::Sled(sled::Error::Io(io)) = &e
+                    && io.kind() == std::io::ErrorKind::WouldBlock
+                {
+                    // sled never opened the files: someone else has them.
+                    copy.discard()?;
+                    return Err(e);
+                }
+                if !files::wait_until_closed(dir, Duration::from_secs(10)) {
+                    tracing::error!("sled still holds the store; putting its files back anyway");
+                }
+                copy.put_back()?;
+                let cause = match e {
+                    StoreError::Corrupt(cause) => cause,
+                    StoreError::Sled(e) => format!("sled: {e}"),
+                    other => return Err(other),
+                };
+                return Err(StoreError::Damaged {
+                    dir: dir.display().to_string(),
+                    cause,
+                    acknowledged: acked
+                        .as_ref()
+                        .map_or_else(|| "nothing it has a record of".to_owned(), Acked::summary),
+                });
+            }
+        };
+        if let Some(copy) = copy {
+            copy.discard()?;
+        }
+        // A new generation without the seal: sled has written the files since.
+        let current = store.acked().clone();
+        let file = match file {
+            Some(mut file) => {
+                file.write(&current)?;
+                file
+            }
+            None => {
+                let file = RecordFile::create(dir, network, &current)?;
+                if store.meta.get(RECORD_KEPT)?.is_none() {
+                    store.meta.insert(RECORD_KEPT, &[1u8])?;
+                    store.db.flush()?;
+                }
+                file
+            }
+        };
+        *store.record_file() = Some(file);
+        Ok((store, recovered))
+    }
+
+    /// Opens sled on `dir` and checks the store, against `acked` if there is a record.
+    fn open_checked(
+        dir: &Path,
+        network: NetworkId,
+        limit: Option<FeedLimit>,
+        check: Check,
+        run: usize,
+        acked: Option<&Acked>,
     ) -> Result<(Store, Recovered), StoreError> {
         let db = sled::Config::new()
             .path(dir)
@@ -262,6 +455,9 @@ impl Store {
             meta: meta.clone(),
             db,
             commit: Arc::new(GroupCommit::default()),
+            acked: Arc::new(Mutex::new(Acked::default())),
+            record: Arc::new(Mutex::new(None)),
+            dir: dir.to_owned(),
         };
         let recovered = if format < 2 {
             // Format 1 has no `legal` markers: build them in the full walk.
@@ -271,6 +467,35 @@ impl Store {
         } else {
             store.check_fast(limit)?
         };
+        match acked {
+            Some(acked) => {
+                let missing = store.missing(&recovered, acked)?;
+                if !missing.is_empty() {
+                    return Err(StoreError::Lost {
+                        dir: dir.display().to_string(),
+                        missing,
+                    });
+                }
+            }
+            None if store.meta.get(RECORD_KEPT)?.is_some() => {
+                return Err(StoreError::Record(format!(
+                    "the store in {} has kept a record of what it acknowledged, and {} is missing: without it nothing tells whether the store lost entries. {LEFT}",
+                    dir.display(),
+                    RecordFile::path(dir).display()
+                )));
+            }
+            None => {}
+        }
+        {
+            let mut now = store.acked();
+            now.heads = recovered
+                .tips
+                .iter()
+                .map(|(code, tip)| (*code, (tip.seq, tip.id)))
+                .collect();
+            now.forks = recovered.forks.len() as u64;
+            now.revoked = store.revoked.len() as u64;
+        }
         store.refill_ids(&recovered.tips)?;
         if format < FORMAT {
             store.meta.insert("format", &[FORMAT])?;
@@ -501,7 +726,13 @@ impl Store {
             // at worst a marker without its entry, which `check_fast` drops.
             self.write(&self.legal, key.clone(), &[] as &[u8])?;
         }
-        self.write(&self.entries, key, entry.as_bytes())?;
+        self.entries.insert(key, entry.as_bytes())?;
+        // After the insert and before the generation moves on: a flush that sees the
+        // generation records the head, and a head it records was written before it.
+        self.acked()
+            .heads
+            .insert(entry.author(), (entry.seq(), entry.id()));
+        self.commit.written.fetch_add(1, Ordering::SeqCst);
         self.ids.add(entry.id(), entry.author(), entry.seq());
         self.ids.spill();
         Ok(())
@@ -537,13 +768,26 @@ impl Store {
         let mut end = feed_prefix(member);
         end.extend_from_slice(&u64::MAX.to_be_bytes());
         let mut moved = 0;
+        let mut new_in_revoked = 0;
         let rows: Vec<_> = self.entries.range(start..=end).collect::<Result<_, _>>()?;
         for (key, value) in rows {
-            self.write(&self.revoked, key.to_vec(), value)?;
+            if self.revoked.insert(&key, value)?.is_none() {
+                new_in_revoked += 1;
+            }
             self.entries.remove(&key)?;
             self.legal.remove(key)?;
             moved += 1;
         }
+        let head = self.entry(member, after)?.map(|e| (after, e.id()));
+        {
+            let mut acked = self.acked();
+            match head {
+                Some(head) => acked.heads.insert(member, head),
+                None => acked.heads.remove(&member),
+            };
+            acked.revoked += new_in_revoked;
+        }
+        self.commit.written.fetch_add(1, Ordering::SeqCst);
         Ok(moved)
     }
 
@@ -561,6 +805,30 @@ impl Store {
             out.push(entry);
         }
         Ok(out)
+    }
+
+    /// When this store's node last signed a checkpoint (`meta` → `signed`, the
+    /// checkpoint's time in ms), if it ever did: the witness refuses to start without
+    /// a record of a checkpoint at least that new ([`crate::witness`]).
+    pub fn signed_at(&self) -> Result<Option<u64>, StoreError> {
+        match self.meta.get(SIGNED)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_ref()
+                .try_into()
+                .map(|b| Some(u64::from_be_bytes(b)))
+                .map_err(|_| StoreError::Corrupt(format!("meta {SIGNED} is {} bytes", v.len()))),
+        }
+    }
+
+    /// Notes that this store's node signed a checkpoint at `millis`. Not durable until
+    /// [`Store::flush`].
+    pub fn note_signed(&self, millis: u64) -> Result<(), StoreError> {
+        self.write(
+            &self.meta,
+            SIGNED.as_bytes().to_vec(),
+            &millis.to_be_bytes(),
+        )
     }
 
     /// What the watch module last recorded (`meta` → `watch`).
@@ -700,7 +968,11 @@ impl Store {
         value.extend_from_slice(&(a.as_bytes().len() as u32).to_be_bytes());
         value.extend_from_slice(a.as_bytes());
         value.extend_from_slice(b.as_bytes());
-        self.write(&self.forks, key, value)
+        if self.forks.insert(key, value)?.is_none() {
+            self.acked().forks += 1;
+        }
+        self.commit.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Every write goes through here, so that [`Store::flush`] knows about it.
@@ -730,12 +1002,120 @@ impl Store {
             }
             // Read before flushing: the flush covers at least everything written so far.
             let covers = self.commit.written.load(Ordering::SeqCst);
-            let db = self.db.clone();
-            tokio::task::spawn_blocking(move || db.flush())
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("the flush task failed: {e}")))??;
+            // Read after `covers` and before sled's flush begins: each head in it was
+            // written before, so the flush makes it durable.
+            let acked = self.acked().clone();
+            let (db, record) = (self.db.clone(), self.record.clone());
+            tokio::task::spawn_blocking(move || {
+                db.flush()?;
+                // Then the record, before anyone is told the flush is done.
+                match record.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                    Some(file) => file.write(&acked),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the flush task failed: {e}")))??;
             self.commit.flushed.fetch_max(covers, Ordering::SeqCst);
         }
+    }
+
+    fn acked(&self) -> MutexGuard<'_, Acked> {
+        // Plain data, updated in single statements: a panic elsewhere leaves it whole.
+        self.acked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn record_file(&self) -> MutexGuard<'_, Option<RecordFile>> {
+        self.record.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What of `acked` the store does not hold, one sentence per feed or count (see
+    /// `record.rs`). A recorded head counts as held where it is, with its id, or in
+    /// `revoked` (a revocation moved it there after the record was written).
+    fn missing(&self, recovered: &Recovered, acked: &Acked) -> Result<Vec<String>, StoreError> {
+        let tips: BTreeMap<MemberCode, Tip> = recovered.tips.iter().copied().collect();
+        let mut out = Vec::new();
+        for (&code, &(seq, id)) in &acked.heads {
+            let key = entry_key(code, seq);
+            let here = match self.entries.get(&key)? {
+                Some(v) => Some(decode_stored(&key, &v)?.id()),
+                None => None,
+            };
+            if here == Some(id) {
+                continue;
+            }
+            if let Some(v) = self.revoked.get(&key)?
+                && decode_stored(&key, &v)?.id() == id
+            {
+                continue;
+            }
+            let found = match tips.get(&code) {
+                Some(tip) => format!("{code} {} ({})", tip.seq, tip.id.short()),
+                None => "no entry of it".to_owned(),
+            };
+            out.push(match here {
+                Some(other) => format!(
+                    "{code}: the node acknowledged {code} {seq} ({}), but the store holds another entry there ({}); its head is {found}",
+                    id.short(),
+                    other.short()
+                ),
+                None => format!(
+                    "{code}: the node acknowledged up to {code} {seq} ({}), but the store holds {found}",
+                    id.short()
+                ),
+            });
+        }
+        let forks = recovered.forks.len() as u64;
+        if forks < acked.forks {
+            out.push(format!(
+                "fork proofs: the node acknowledged {}, but the store holds {forks}",
+                acked.forks
+            ));
+        }
+        let revoked = self.revoked.len() as u64;
+        if revoked < acked.revoked {
+            out.push(format!(
+                "revoked entries: the node held {} as evidence, but the store holds {revoked}",
+                acked.revoked
+            ));
+        }
+        Ok(out)
+    }
+
+    /// What seals the store once every handle on it is gone ([`Closer::seal`]).
+    pub fn closer(&self) -> Closer {
+        Closer {
+            dir: self.dir.clone(),
+            record: self.record.clone(),
+        }
+    }
+}
+
+/// Seals a store at a clean stop: once sled has let go of its files, their fingerprint
+/// goes into the record, so that the next start may open them without a safety copy
+/// (`files.rs`). Holds no sled handle.
+#[derive(Debug)]
+pub struct Closer {
+    dir: PathBuf,
+    record: Arc<Mutex<Option<RecordFile>>>,
+}
+
+impl Closer {
+    /// Waits (at most `patience`) for sled to let go of the store, then seals it.
+    /// Returns whether it did: a store left unsealed is copied at the next start.
+    pub fn seal(self, patience: Duration) -> Result<bool, StoreError> {
+        if !files::wait_until_closed(&self.dir, patience) {
+            return Ok(false);
+        }
+        let marks = files::fingerprint(&self.dir)?;
+        let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(file) = record.as_mut() else {
+            return Ok(false);
+        };
+        let mut sealed = file.last().clone();
+        sealed.seal = Some(marks);
+        file.write(&sealed)?;
+        Ok(true)
     }
 }
 
@@ -1290,6 +1670,138 @@ mod tests {
         drop(store);
         let err = reopen(dir.path()).unwrap_err().to_string();
         assert!(err.contains("this node reads formats 1 to 4"), "{err}");
+    }
+
+    /// The record's newest generation in `dir`.
+    fn acked_in(dir: &Path) -> Acked {
+        match RecordFile::read(dir, NetworkId([1; 32])).unwrap().0 {
+            Found::Record(acked) => acked,
+            Found::Missing => panic!("no record in {}", dir.display()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_clean_close_seals_the_files_and_the_next_open_unseals_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let entries = chain(3);
+        for e in &entries {
+            store.insert_entry(e).unwrap();
+        }
+        store.flush().await.unwrap();
+        let acked = acked_in(dir.path());
+        assert_eq!(
+            acked.heads[&"FR".parse().unwrap()],
+            (Seq(3), entries[2].id()),
+            "the flush recorded the head"
+        );
+        assert!(acked.seal.is_none());
+        let closer = store.closer();
+        drop(store);
+        assert!(closer.seal(Duration::from_secs(10)).unwrap());
+        let sealed = acked_in(dir.path());
+        assert_eq!(sealed.seal, Some(files::fingerprint(dir.path()).unwrap()));
+        assert_eq!(sealed.heads, acked.heads);
+        let (_store, recovered) = reopen(dir.path()).unwrap();
+        assert_eq!(recovered.entries, 3);
+        assert!(
+            acked_in(dir.path()).seal.is_none(),
+            "sled writes from now on"
+        );
+        assert!(!dir.path().join("safety-copy").exists());
+    }
+
+    #[tokio::test]
+    async fn a_store_holding_less_than_it_acknowledged_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let entries = chain(5);
+        for e in &entries {
+            store.insert_entry(e).unwrap();
+        }
+        store.flush().await.unwrap();
+        drop(store);
+        // The last two entries lost, as sled's recovery drops what follows damage.
+        {
+            let db = raw_sled(dir.path());
+            let tree = db.open_tree("entries").unwrap();
+            for e in &entries[3..] {
+                tree.remove(entry_key(e.author(), e.seq())).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let before = when_unlocked(|| files::fingerprint(dir.path())).unwrap();
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "holds less than this node acknowledged: FR: the node acknowledged up to FR #5 ({}), but the store holds FR #3 ({})",
+                entries[4].id().short(),
+                entries[2].id().short()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("Its files are left as they were"), "{err}");
+        assert_eq!(files::fingerprint(dir.path()).unwrap(), before);
+        // Another entry where the acknowledged head was is no better.
+        {
+            let db = raw_sled(dir.path());
+            let tree = db.open_tree("entries").unwrap();
+            for e in &entries[3..] {
+                tree.insert(entry_key(e.author(), e.seq()), e.as_bytes())
+                    .unwrap();
+            }
+            let other = next_of(Some(&entries[3]), Kind::NOTE, " other");
+            tree.insert(entry_key(other.author(), other.seq()), other.as_bytes())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("but the store holds another entry there"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_whose_record_is_gone_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        store.insert_entry(&chain(1)[0]).unwrap();
+        store.flush().await.unwrap();
+        drop(store);
+        std::fs::remove_file(RecordFile::path(dir.path())).unwrap();
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("has kept a record of what it acknowledged") && err.contains("is missing"),
+            "{err}"
+        );
+        // Both slots torn: refused too, never taken for an empty record.
+        std::fs::write(RecordFile::path(dir.path()), vec![7u8; 32 * 1024]).unwrap();
+        let err = reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("holds no whole record"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_head_a_revocation_moved_before_the_record_caught_up_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = open(dir.path()).unwrap();
+        let entries = chain(6);
+        for e in &entries {
+            store.insert_entry(e).unwrap();
+        }
+        store.flush().await.unwrap();
+        assert_eq!(store.truncate("FR".parse().unwrap(), Seq(2)).unwrap(), 4);
+        // sled's flush, and a crash before the record's.
+        store.flush_blocking().unwrap();
+        drop(store);
+        let (store, recovered) = reopen(dir.path()).unwrap();
+        assert_eq!(recovered.tips[0].1.seq, Seq(2));
+        let acked = store.acked().clone();
+        assert_eq!(
+            acked.heads[&"FR".parse().unwrap()],
+            (Seq(2), entries[1].id())
+        );
+        assert_eq!(acked.revoked, 4);
     }
 
     #[test]
