@@ -40,9 +40,12 @@ pub async fn run(
     // Validate before signing anything, so a mistake never reaches the journal.
     let bytes = payload.encode();
     Payload::decode(payload.kind(), &bytes)?;
-    let key = read_secret_key(key_path)?;
+    // The key file itself, whatever path reaches it: its one journal is beside it, and
+    // the key is read from the very file the journal belongs to.
+    let key_file = Journal::resolve_key(key_path)?;
+    let key = read_secret_key(&key_file)?;
     let client = NodeClient::new(node)?;
-    let mut journal = Journal::open(Journal::path_for(key_path))?;
+    let mut journal = Journal::open(Journal::path_for(&key_file))?;
     let mut signer = Signer {
         client: &client,
         key: &key,
