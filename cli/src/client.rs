@@ -13,7 +13,7 @@ use reqwest::{Client, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 /// Entries asked for per page when downloading a ledger.
-const PAGE: u64 = 1000;
+pub const PAGE: u64 = 1000;
 
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -76,26 +76,30 @@ impl NodeClient {
         self.get("v1/heads").await
     }
 
+    /// A page of `member`'s feed from `from`: at most `limit` entries, labelled as the
+    /// page asked for (the entries themselves are not checked here).
     pub async fn page(&self, member: MemberCode, from: Seq, limit: u64) -> Result<FeedPage> {
-        self.get(&format!("v1/feeds/{member}?from={}&limit={limit}", from.0))
-            .await
+        let path = format!("v1/feeds/{member}?from={}&limit={limit}", from.0);
+        let page: FeedPage = self.get(&path).await?;
+        let url = self.base.join(&path)?;
+        if page.member != member || page.from != from {
+            bail!(
+                "{url}: the node answered a page of {} from {} instead",
+                page.member,
+                page.from
+            );
+        }
+        if page.entries.len() as u64 > limit {
+            bail!(
+                "{url}: the node answered {} entries where at most {limit} were asked for",
+                page.entries.len()
+            );
+        }
+        Ok(page)
     }
 
     pub async fn forks(&self) -> Result<Forks> {
         self.get("v1/forks").await
-    }
-
-    /// The entry at `seq` of `member`'s feed, decoded strictly.
-    pub async fn entry(&self, member: MemberCode, seq: Seq) -> Result<Option<Entry>> {
-        let page = self.page(member, seq, 1).await?;
-        match page.entries.first() {
-            None => Ok(None),
-            Some(bytes) => {
-                Ok(Some(Entry::decode(&bytes.0).with_context(|| {
-                    format!("{member} {seq} from the node")
-                })?))
-            }
-        }
     }
 
     pub async fn submit(&self, entries: &[&Entry]) -> Result<Answer> {

@@ -11,12 +11,18 @@
 //! one entry per line in lowercase hex, oldest first. An open journal holds an
 //! exclusive lock on the file, so two `pacta submit` runs with one key take turns
 //! instead of both signing at the same position.
+//!
+//! One key file has one journal, whatever path reaches it: the journal is found from
+//! the key file's canonical path (symlinks, `..` and relative paths resolved), and a key
+//! file with a second name (a hard link), which no path can tell apart, is refused. A
+//! key reached through a symlink once got a journal and a lock of its own, and two
+//! concurrent submits forked the feed (issue 18, finding 11).
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use pacta_core::entry::Entry;
 use pacta_core::ids::{MemberCode, NetworkId};
 
@@ -28,6 +34,29 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// The key file that `path` reaches: its canonical path. A key file with more than
+    /// one name is refused, since each name would find a journal of its own.
+    pub fn resolve_key(path: &Path) -> Result<PathBuf> {
+        let real = fs::canonicalize(path)
+            .with_context(|| format!("cannot read key file {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let links = fs::metadata(&real)
+                .with_context(|| format!("cannot read key file {}", path.display()))?
+                .nlink();
+            if links > 1 {
+                bail!(
+                    "{} has {links} names (hard links); its journal is kept beside it by name, so each name would keep a journal of its own and could sign twice at one position. Keep one name (a symlink to it is fine)",
+                    real.display()
+                );
+            }
+        }
+        Ok(real)
+    }
+
+    /// The journal of the key file at `key`, a canonical path from
+    /// [`Journal::resolve_key`]: `<key file>.journal`, beside it.
     pub fn path_for(key: &Path) -> PathBuf {
         let mut name = key.as_os_str().to_owned();
         name.push(".journal");
@@ -139,7 +168,6 @@ fn sync_dir(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
 
     #[test]
     fn a_torn_last_line_is_dropped_and_the_journal_stays_usable() {
@@ -161,6 +189,33 @@ mod tests {
         assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
         drop(first);
         assert!(other.try_lock().is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn every_path_to_one_key_file_finds_one_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.key");
+        fs::write(&key, "x").unwrap();
+        let sub = dir.path().join("sub");
+        fs::create_dir(&sub).unwrap();
+        let link = sub.join("link.key");
+        std::os::unix::fs::symlink(&key, &link).unwrap();
+        let dotted = sub.join("..").join("k.key");
+        let journal = Journal::path_for(&Journal::resolve_key(&key).unwrap());
+        for path in [&link, &dotted] {
+            assert_eq!(
+                Journal::path_for(&Journal::resolve_key(path).unwrap()),
+                journal
+            );
+        }
+        fs::hard_link(&key, sub.join("second-name.key")).unwrap();
+        let err = Journal::resolve_key(&key).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("2 names (hard links)"),
+            "{err:#}"
+        );
+        assert!(Journal::resolve_key(&dir.path().join("missing.key")).is_err());
     }
 
     #[test]

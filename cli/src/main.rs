@@ -42,7 +42,8 @@ enum Command {
         /// The node to submit to, e.g. http://127.0.0.1:7001.
         #[arg(long, value_name = "URL")]
         node: String,
-        /// The member's secret key file. Its journal is kept beside it (FILE.journal).
+        /// The member's secret key file. Its journal is kept beside it (FILE.journal),
+        /// beside the file itself when FILE is a symlink.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
         /// The member signing.

@@ -307,3 +307,127 @@ impl CountingPeer {
         self.bytes_sent.load(Ordering::Relaxed)
     }
 }
+
+/// A node that relays an honest node but lies about one feed's head, as a node that
+/// wants a delegation to sign on a false head would: it advertises `advertise` as
+/// `member`'s head, serves `serve` (position → entry bytes) instead of the honest
+/// entries at those positions, and keeps every entry submitted to it, answering that it
+/// stored them, so that it can later send them elsewhere.
+#[derive(Debug)]
+pub struct HeadLiar {
+    pub url: String,
+    received: Arc<std::sync::Mutex<Vec<Entry>>>,
+}
+
+#[derive(Clone)]
+struct HeadLie {
+    upstream: String,
+    client: reqwest::Client,
+    member: pacta_core::MemberCode,
+    advertise: pacta_core::wire::Head,
+    serve: Arc<std::collections::BTreeMap<u64, Vec<u8>>>,
+    received: Arc<std::sync::Mutex<Vec<Entry>>>,
+}
+
+impl HeadLiar {
+    pub async fn start(
+        upstream: String,
+        member: pacta_core::MemberCode,
+        advertise: pacta_core::wire::Head,
+        serve: std::collections::BTreeMap<u64, Vec<u8>>,
+    ) -> HeadLiar {
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lie = HeadLie {
+            upstream,
+            client: crate::fault::client(Duration::from_secs(10)),
+            member,
+            advertise,
+            serve: Arc::new(serve),
+            received: received.clone(),
+        };
+        let app = axum::Router::new()
+            .route("/v1/heads", get(lying_heads))
+            .route("/v1/feeds/{member}", get(lying_feed))
+            .route("/v1/entries", post(keep_entries))
+            .with_state(lie);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        HeadLiar { url, received }
+    }
+
+    /// Every entry submitted to it, in order.
+    pub fn received(&self) -> Vec<Entry> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn lying_heads(State(lie): State<HeadLie>) -> Response {
+    let Ok(resp) = lie
+        .client
+        .get(format!("{}/v1/heads", lie.upstream))
+        .send()
+        .await
+    else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    let Ok(mut heads) = resp.json::<Heads>().await else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    heads.heads.insert(lie.member, lie.advertise);
+    Json(heads).into_response()
+}
+
+async fn lying_feed(
+    State(lie): State<HeadLie>,
+    Path(member): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let from = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("from="))
+        .and_then(|v| v.parse::<u64>().ok());
+    if member == lie.member.to_string()
+        && let Some(bytes) = from.and_then(|f| lie.serve.get(&f))
+    {
+        return Json(FeedPage {
+            member: lie.member,
+            from: Seq(from.unwrap_or(1)),
+            entries: vec![HexBytes(bytes.clone())],
+            head: Some(lie.advertise),
+        })
+        .into_response();
+    }
+    let Ok(resp) = lie
+        .client
+        .get(format!("{}/v1/feeds/{member}?{query}", lie.upstream))
+        .send()
+        .await
+    else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    (status, body).into_response()
+}
+
+async fn keep_entries(
+    State(lie): State<HeadLie>,
+    Json(submit): Json<pacta_core::wire::Submit>,
+) -> Response {
+    let mut accepted = Vec::new();
+    for bytes in submit.entries {
+        let Ok(entry) = Entry::decode(&bytes.0) else {
+            return axum::http::StatusCode::UNPROCESSABLE_ENTITY.into_response();
+        };
+        accepted.push(pacta_core::wire::Accepted {
+            member: entry.author(),
+            seq: entry.seq(),
+            id: entry.id(),
+            outcome: pacta_core::wire::Outcome::Stored,
+        });
+        lie.received.lock().unwrap().push(entry);
+    }
+    Json(pacta_core::wire::SubmitOk { accepted }).into_response()
+}

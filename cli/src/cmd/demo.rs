@@ -137,6 +137,7 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
         let mut signer = Signer {
             client: &clients[at],
             key,
+            key_label: format!("{member}'s demo key"),
             member,
             journal: &mut journal,
             force: false,
