@@ -1,5 +1,11 @@
 //! Talking to a node over HTTP: heads, feed pages, fork proofs, submissions, and the
 //! download of a whole ledger for export and verification.
+//!
+//! A node is not trusted, and neither is the size of what it sends: every answer is
+//! read up to [`MAX_ANSWER`] bytes (a checkpoint up to its own limit) and no further,
+//! the cap the node's replication reads a peer's answer with. A node that sends more
+//! gets an error naming the URL and the cap, so it costs at most that much memory per
+//! answer, whatever it sends (issue 18, finding 14).
 
 use std::time::Duration;
 
@@ -9,11 +15,46 @@ use pacta_core::bundle;
 use pacta_core::entry::Entry;
 use pacta_core::ids::{MemberCode, Seq};
 use pacta_core::wire::{ApiError, FeedPage, Forks, Heads, HexBytes, Submit, SubmitOk};
-use reqwest::{Client, StatusCode, Url};
+use pacta_node::replicate::{Capped, read_capped};
+use reqwest::{Client, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-/// Entries asked for per page when downloading a ledger.
+/// Entries asked for per page when downloading a ledger: the same as the node's
+/// replication, whose answer cap [`MAX_ANSWER`] is sized for a page of this many.
 pub const PAGE: u64 = 1000;
+
+/// The most the CLI reads of one answer from a node: a full page of entries in hex with
+/// its JSON, the same cap as the node's replication (`replicate::MAX_RESPONSE`). Heads,
+/// fork proofs and error bodies are read under it too.
+pub const MAX_ANSWER: usize = pacta_node::replicate::MAX_RESPONSE;
+
+/// Reads the body of `resp` (from `url`) up to `cap` bytes and no further.
+pub async fn read_body(url: &Url, resp: Response, cap: usize) -> Result<Vec<u8>> {
+    match read_capped(resp, cap).await {
+        Ok(body) => Ok(body),
+        Err(Capped::TooLarge(cap)) => bail!(
+            "{url}: the answer is larger than {cap} bytes, the most pacta reads of one answer from a node; the rest was not read"
+        ),
+        Err(Capped::Http(e)) => Err(e).with_context(|| format!("reading {url}")),
+    }
+}
+
+/// What an error answer says: its `error` sentence, or the start of its text.
+fn detail(body: &[u8]) -> String {
+    /// Enough of a garbled answer to recognise it, not a screenful.
+    const SHOWN: usize = 300;
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(e) => e.error,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let mut shown: String = text.chars().take(SHOWN).collect();
+            if shown.len() < text.len() {
+                shown.push('…');
+            }
+            shown
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -59,15 +100,9 @@ impl NodeClient {
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .with_context(|| format!("reading {url}"))?;
+        let body = read_body(&url, resp, MAX_ANSWER).await?;
         if !status.is_success() {
-            let detail = serde_json::from_slice::<ApiError>(&body)
-                .map(|e| e.error)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            bail!("{url}: HTTP {status}: {detail}");
+            bail!("{url}: HTTP {status}: {}", detail(&body));
         }
         serde_json::from_slice(&body).with_context(|| format!("{url}: not the expected JSON"))
     }
@@ -118,7 +153,7 @@ impl NodeClient {
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         let status = resp.status();
-        let bytes = resp.bytes().await?;
+        let bytes = read_body(&url, resp, MAX_ANSWER).await?;
         if status.is_success() {
             return Ok(Answer::Accepted(
                 serde_json::from_slice(&bytes)
@@ -127,7 +162,7 @@ impl NodeClient {
         }
         match serde_json::from_slice::<ApiError>(&bytes) {
             Ok(err) => Ok(Answer::Refused(status, Box::new(err))),
-            Err(_) => bail!("{url}: HTTP {status}: {}", String::from_utf8_lossy(&bytes)),
+            Err(_) => bail!("{url}: HTTP {status}: {}", detail(&bytes)),
         }
     }
 
@@ -156,8 +191,10 @@ impl NodeClient {
         let mut feeds: Vec<(MemberCode, Vec<Vec<u8>>)> = Vec::new();
         for (member, head) in &heads.heads {
             let mut entries = Vec::new();
+            // The id of the last entry taken, for the next one's prev.
+            let mut prev = None;
             let mut next = 1;
-            while next <= head.seq.0 {
+            'feed: while next <= head.seq.0 {
                 let page = self
                     .page(*member, Seq(next), PAGE.min(head.seq.0 - next + 1))
                     .await?;
@@ -167,13 +204,26 @@ impl NodeClient {
                         head.seq
                     );
                 }
-                next = next
-                    .checked_add(page.entries.len() as u64)
-                    .with_context(|| {
+                bar.inc(page.entries.len() as u64);
+                for bytes in page.entries {
+                    // Each entry must be the next one of the chain: the right member and
+                    // position, naming the last one as its prev. The first that is not
+                    // ends the feed here: it is kept, and the verifier says what is
+                    // wrong with it. So a node cannot make the download go on for ever
+                    // by serving the same entries again, or any that do not chain, as
+                    // the heads it claims run on (issue 18, finding 14).
+                    let chained = Entry::decode(&bytes.0).ok().filter(|e| {
+                        e.author() == *member && e.seq() == Seq(next) && e.header().prev == prev
+                    });
+                    entries.push(bytes.0);
+                    let Some(entry) = chained else {
+                        break 'feed;
+                    };
+                    prev = Some(entry.id());
+                    next = next.checked_add(1).with_context(|| {
                         format!("the node serves more than 2^64 entries of {member}")
                     })?;
-                bar.inc(page.entries.len() as u64);
-                entries.extend(page.entries.into_iter().map(|h| h.0));
+                }
             }
             feeds.push((*member, entries));
         }
@@ -210,16 +260,12 @@ impl NodeClient {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let bytes = resp.bytes().await?;
+        // A checkpoint is a signed note, at most `MAX_NOTE` bytes; an error body is read
+        // under the same cap.
+        let bytes = read_body(&url, resp, pacta_core::note::MAX_NOTE).await?;
         if !status.is_success() {
-            bail!("{url}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+            bail!("{url}: HTTP {status}: {}", detail(&bytes));
         }
-        if bytes.len() > pacta_core::note::MAX_NOTE {
-            bail!(
-                "{url}: the checkpoint is larger than {} bytes",
-                pacta_core::note::MAX_NOTE
-            );
-        }
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(bytes))
     }
 }

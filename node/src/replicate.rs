@@ -35,7 +35,7 @@ const FEEDS_AT_ONCE: usize = 4;
 /// Largest response read from a peer: a full page (at most `PAGE_BYTES` of entries,
 /// or one entry of any size), in hex, with its JSON around it. A peer that sends more
 /// is cut off there, so a lying peer costs at most this much memory per request.
-const MAX_RESPONSE: usize =
+pub const MAX_RESPONSE: usize =
     2 * (crate::api::PAGE_BYTES + pacta_core::entry::MAX_ENTRY) + PAGE * 8 + 64 * 1024;
 /// Longest wait between pulls from a peer that keeps failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);

@@ -8,12 +8,78 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use eventsource_stream::Eventsource;
+use eventsource_stream::{EventStreamError, Eventsource};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::Outcome;
+use crate::client::{MAX_ANSWER, read_body};
+
+/// The most of one event `watch` holds. The node's events are a few hundred bytes; one
+/// that goes on past this comes from a node that is lying or broken, and `watch` stops
+/// there with exit 2 rather than buffer it without end (issue 18, finding 14).
+const MAX_EVENT: usize = 1024 * 1024;
+
+/// Counts the bytes of the event being received: those since the last blank line,
+/// which ends an event (`\n`, `\r\n` and `\r` each end a line).
+#[derive(Debug)]
+struct EventSize {
+    bytes: usize,
+    at_line_start: bool,
+    after_cr: bool,
+}
+
+impl EventSize {
+    fn new() -> EventSize {
+        EventSize {
+            bytes: 0,
+            at_line_start: true,
+            after_cr: false,
+        }
+    }
+
+    /// Takes in `chunk`; false once the event being received is over `MAX_EVENT`.
+    fn fits(&mut self, chunk: &[u8]) -> bool {
+        for &b in chunk {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' | b'\r' => {
+                    if self.at_line_start {
+                        self.bytes = 0;
+                    }
+                    self.at_line_start = true;
+                    self.after_cr = b == b'\r';
+                }
+                _ => {
+                    self.at_line_start = false;
+                    self.after_cr = false;
+                    self.bytes += 1;
+                    if self.bytes > MAX_EVENT {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Why the event stream stopped being read.
+#[derive(Debug)]
+enum Cut {
+    TooLarge,
+    Http(reqwest::Error),
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::TooLarge => write!(f, "an event is larger than {MAX_EVENT} bytes"),
+            Cut::Http(e) => write!(f, "{e}"),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Query {
@@ -74,7 +140,8 @@ pub async fn run(node: &str, query: Query) -> Result<Outcome> {
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     // No overall timeout: the stream is meant to stay open. The node sends a comment
-    // every 15 s, so a read that waits much longer means the connection is dead.
+    // every 15 s, so a read that waits much longer means the connection is dead. Error
+    // answers are read up to `MAX_ANSWER`, events up to `MAX_EVENT`.
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .read_timeout(Duration::from_secs(45))
@@ -105,7 +172,8 @@ pub async fn run(node: &str, query: Query) -> Result<Outcome> {
         };
         let status = resp.status();
         if status != StatusCode::OK {
-            let body = resp.text().await.unwrap_or_default();
+            let body = read_body(&url, resp, MAX_ANSWER).await?;
+            let body = String::from_utf8_lossy(&body).into_owned();
             let detail = serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
@@ -122,10 +190,21 @@ pub async fn run(node: &str, query: Query) -> Result<Outcome> {
             announced = true;
         }
         backoff = Duration::from_millis(250);
-        let mut events = resp.bytes_stream().eventsource();
+        let mut size = EventSize::new();
+        let mut events = resp
+            .bytes_stream()
+            .map(move |chunk| match chunk {
+                Ok(bytes) if size.fits(&bytes) => Ok(bytes),
+                Ok(_) => Err(Cut::TooLarge),
+                Err(e) => Err(Cut::Http(e)),
+            })
+            .eventsource();
         while let Some(item) = events.next().await {
             let event = match item {
                 Ok(e) => e,
+                Err(EventStreamError::Transport(Cut::TooLarge)) => bail!(
+                    "{url}: an event is larger than {MAX_EVENT} bytes, the most pacta reads of one event from a node; the rest was not read"
+                ),
                 Err(e) => {
                     eprintln!("pacta watch: the stream broke: {e}");
                     break;
@@ -148,5 +227,32 @@ pub async fn run(node: &str, query: Query) -> Result<Outcome> {
         }
         eprintln!("pacta watch: disconnected from {url}; reconnecting");
         tokio::time::sleep(backoff).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_measured_from_the_last_blank_line() {
+        for end in ["\n\n", "\r\n\r\n", "\r\r"] {
+            let mut size = EventSize::new();
+            let line = format!("data: {}\n", "x".repeat(1000));
+            // Many events, each well under the cap, add up to far more than it.
+            for _ in 0..3 * MAX_EVENT / 1000 {
+                assert!(size.fits(line.as_bytes()), "{end:?}");
+                assert!(size.fits(end.as_bytes()), "{end:?}");
+            }
+        }
+        // One event of many short lines is one event.
+        let mut size = EventSize::new();
+        let over = (0..MAX_EVENT / 7 + 1).all(|_| size.fits(b"data: x\r\n"));
+        assert!(!over);
+        // And one line that never ends is cut at the cap, in any chunking.
+        let mut size = EventSize::new();
+        let chunk = vec![b' '; 64 * 1024];
+        let chunks = (0..).take_while(|_| size.fits(&chunk)).count();
+        assert_eq!(chunks, MAX_EVENT / chunk.len());
     }
 }
