@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pacta_core::bundle;
 use pacta_core::entry::Entry;
 use pacta_core::ids::{MemberCode, Seq};
-use pacta_core::wire::{ApiError, FeedPage, Forks, Heads, HexBytes, Submit, SubmitOk};
+use pacta_core::wire::{ApiError, FeedPage, ForkCursor, Forks, Heads, HexBytes, Submit, SubmitOk};
 use reqwest::{Client, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -81,8 +81,31 @@ impl NodeClient {
             .await
     }
 
+    /// Every fork proof the node serves, following its pages (`next`). Each page must
+    /// move on past the one before, so a node cannot keep this loop going in place.
     pub async fn forks(&self) -> Result<Forks> {
-        self.get("v1/forks").await
+        let mut forks = Vec::new();
+        let mut at: Option<ForkCursor> = None;
+        loop {
+            let path = at.map_or_else(
+                || "v1/forks".to_owned(),
+                |c| format!("v1/forks{}", c.query()),
+            );
+            let page: Forks = self.get(&path).await?;
+            forks.extend(page.forks);
+            match (page.next, at) {
+                (None, _) => return Ok(Forks { forks, next: None }),
+                (Some(next), Some(here)) if next <= here => bail!(
+                    "{}: the page of fork proofs from {} {} names {} {} as the next one, which is not further on",
+                    self.base,
+                    here.member,
+                    here.from,
+                    next.member,
+                    next.from
+                ),
+                (Some(next), _) => at = Some(next),
+            }
+        }
     }
 
     /// The entry at `seq` of `member`'s feed, decoded strictly.
