@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pacta_core::bundle;
 use pacta_core::entry::Entry;
 use pacta_core::ids::{MemberCode, Seq};
-use pacta_core::wire::{ApiError, FeedPage, Forks, Heads, HexBytes, Submit, SubmitOk};
+use pacta_core::wire::{ApiError, FeedPage, ForkCursor, Forks, Heads, HexBytes, Submit, SubmitOk};
 use pacta_node::replicate::{Capped, read_capped};
 use reqwest::{Client, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -55,6 +55,10 @@ fn detail(body: &[u8]) -> String {
         }
     }
 }
+
+/// The most fork proofs the CLI reads from one node: a node keeps at most 8 per member
+/// (SPEC section 7), so this is room for 8,192 members.
+const MAX_FORKS: usize = 65_536;
 
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -133,8 +137,37 @@ impl NodeClient {
         Ok(page)
     }
 
+    /// Every fork proof the node serves, following its pages (`next`). Each page must
+    /// move on past the one before, so a node cannot keep this loop going in place.
     pub async fn forks(&self) -> Result<Forks> {
-        self.get("v1/forks").await
+        let mut forks = Vec::new();
+        let mut at: Option<ForkCursor> = None;
+        loop {
+            let path = at.map_or_else(
+                || "v1/forks".to_owned(),
+                |c| format!("v1/forks{}", c.query()),
+            );
+            let page: Forks = self.get(&path).await?;
+            forks.extend(page.forks);
+            if forks.len() > MAX_FORKS {
+                bail!(
+                    "{}: the node serves more than {MAX_FORKS} fork proofs (a node keeps at most 8 per member); the rest was not read",
+                    self.base
+                );
+            }
+            match (page.next, at) {
+                (None, _) => return Ok(Forks { forks, next: None }),
+                (Some(next), Some(here)) if next <= here => bail!(
+                    "{}: the page of fork proofs from {} {} names {} {} as the next one, which is not further on",
+                    self.base,
+                    here.member,
+                    here.from,
+                    next.member,
+                    next.from
+                ),
+                (Some(next), _) => at = Some(next),
+            }
+        }
     }
 
     pub async fn submit(&self, entries: &[&Entry]) -> Result<Answer> {

@@ -151,11 +151,31 @@ pub struct ForkEntries {
     pub entries: [HexBytes; 2],
 }
 
-/// `GET /v1/forks`.
+/// `GET /v1/forks?member=CODE&from=SEQ&limit=N`: one page of the fork proofs, in
+/// (member, seq) order from that position on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Forks {
     pub forks: Vec<ForkEntries>,
+    /// Where the next page starts; absent or `null` on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<ForkCursor>,
+}
+
+/// A position in the list of fork proofs: the query of the page that starts there is
+/// `?member={member}&from={from}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForkCursor {
+    pub member: MemberCode,
+    pub from: Seq,
+}
+
+impl ForkCursor {
+    /// The query string of the page that starts here, with its `?`.
+    pub fn query(&self) -> String {
+        format!("?member={}&from={}", self.member, self.from.0)
+    }
 }
 
 impl From<&ForkProof> for ForkEntries {

@@ -575,6 +575,10 @@ fn http_bodies(ledger: &Ledger) -> Vec<Vec<u8>> {
             "Forks",
             &wire::Forks {
                 forks: vec![wire::ForkEntries::from(fork)],
+                next: Some(wire::ForkCursor {
+                    member: fork.member(),
+                    from: Seq(fork.seq().0 + 1),
+                }),
             },
         ),
         body_input("ForkEntries", &wire::ForkEntries::from(fork)),

@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pacta_core::entry::DecodeError;
 use pacta_core::ids::{MemberCode, Seq};
-use pacta_core::wire::{ApiError, FeedPage, Forks, Heads, HexBytes, Submit, SubmitOk};
+use pacta_core::wire::{
+    ApiError, FeedPage, ForkCursor, ForkEntries, Forks, Heads, HexBytes, Submit, SubmitOk,
+};
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
@@ -48,6 +50,10 @@ pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 /// in hex, their quotes and commas, and the page's other fields. A page reserves this
 /// much of the response pool before it is read from the store.
 pub const PAGE_MOST: usize = 2 * (PAGE_BYTES + pacta_core::entry::MAX_ENTRY) + 3 * MAX_PAGE + 4096;
+/// Most fork proofs served in one page of `GET /v1/forks`. With `PAGE_BYTES` of
+/// entries (and at least one proof), a page is no larger than a feed page, so a peer
+/// reads it whole.
+pub const MAX_FORK_PAGE: usize = 1000;
 /// Answers smaller than this are not counted in the response pool: the connection
 /// cap bounds what they hold.
 const SMALL_ANSWER: usize = 64 * 1024;
@@ -83,7 +89,7 @@ impl From<&Rejection> for Failure {
         let status = match r {
             Rejection::Malformed(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Malformed(_) => StatusCode::BAD_REQUEST,
-            Rejection::Invalid { .. } | Rejection::Future { .. } => {
+            Rejection::Invalid { .. } | Rejection::Future { .. } | Rejection::Parties { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Rejection::Gap { .. } | Rejection::Diverges { .. } | Rejection::Fork { .. } => {
@@ -315,7 +321,8 @@ async fn hold_answer(State(node): State<Arc<Node>>, req: Request, next: Next) ->
     let Some(addr) = crate::serve::peer_of(req.extensions()) else {
         return next.run(req).await;
     };
-    let upfront = if req.uri().path().starts_with("/v1/feeds/") {
+    let path = req.uri().path();
+    let upfront = if path.starts_with("/v1/feeds/") || path == "/v1/forks" {
         PAGE_MOST
     } else {
         0
@@ -431,7 +438,7 @@ async fn heads(State(node): State<Arc<Node>>) -> Json<Heads> {
     Json(Heads {
         network: node.ledger.roster().network_id(),
         heads: node.ledger.heads(),
-        forks: node.ledger.forks().iter().map(Into::into).collect(),
+        forks: node.ledger.forks(),
     })
 }
 
@@ -509,10 +516,89 @@ async fn feed(
     }))
 }
 
-async fn forks(State(node): State<Arc<Node>>) -> Json<Forks> {
-    Json(Forks {
-        forks: node.ledger.forks().iter().map(Into::into).collect(),
-    })
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForksQuery {
+    member: Option<String>,
+    from: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// One page of the fork proofs, in (member, seq) order from `?member=&from=` on: at
+/// most `limit` proofs and `PAGE_BYTES` of entries (but always at least one proof),
+/// with the cursor of the next page. The positions come from the ledger's summary,
+/// the proofs from the store: nothing is held in memory beyond the page.
+async fn forks(
+    State(node): State<Arc<Node>>,
+    query: Result<Query<ForksQuery>, QueryRejection>,
+) -> Result<Json<Forks>, Failure> {
+    let bad = |text: String| Failure::new(StatusCode::BAD_REQUEST, "malformed", text);
+    let Query(q) = query.map_err(|e| bad(format!("query: {}", e.body_text())))?;
+    let start = match (q.member, q.from) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(bad(
+                "from= needs member=: pages start at a member's position".into(),
+            ));
+        }
+        (Some(member), from) => {
+            let member: MemberCode = member
+                .parse()
+                .map_err(|e: pacta_core::ids::IdError| bad(e.to_string()))?;
+            if node.ledger.roster().member(member).is_none() {
+                return Err(Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown-member",
+                    format!("{member} is not a member of this network"),
+                ));
+            }
+            let from = from.unwrap_or(1);
+            if from == 0 {
+                return Err(bad("from=0: feeds start at 1".into()));
+            }
+            Some((member, Seq(from)))
+        }
+    };
+    let limit = q.limit.unwrap_or(MAX_FORK_PAGE);
+    if !(1..=MAX_FORK_PAGE).contains(&limit) {
+        return Err(bad(format!("limit must be 1 to {MAX_FORK_PAGE}")));
+    }
+    // One more position than the page holds: it is where the next page starts.
+    let positions = node.ledger.fork_positions(start, limit + 1);
+    let store = node.ledger.store().clone();
+    let (forks, next) = tokio::task::spawn_blocking(move || fork_page(&store, &positions, limit))
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| internal(&e))?;
+    Ok(Json(Forks { forks, next }))
+}
+
+/// Reads the proofs at `positions` until `limit` of them or `PAGE_BYTES` of entries
+/// (at least one); the next page starts at the first position not served. A position
+/// whose proof a concurrent replacement removed is skipped.
+fn fork_page(
+    store: &crate::store::Store,
+    positions: &[(MemberCode, Seq)],
+    limit: usize,
+) -> Result<(Vec<ForkEntries>, Option<ForkCursor>), crate::store::StoreError> {
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    for (i, &(member, seq)) in positions.iter().enumerate() {
+        let cursor = Some(ForkCursor { member, from: seq });
+        if i == limit {
+            return Ok((out, cursor));
+        }
+        let Some(proof) = store.fork(member, seq)? else {
+            continue;
+        };
+        let size: usize = proof.entries().iter().map(|e| e.as_bytes().len()).sum();
+        if !out.is_empty() && bytes + size > PAGE_BYTES {
+            return Ok((out, cursor));
+        }
+        bytes += size;
+        out.push(ForkEntries::from(&proof));
+    }
+    Ok((out, None))
 }
 
 async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
@@ -627,7 +713,7 @@ async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
     let body = node.metrics.render(
         node.ledger.entry_count(),
         heads.len(),
-        node.ledger.forks().len(),
+        node.ledger.fork_count(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -1,5 +1,6 @@
-//! The node's view of the ledger: each feed's tip and the known forks, kept in memory
-//! over the [`Store`], and the one function that decides what becomes of an entry.
+//! The node's view of the ledger: each feed's tip and where the fork proofs it keeps
+//! are (the proofs stay in the [`Store`]), kept in memory over the store, and the one
+//! function that decides what becomes of an entry.
 //!
 //! Submissions from delegations and entries pulled or pushed from peers all go through
 //! [`Ledger::accept`], so a node applies exactly one rule set whatever the source.
@@ -53,12 +54,23 @@ pub enum Rejection {
         head: Option<Head>,
     },
     /// The node holds a different, validly signed entry at this position: a fork (409).
-    /// The proof is kept and served.
-    #[error("{} {}: the node holds a different entry at this position ({}); both are signed by {}, so this is a fork, and the proof is kept", .fork.member, .fork.seq, .held.short(), .fork.member)]
+    /// The proof is kept and served, unless the node keeps its most proofs of this
+    /// member at lower positions already (see [`FORKS_PER_MEMBER`]).
+    #[error("{} {}: the node holds a different entry at this position ({}); both are signed by {}, so this is a fork, {}", .fork.member, .fork.seq, .held.short(), .fork.member, if *.kept { "and the proof is kept".to_owned() } else { format!("and {}'s feed is disputed (the node keeps {FORKS_PER_MEMBER} proofs of it at lower positions already)", .fork.member) })]
     Fork {
         fork: ForkSummary,
         held: pacta_core::EntryId,
         head: Option<Head>,
+        kept: bool,
+    },
+    /// An `instrument` names parties that are not members of the network (422): a rule
+    /// of the node, not of validity (SPEC 6.4). The status would have no row for them,
+    /// only a warning each, so a feed could otherwise make every status answer large.
+    #[error("{member} {seq}: the instrument names {}, but {} of this network (the roster's members and those admitted by quorum); an instrument is open to members only", list_codes(.strangers), if .strangers.len() == 1 { "it is not a member" } else { "they are not members" })]
+    Parties {
+        member: MemberCode,
+        seq: Seq,
+        strangers: Vec<MemberCode>,
     },
     /// The entry claims a time too far ahead of this node's clock (422). Refused so
     /// that a feed's claimed times, which never go backwards, stay close to real time:
@@ -74,6 +86,25 @@ pub enum Rejection {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// "X as a party", or up to five codes, then how many more, "as parties".
+fn list_codes(codes: &[MemberCode]) -> String {
+    let mut text = codes
+        .iter()
+        .take(5)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if codes.len() > 5 {
+        text.push_str(&format!(" and {} more", codes.len() - 5));
+    }
+    if codes.len() == 1 {
+        text.push_str(" as a party");
+    } else {
+        text.push_str(" as parties");
+    }
+    text
 }
 
 fn head_text(head: Option<Head>) -> String {
@@ -94,6 +125,7 @@ impl Rejection {
             Rejection::Diverges { .. } => "diverges",
             Rejection::Fork { .. } => "fork",
             Rejection::Future { .. } => "future",
+            Rejection::Parties { .. } => "parties",
             Rejection::Store(_) => "store",
         }
     }
@@ -110,9 +142,67 @@ struct State {
     votes: Vec<Entry>,
     authority: Authority,
     tips: BTreeMap<MemberCode, Tip>,
-    /// One proof per position: it is enough to dispute the feed, and a bundle carries
-    /// at most one per (member, seq, first id), so more could not all be exported.
-    forks: BTreeMap<(MemberCode, Seq), ForkProof>,
+    /// The fork proofs kept, summarised; the proofs themselves are in the store. One
+    /// per position (it is enough to dispute the feed, and a bundle carries at most one
+    /// per (member, seq, first id), so more could not all be exported), and at most
+    /// [`FORKS_PER_MEMBER`] per member.
+    forks: BTreeMap<(MemberCode, Seq), ForkSummary>,
+    /// Bumped whenever `forks` changes, for the pages' ETags.
+    fork_changes: u64,
+}
+
+/// The most fork proofs kept of one member's feed. One proof is enough to dispute the
+/// feed, and a status asks only whether a feed it rests on is disputed; a few more
+/// show where. The lowest positions are kept (a proof at a lower one replaces the
+/// highest), so every node converges on the same positions whatever order the proofs
+/// reach it in, and one member's forks cost at most this many proofs, each two entries
+/// of at most 65,772 bytes, in the store, in `/v1/heads` and in a bundle.
+pub const FORKS_PER_MEMBER: usize = 8;
+
+/// Why a fork proof from a peer is not kept.
+#[derive(Debug, Error)]
+pub enum ForkRefusal {
+    #[error("{0} is not a member of this network")]
+    NotMember(MemberCode),
+    /// Beyond the feed this node holds: the key in force there is not known yet, and
+    /// positions nobody holds would be an unbounded supply of proofs.
+    #[error("{member} {seq} is beyond {member}'s feed here ({}); a fork proof is kept only at a position the node holds", head_text(*.head))]
+    NotHeld {
+        member: MemberCode,
+        seq: Seq,
+        head: Option<Head>,
+    },
+    #[error("not a valid fork proof: {0}")]
+    Invalid(pacta_core::fork::ForkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Whether a proof at a position would be kept.
+enum Room {
+    /// A proof at this position is kept already.
+    Known,
+    /// The member has its most proofs, all at lower positions.
+    Full,
+    Free,
+    /// Kept in place of the member's proof at this higher position.
+    Replaces((MemberCode, Seq)),
+}
+
+fn fork_room(state: &State, (member, seq): (MemberCode, Seq)) -> Room {
+    if state.forks.contains_key(&(member, seq)) {
+        return Room::Known;
+    }
+    let mine = state
+        .forks
+        .range((member, Seq(0))..=(member, Seq(u64::MAX)));
+    if mine.clone().count() < FORKS_PER_MEMBER {
+        return Room::Free;
+    }
+    match mine.last() {
+        Some((highest, _)) if highest.1 > seq => Room::Replaces(*highest),
+        _ => Room::Full,
+    }
 }
 
 /// The node's ledger: store plus in-memory tips and forks.
@@ -141,11 +231,8 @@ fn fork_key(p: &ForkProof) -> (MemberCode, Seq) {
 
 impl Ledger {
     pub fn new(roster: Arc<Roster>, store: Store, recovered: Recovered) -> Ledger {
-        let forks = recovered
-            .forks
-            .into_iter()
-            .map(|p| (fork_key(&p), p))
-            .collect();
+        let tips: BTreeMap<MemberCode, Tip> = recovered.tips.into_iter().collect();
+        let forks = kept_forks(&store, &tips, recovered.forks);
         let mut rotations: BTreeMap<MemberCode, Vec<Entry>> = BTreeMap::new();
         let mut votes = Vec::new();
         for e in recovered.authority {
@@ -161,8 +248,9 @@ impl Ledger {
             rotations,
             votes,
             authority: Authority::default(),
-            tips: recovered.tips.into_iter().collect(),
+            tips,
             forks,
+            fork_changes: 0,
         };
         rebuild_keys(&mut state);
         let ledger = Ledger {
@@ -285,8 +373,72 @@ impl Ledger {
             .collect()
     }
 
-    pub fn forks(&self) -> Vec<ForkProof> {
-        self.state().forks.values().cloned().collect()
+    /// The fork proofs kept, summarised, in (member, seq) order: at most
+    /// [`FORKS_PER_MEMBER`] per member. The proofs are read from the store.
+    pub fn forks(&self) -> Vec<ForkSummary> {
+        self.state().forks.values().copied().collect()
+    }
+
+    pub fn fork_count(&self) -> usize {
+        self.state().forks.len()
+    }
+
+    /// Changes whenever the kept proofs do.
+    pub fn fork_changes(&self) -> u64 {
+        self.state().fork_changes
+    }
+
+    /// The positions of up to `limit` kept proofs from `from` on (from the first,
+    /// without it), in order.
+    pub fn fork_positions(
+        &self,
+        from: Option<(MemberCode, Seq)>,
+        limit: usize,
+    ) -> Vec<(MemberCode, Seq)> {
+        let state = self.state();
+        let keys = state.forks.keys();
+        match from {
+            Some(from) => state
+                .forks
+                .range(from..)
+                .take(limit)
+                .map(|(k, _)| *k)
+                .collect(),
+            None => keys.take(limit).copied().collect(),
+        }
+    }
+
+    /// Whether a proof at `seq` of `member`'s feed would be kept: the node holds that
+    /// position, keeps none there yet, and keeps fewer than [`FORKS_PER_MEMBER`] of the
+    /// member's, or one at a higher position.
+    pub fn wants_fork(&self, member: MemberCode, seq: Seq) -> bool {
+        let state = self.state();
+        state.tips.get(&member).is_some_and(|t| seq <= t.seq)
+            && matches!(
+                fork_room(&state, (member, seq)),
+                Room::Free | Room::Replaces(_)
+            )
+    }
+
+    /// Keeps `proof` if there is room for it (see [`FORKS_PER_MEMBER`]), writing it
+    /// (not durably) and removing the one it replaces. Whether it was kept.
+    fn keep_fork(&self, state: &mut State, proof: &ForkProof) -> Result<bool, StoreError> {
+        let key = fork_key(proof);
+        let replaced = match fork_room(state, key) {
+            Room::Known | Room::Full => return Ok(false),
+            Room::Free => None,
+            Room::Replaces(highest) => Some(highest),
+        };
+        // Written before the one it replaces is removed: a crash between the two
+        // leaves one proof too many, which the next start removes.
+        self.store.insert_fork(proof)?;
+        state.forks.insert(key, ForkSummary::from(proof));
+        if let Some(highest) = replaced {
+            self.store.remove_fork(highest.0, highest.1)?;
+            state.forks.remove(&highest);
+        }
+        state.fork_changes = state.fork_changes.wrapping_add(1);
+        Ok(true)
     }
 
     pub fn entry_count(&self) -> u64 {
@@ -373,15 +525,13 @@ impl Ledger {
             let proof =
                 ForkProof::new(held, entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let fork = ForkSummary::from(&proof);
-            let key = fork_key(&proof);
-            if let std::collections::btree_map::Entry::Vacant(slot) = state.forks.entry(key) {
-                self.store.insert_fork(&proof)?;
-                slot.insert(proof);
-            }
+            let kept = self.keep_fork(&mut state, &proof)?
+                || matches!(fork_room(&state, fork_key(&proof)), Room::Known);
             return Err(Rejection::Fork {
                 fork,
                 held: held_id,
                 head,
+                kept,
             });
         }
         let next = tip.map_or(Some(Seq::FIRST), |t| t.seq.next());
@@ -407,6 +557,16 @@ impl Ledger {
                 },
                 other => invalid(other),
             })?;
+        if kind_is_instrument(&entry) {
+            let strangers = strangers(&state.roster, &entry);
+            if !strangers.is_empty() {
+                return Err(Rejection::Parties {
+                    member,
+                    seq,
+                    strangers,
+                });
+            }
+        }
         self.store.insert_entry(&entry)?;
         state.tips.insert(member, new_tip);
         let kind = entry.header().kind;
@@ -428,27 +588,47 @@ impl Ledger {
         Ok((accepted(Outcome::Stored), Some(entry)))
     }
 
-    #[allow(clippy::result_large_err, reason = "see Rejection")]
-    /// Adds a fork proof received from a peer, after checking it against the roster.
-    /// Returns whether it was new.
-    pub fn add_fork(&self, proof: ForkProof) -> Result<bool, Rejection> {
-        let key = self
-            .state()
-            .keys
-            .get(&proof.member())
-            .map(|k| k.key_at(proof.seq()))
-            .ok_or_else(|| StoreError::Corrupt(format!("{} is not a member", proof.member())))?;
+    /// Adds a fork proof received from a peer. It must be at a position this node
+    /// holds, where the key in force is known (SPEC 7); it is checked under that key
+    /// only if it would be kept (see [`FORKS_PER_MEMBER`]), so proofs that would not
+    /// cost no signature checks. Returns whether it was kept.
+    pub fn add_fork(&self, proof: &ForkProof) -> Result<bool, ForkRefusal> {
+        let (member, seq) = fork_key(proof);
+        let key = {
+            let state = self.state();
+            let keys = state
+                .keys
+                .get(&member)
+                .ok_or(ForkRefusal::NotMember(member))?;
+            let tip = state.tips.get(&member);
+            if tip.is_none_or(|t| seq > t.seq) {
+                return Err(ForkRefusal::NotHeld {
+                    member,
+                    seq,
+                    head: tip.map(|t| Head {
+                        seq: t.seq,
+                        id: t.id,
+                    }),
+                });
+            }
+            if let Room::Known | Room::Full = fork_room(&state, (member, seq)) {
+                return Ok(false);
+            }
+            keys.key_at(seq)
+        };
         proof
             .verify_under(self.roster.network_id(), &key)
-            .map_err(|e| StoreError::Corrupt(format!("not a valid fork proof: {e}")))?;
+            .map_err(ForkRefusal::Invalid)?;
         let mut state = self.state();
-        let key = fork_key(&proof);
-        if state.forks.contains_key(&key) {
-            return Ok(false);
+        // A revocation placed meanwhile may have cut the feed below this position.
+        if state.tips.get(&member).is_none_or(|t| seq > t.seq) {
+            let head = state.tips.get(&member).map(|t| Head {
+                seq: t.seq,
+                id: t.id,
+            });
+            return Err(ForkRefusal::NotHeld { member, seq, head });
         }
-        self.store.insert_fork(&proof)?;
-        state.forks.insert(key, proof);
-        Ok(true)
+        Ok(self.keep_fork(&mut state, proof)?)
     }
 
     /// The key that signs `member`'s entry at `seq`, after rotations and revocations.
@@ -469,6 +649,66 @@ impl Ledger {
 
     pub fn is_disputed(&self, member: MemberCode) -> bool {
         self.state().forks.keys().any(|(m, ..)| *m == member)
+    }
+}
+
+/// The fork proofs recovered from the store that the node keeps: at positions it
+/// holds, at most [`FORKS_PER_MEMBER`] per member, the lowest. The others (left by a
+/// version without these rules, or by a crash between writing a proof and removing
+/// the one it replaced) are removed from the store.
+fn kept_forks(
+    store: &Store,
+    tips: &BTreeMap<MemberCode, Tip>,
+    recovered: Vec<ForkProof>,
+) -> BTreeMap<(MemberCode, Seq), ForkSummary> {
+    let mut kept: BTreeMap<(MemberCode, Seq), ForkSummary> = BTreeMap::new();
+    let (mut beyond, mut over) = (0u64, 0u64);
+    let mut sorted: Vec<ForkSummary> = recovered.iter().map(ForkSummary::from).collect();
+    sorted.sort_by_key(|f| (f.member, f.seq));
+    for f in sorted {
+        let held = tips.get(&f.member).is_some_and(|t| f.seq <= t.seq);
+        let room = kept
+            .range((f.member, Seq(0))..=(f.member, Seq(u64::MAX)))
+            .count()
+            < FORKS_PER_MEMBER;
+        if held && room {
+            kept.insert((f.member, f.seq), f);
+            continue;
+        }
+        if held {
+            over += 1
+        } else {
+            beyond += 1
+        }
+        if let Err(e) = store.remove_fork(f.member, f.seq) {
+            tracing::error!("removing the fork proof at {} {}: {e}", f.member, f.seq);
+        }
+    }
+    if beyond + over > 0 {
+        tracing::warn!(
+            beyond,
+            over,
+            "fork proofs removed at start-up: {beyond} at positions beyond their feed's head, {over} beyond {FORKS_PER_MEMBER} per member"
+        );
+    }
+    kept
+}
+
+/// Whether `entry` registers an instrument.
+fn kind_is_instrument(entry: &Entry) -> bool {
+    entry.header().kind == Kind::INSTRUMENT
+}
+
+/// The parties an `instrument` entry names that are not members of `roster`. The
+/// payload was checked by the precheck; one that does not decode names nobody here.
+fn strangers(roster: &Roster, entry: &Entry) -> Vec<MemberCode> {
+    match pacta_core::payload::Payload::decode(entry.header().kind, entry.payload()) {
+        Ok(pacta_core::payload::Payload::Instrument(inst)) => inst
+            .parties
+            .into_iter()
+            .filter(|p| roster.member(*p).is_none())
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

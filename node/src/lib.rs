@@ -9,7 +9,8 @@
 //! - [`config`]: flags and the config file.
 //! - [`datadir`]: the data folder's permissions and lock.
 //! - [`store`]: the only module that touches sled; what is durable, and when.
-//! - [`ledger`]: tips and forks in memory, and the one rule that accepts an entry.
+//! - [`ledger`]: tips and fork positions in memory, and the one rule that accepts an
+//!   entry.
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`serve`]: the server loop: a cap on connections, a header timeout.
@@ -83,6 +84,7 @@ pub async fn standalone(
         witness: None,
         watch: watcher,
         limits: limits::Limits::off(),
+        peer_warnings: replicate::PeerWarnings::default(),
     }))
 }
 
@@ -157,6 +159,7 @@ pub async fn run(
                 share: config.address_share,
             },
         ),
+        peer_warnings: replicate::PeerWarnings::default(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![tokio::spawn(forget_idle_clients(

@@ -40,6 +40,8 @@ pub struct Node {
     pub watch: Arc<crate::watch::Watch>,
     /// Rate limits per client address.
     pub limits: crate::limits::Limits,
+    /// Warnings about peers, held back when they repeat.
+    pub peer_warnings: crate::replicate::PeerWarnings,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.

@@ -16,13 +16,13 @@ use futures::StreamExt;
 use pacta_core::entry::Entry;
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, Seq};
-use pacta_core::wire::{FeedPage, Forks, Heads, HexBytes, Outcome, Submit};
+use pacta_core::wire::{FeedPage, ForkCursor, Forks, Heads, HexBytes, Outcome, Submit};
 use reqwest::{Client, Url};
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 use tokio::sync::{mpsc, watch};
 
-use crate::ledger::Rejection;
+use crate::ledger::{FORKS_PER_MEMBER, ForkRefusal, Rejection};
 use crate::metrics::Metrics;
 use crate::node::{Node, Pushed, Source};
 
@@ -60,6 +60,12 @@ pub enum PullError {
     OtherNetwork(String),
     #[error("bad peer URL: {0}")]
     Url(#[from] url::ParseError),
+    #[error(
+        "the peer's heads name {count} feeds of non-members ({first} first), even after catching up with the genesis members' feeds it lists; its heads are refused as a whole"
+    )]
+    NonMembers { count: usize, first: MemberCode },
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 pub fn client() -> Result<Client, reqwest::Error> {
@@ -245,7 +251,7 @@ async fn pull_loop(
 }
 
 /// One anti-entropy round against `peer`: fetch what it has that we lack, check what
-/// differs, and fetch fork proofs we do not have. Returns the entries stored.
+/// differs, and fetch fork proofs we would keep. Returns the entries stored.
 pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, PullError> {
     let heads: Heads = get_json(client, peer.join("v1/heads")?).await?;
     let roster = node.ledger.roster();
@@ -253,76 +259,193 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
         return Err(PullError::OtherNetwork(heads.network.to_string()));
     }
     let mut stored = 0;
-    let mut behind = Vec::new();
-    for (member, theirs) in &heads.heads {
-        if roster.member(*member).is_none() {
-            tracing::warn!(%peer, %member, "peer lists a feed for a non-member; ignored");
-            continue;
+    if heads.heads.keys().any(|m| roster.member(*m).is_none()) {
+        // An honest peer may list a member admitted by votes this node has not pulled
+        // yet, and those votes are in genesis members' feeds: catch those up first.
+        // A feed still not a member's after that is a lie, and the whole answer is
+        // refused, with one warning (the pull fails, and backs off), rather than one
+        // line per feed on every pull.
+        let genesis = node.ledger.genesis();
+        let theirs = heads
+            .heads
+            .iter()
+            .filter(|(m, _)| genesis.is_genesis(**m))
+            .map(|(m, h)| (*m, *h));
+        stored += catch_up_feeds(node, client, peer, behind(node, theirs)).await;
+        let roster = node.ledger.roster();
+        let strangers: Vec<MemberCode> = heads
+            .heads
+            .keys()
+            .filter(|m| roster.member(**m).is_none())
+            .copied()
+            .collect();
+        if !strangers.is_empty() {
+            Metrics::bump(&node.metrics.peer_rejected, 1);
+            return Err(PullError::NonMembers {
+                count: strangers.len(),
+                first: strangers[0],
+            });
         }
+    }
+    for (member, theirs) in &heads.heads {
         let ours = node.ledger.head(*member).map_or(0, |h| h.seq.0);
         if theirs.seq.0 > ours {
-            behind.push((*member, theirs.seq.0));
-        } else {
-            let held = node
-                .ledger
-                .store()
-                .entry(*member, theirs.seq)
-                .ok()
-                .flatten();
-            if held.is_some_and(|e| e.id() != theirs.id) {
-                // Same position, different entry: fetch theirs so the fork is proven.
-                if let Err(e) = fetch_and_ingest(node, client, peer, *member, theirs.seq).await {
-                    tracing::warn!(%peer, %member, "fetching a conflicting entry failed: {e}");
-                }
+            continue;
+        }
+        let held = node
+            .ledger
+            .store()
+            .entry(*member, theirs.seq)
+            .ok()
+            .flatten();
+        if held.is_some_and(|e| e.id() != theirs.id) {
+            // Same position, different entry: fetch theirs so the fork is proven.
+            if let Err(e) = fetch_and_ingest(node, client, peer, *member, theirs.seq).await {
+                node.peer_warnings.warn(
+                    peer,
+                    "fetching a conflicting entry failed",
+                    format_args!("{member} {}: {e}", theirs.seq),
+                );
             }
         }
     }
-    // A failure on one feed is logged and the round goes on with the others, so a peer
-    // that fails one feed still delivers the rest and its fork proofs.
-    let mut caught_up = futures::stream::iter(behind)
+    let theirs = heads.heads.iter().map(|(m, h)| (*m, *h));
+    stored += catch_up_feeds(node, client, peer, behind(node, theirs)).await;
+    pull_forks(node, client, peer, &heads.forks).await?;
+    Ok(stored)
+}
+
+/// The feeds of `heads` that are ahead of ours, with the position to catch up to.
+fn behind(
+    node: &Node,
+    heads: impl Iterator<Item = (MemberCode, pacta_core::wire::Head)>,
+) -> Vec<(MemberCode, u64)> {
+    heads
+        .filter(|(member, theirs)| theirs.seq.0 > node.ledger.head(*member).map_or(0, |h| h.seq.0))
+        .map(|(member, theirs)| (member, theirs.seq.0))
+        .collect()
+}
+
+/// Catches up `feeds` from `peer`, `FEEDS_AT_ONCE` at a time. A failure on one feed is
+/// logged and the others go on, so a peer that fails one feed still delivers the rest
+/// and its fork proofs. Returns the entries stored.
+async fn catch_up_feeds(
+    node: &Node,
+    client: &Client,
+    peer: &Url,
+    feeds: Vec<(MemberCode, u64)>,
+) -> u64 {
+    let mut stored = 0;
+    let mut caught_up = futures::stream::iter(feeds)
         .map(|(member, to)| async move { (member, catch_up(node, client, peer, member, to).await) })
         .buffer_unordered(FEEDS_AT_ONCE);
     while let Some((member, result)) = caught_up.next().await {
         match result {
             Ok(n) => stored += n,
-            Err(e) => tracing::warn!(%peer, %member, "catching up failed: {e}"),
-        }
-    }
-    drop(caught_up);
-    let known = node.ledger.forks();
-    // One proof per position is enough; a peer's different proof there adds nothing.
-    let unknown = heads.forks.iter().any(|f| {
-        !known
-            .iter()
-            .any(|k| k.member() == f.member && k.seq() == f.seq)
-    });
-    if unknown {
-        let forks: Forks = get_json(client, peer.join("v1/forks")?).await?;
-        for f in forks.forks {
-            let proof = Entry::decode(&f.entries[0].0)
-                .and_then(|a| Entry::decode(&f.entries[1].0).map(|b| (a, b)))
-                .ok()
-                .and_then(|(a, b)| ForkProof::from_ordered(a, b).ok());
-            let Some(proof) = proof else {
-                Metrics::bump(&node.metrics.peer_rejected, 1);
-                tracing::warn!(%peer, member = %f.member, "peer served a malformed fork proof");
-                continue;
-            };
-            match node.ledger.add_fork(proof) {
-                Ok(true) => {
-                    let _ = node.ledger.store().flush().await;
-                    node.watch.kick();
-                    tracing::warn!(%peer, member = %f.member, seq = %f.seq, "fork proof received: the feed is disputed");
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    Metrics::bump(&node.metrics.peer_rejected, 1);
-                    tracing::warn!(%peer, "peer served an invalid fork proof: {e}");
-                }
+            Err(e) => {
+                node.peer_warnings
+                    .warn(peer, "catching up failed", format_args!("{member}: {e}"))
             }
         }
     }
-    Ok(stored)
+    stored
+}
+
+/// Fetches, in pages, the fork proofs `listed` (the peer's heads) that this node
+/// would keep (`Ledger::wants_fork`: at a position it holds, and within the member's
+/// bound), and keeps those that check out. Each page is asked for from the first
+/// position still wanted, and everything before the page's `next` cursor counts as
+/// answered, so a round costs at most one page per wanted proof, and at most
+/// `FORKS_PER_MEMBER` are wanted per member however many the peer lists.
+async fn pull_forks(
+    node: &Node,
+    client: &Client,
+    peer: &Url,
+    listed: &[pacta_core::wire::ForkSummary],
+) -> Result<(), PullError> {
+    let mut listed: Vec<(MemberCode, Seq)> = listed.iter().map(|f| (f.member, f.seq)).collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let mut wanted = std::collections::BTreeSet::new();
+    let mut per_member: std::collections::BTreeMap<MemberCode, usize> = Default::default();
+    for (member, seq) in listed {
+        let count = per_member.entry(member).or_default();
+        if *count < FORKS_PER_MEMBER && node.ledger.wants_fork(member, seq) {
+            wanted.insert((member, seq));
+            *count += 1;
+        }
+    }
+    let mut kept = 0;
+    while let Some(&(member, seq)) = wanted.first() {
+        let cursor = ForkCursor { member, from: seq };
+        let page: Forks =
+            get_json(client, peer.join(&format!("v1/forks{}", cursor.query()))?).await?;
+        if !page
+            .forks
+            .iter()
+            .any(|f| (f.member, f.seq) == (member, seq))
+        {
+            Metrics::bump(&node.metrics.peer_rejected, 1);
+            node.peer_warnings.warn(
+                peer,
+                "peer lists a fork proof it does not serve",
+                format_args!("{member} {seq}"),
+            );
+        }
+        for f in page.forks {
+            // Only proofs this node would keep are decoded and checked.
+            if !node.ledger.wants_fork(f.member, f.seq) {
+                continue;
+            }
+            let [a, b] = f.entries;
+            let proof = Entry::decode(&a.0)
+                .and_then(|a| Entry::decode(&b.0).map(|b| (a, b)))
+                .ok()
+                .and_then(|(a, b)| ForkProof::from_ordered(a, b).ok())
+                .filter(|p| p.member() == f.member && p.seq() == f.seq);
+            let Some(proof) = proof else {
+                Metrics::bump(&node.metrics.peer_rejected, 1);
+                node.peer_warnings.warn(
+                    peer,
+                    "peer served a malformed fork proof",
+                    format_args!("labelled {} {}", f.member, f.seq),
+                );
+                continue;
+            };
+            match node.ledger.add_fork(&proof) {
+                Ok(true) => {
+                    kept += 1;
+                    node.peer_warnings.warn(
+                        peer,
+                        "fork proof received: the feed is disputed",
+                        format_args!("{} {}", f.member, f.seq),
+                    );
+                }
+                Ok(false) => {}
+                Err(ForkRefusal::Store(e)) => return Err(PullError::Store(e)),
+                Err(e) => {
+                    Metrics::bump(&node.metrics.peer_rejected, 1);
+                    node.peer_warnings
+                        .warn(peer, "peer served a fork proof that is refused", e);
+                }
+            }
+        }
+        // Whatever the page covered, or should have, is answered for this round: a
+        // cursor that does not move past the position asked for ends the round.
+        match page.next {
+            Some(next) if next > cursor => wanted.retain(|k| *k >= (next.member, next.from)),
+            _ => wanted.clear(),
+        }
+    }
+    if kept > 0 {
+        node.ledger
+            .store()
+            .flush()
+            .await
+            .map_err(PullError::Store)?;
+        node.watch.kick();
+    }
+    Ok(())
 }
 
 /// Fetches one page of `member`'s feed from `from` (at most `PAGE` entries, none past
@@ -372,7 +495,11 @@ async fn catch_up(
             Some(Ok(page)) => page,
             Some(Err(())) => {
                 Metrics::bump(&node.metrics.peer_rejected, 1);
-                tracing::warn!(%peer, %member, "peer served a page that is not the one asked for; stopping");
+                node.peer_warnings.warn(
+                    peer,
+                    "peer served a page that is not the one asked for; stopping",
+                    member,
+                );
                 return Ok(stored);
             }
         };
@@ -392,7 +519,11 @@ async fn catch_up(
                     .filter(|a| a.outcome == Outcome::Stored)
                     .count() as u64;
                 if new == 0 {
-                    tracing::warn!(%peer, %member, "peer served a page with nothing new; stopping");
+                    node.peer_warnings.warn(
+                        peer,
+                        "peer served a page with nothing new; stopping",
+                        member,
+                    );
                     return Ok(stored);
                 }
                 stored += new;
@@ -417,7 +548,11 @@ async fn catch_up(
                     Rejection::Fork { .. } => {}
                     other => {
                         Metrics::bump(&node.metrics.peer_rejected, 1);
-                        tracing::warn!(%peer, %member, index, "peer served an entry that failed: {other}");
+                        node.peer_warnings.warn(
+                            peer,
+                            "peer served an entry that failed",
+                            format_args!("{member}, entry {index} of the page: {other}"),
+                        );
                     }
                 }
                 return Ok(stored);
@@ -438,14 +573,107 @@ pub(crate) async fn fetch_and_ingest(
     if let Some(bytes) = page.entries.into_iter().next() {
         match node.ingest(vec![bytes.0], Source::Peer).await {
             Err((_, _, Rejection::Fork { fork, .. })) => {
-                tracing::warn!(%peer, member = %fork.member, seq = %fork.seq, "fork detected: the feed is disputed");
+                node.peer_warnings.warn(
+                    peer,
+                    "fork detected: the feed is disputed",
+                    format_args!("{} {}", fork.member, fork.seq),
+                );
             }
             Err((_, _, other)) => {
                 Metrics::bump(&node.metrics.peer_rejected, 1);
-                tracing::warn!(%peer, %member, "peer served an entry that failed: {other}");
+                node.peer_warnings.warn(
+                    peer,
+                    "peer served an entry that failed",
+                    format_args!("{member}: {other}"),
+                );
             }
             Ok(_) => {}
         }
     }
     Ok(())
+}
+
+/// How long repeated warnings of one kind about one peer are held back: the first is
+/// logged at once, the next one after this long, with the count of those held back.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Warnings about peers, at most one line per peer and kind of warning every
+/// `WARN_EVERY`. A lying peer can cause a warning per feed or per proof on every pull:
+/// logged one by one, they filled a disk at 200 MiB a minute (issue 18, finding 12).
+/// The table holds one slot per configured peer and kind, so it stays small.
+#[derive(Debug, Default)]
+pub struct PeerWarnings {
+    slots: std::sync::Mutex<std::collections::HashMap<(String, &'static str), Slot>>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    logged: std::time::Instant,
+    held_back: u64,
+}
+
+impl PeerWarnings {
+    /// Logs `what` about `peer`, with `detail`, unless one like it was logged less than
+    /// `WARN_EVERY` ago; then it is only counted, and the count goes with the next line.
+    pub fn warn(&self, peer: &Url, what: &'static str, detail: impl std::fmt::Display) {
+        if let Some(held_back) = self.admit(peer, what, std::time::Instant::now()) {
+            if held_back == 0 {
+                tracing::warn!(%peer, "{what}: {detail}");
+            } else {
+                tracing::warn!(
+                    %peer,
+                    held_back,
+                    "{what}: {detail} (and {held_back} more like it since the last such line)"
+                );
+            }
+        }
+    }
+
+    /// Whether to log now, and how many were held back since the last line logged.
+    fn admit(&self, peer: &Url, what: &'static str, now: std::time::Instant) -> Option<u64> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        match slots.entry((peer.to_string(), what)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Slot {
+                    logged: now,
+                    held_back: 0,
+                });
+                Some(0)
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let slot = slot.get_mut();
+                if now.saturating_duration_since(slot.logged) >= WARN_EVERY {
+                    slot.logged = now;
+                    Some(std::mem::take(&mut slot.held_back))
+                } else {
+                    slot.held_back = slot.held_back.saturating_add(1);
+                    None
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_warnings_about_a_peer_are_counted_not_logged() {
+        let w = PeerWarnings::default();
+        let (a, b) = (
+            Url::parse("http://a.example/").unwrap(),
+            Url::parse("http://b.example/").unwrap(),
+        );
+        let t = std::time::Instant::now();
+        assert_eq!(w.admit(&a, "lie", t), Some(0));
+        for _ in 0..1000 {
+            assert_eq!(w.admit(&a, "lie", t + Duration::from_secs(1)), None);
+        }
+        // Another kind, or another peer, has its own slot.
+        assert_eq!(w.admit(&a, "other lie", t), Some(0));
+        assert_eq!(w.admit(&b, "lie", t), Some(0));
+        assert_eq!(w.admit(&a, "lie", t + WARN_EVERY), Some(1000));
+        assert_eq!(w.admit(&a, "lie", t + WARN_EVERY), None);
+    }
 }

@@ -431,3 +431,170 @@ async fn keep_entries(
     }
     Json(pacta_core::wire::SubmitOk { accepted }).into_response()
 }
+
+/// FR's own node gone rogue (issue 18, finding 7): it holds FR's key, serves FR's
+/// feed of three entries truthfully, and floods with fork proofs at positions from
+/// 10^9 on, every one validly signed: each `GET /v1/forks` answers `per_answer` new
+/// proofs (from a pool of `answers` such answers, signed in advance), and its heads
+/// list them, with made-up proofs at #1 to #3 to make the peer ask.
+#[derive(Debug)]
+pub struct ForkFlooder {
+    pub url: String,
+    /// FR #1..#3, as its feed serves them.
+    pub feed: Vec<Entry>,
+    served: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+struct Flood {
+    heads: bytes::Bytes,
+    answers: Arc<Vec<bytes::Bytes>>,
+    feed: Arc<Vec<Entry>>,
+    turn: Arc<AtomicU64>,
+    per_answer: u64,
+    served: Arc<AtomicU64>,
+}
+
+impl ForkFlooder {
+    pub async fn start(per_answer: usize, answers: usize) -> ForkFlooder {
+        use pacta_core::wire::ForkSummary;
+        use rayon::prelude::*;
+        let mut fr = crate::net::Author::new("FR");
+        let feed: Vec<Entry> = (0..3).map(|i| fr.next(&format!("real {i}"))).collect();
+        let network = crate::net::roster().network_id();
+        let key = crate::net::key("FR");
+        let answers: Vec<bytes::Bytes> = tokio::task::spawn_blocking(move || {
+            (0..answers)
+                .map(|n| {
+                    let proofs: Vec<ForkEntries> = (0..per_answer)
+                        .into_par_iter()
+                        .map(|i| {
+                            let seq = 1_000_000_000 + (n * per_answer + i) as u64;
+                            let sign = |text: &str| {
+                                let payload = pacta_core::payload::Payload::Note(
+                                    pacta_core::payload::Note::new(text.to_owned()),
+                                );
+                                pacta_core::entry::Draft {
+                                    network,
+                                    author: crate::net::code("FR"),
+                                    seq: Seq(seq),
+                                    prev: Some(EntryId([7; 32])),
+                                    time: pacta_core::ids::Timestamp::from_millis(
+                                        1_767_700_800_000,
+                                    )
+                                    .unwrap(),
+                                    kind: payload.kind(),
+                                    payload: payload.encode(),
+                                }
+                                .sign(&key)
+                                .unwrap()
+                            };
+                            let proof = pacta_core::fork::ForkProof::new(
+                                sign(&format!("one {seq}")),
+                                sign(&format!("another {seq}")),
+                            )
+                            .unwrap();
+                            ForkEntries::from(&proof)
+                        })
+                        .collect();
+                    // No `next`: a node that does not page reads this too.
+                    serde_json::to_vec(&serde_json::json!({ "forks": proofs }))
+                        .unwrap()
+                        .into()
+                })
+                .collect()
+        })
+        .await
+        .unwrap();
+        let head = pacta_core::wire::Head {
+            seq: Seq(3),
+            id: feed[2].id(),
+        };
+        let mut summaries: Vec<ForkSummary> = (1..=3)
+            .map(|s| ForkSummary {
+                member: crate::net::code("FR"),
+                seq: Seq(s),
+                ids: [EntryId([1; 32]), EntryId([2; 32])],
+            })
+            .collect();
+        summaries.extend((0..per_answer as u64).map(|i| ForkSummary {
+            member: crate::net::code("FR"),
+            seq: Seq(1_000_000_000 + i),
+            ids: [EntryId([1; 32]), EntryId([2; 32])],
+        }));
+        let heads = Heads {
+            network,
+            heads: std::collections::BTreeMap::from([(crate::net::code("FR"), head)]),
+            forks: summaries,
+        };
+        let served = Arc::new(AtomicU64::new(0));
+        let flood = Flood {
+            heads: serde_json::to_vec(&heads).unwrap().into(),
+            answers: Arc::new(answers),
+            feed: Arc::new(feed.clone()),
+            turn: Arc::new(AtomicU64::new(0)),
+            per_answer: per_answer as u64,
+            served: served.clone(),
+        };
+        let json = |body: bytes::Bytes| {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response()
+        };
+        let app = axum::Router::new()
+            .route(
+                "/v1/heads",
+                get(move |State(f): State<Flood>| async move { json(f.heads.clone()) }),
+            )
+            .route(
+                "/v1/forks",
+                get(move |State(f): State<Flood>| async move {
+                    let n = f.turn.fetch_add(1, Ordering::Relaxed) as usize;
+                    f.served.fetch_add(f.per_answer, Ordering::Relaxed);
+                    json(f.answers[n % f.answers.len()].clone())
+                }),
+            )
+            .route(
+                "/v1/feeds/{member}",
+                get(
+                    |State(f): State<Flood>,
+                     Path(member): Path<String>,
+                     RawQuery(query): RawQuery| async move {
+                        let from: usize = query
+                            .as_deref()
+                            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("from=")))
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(1);
+                        let entries = if member == "FR" {
+                            f.feed
+                                .iter()
+                                .skip(from.saturating_sub(1))
+                                .map(|e| HexBytes(e.as_bytes().to_vec()))
+                                .collect()
+                        } else {
+                            vec![]
+                        };
+                        Json(FeedPage {
+                            member: member.parse().unwrap(),
+                            from: Seq(from as u64),
+                            entries,
+                            head: None,
+                        })
+                        .into_response()
+                    },
+                ),
+            )
+            .with_state(flood);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        ForkFlooder { url, feed, served }
+    }
+
+    /// Fork proofs handed out so far.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+}

@@ -392,15 +392,31 @@ pub fn metric(text: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Every fork proof the node serves, following the pages of `GET /v1/forks`.
 pub async fn forks(url: &str) -> Forks {
-    http()
-        .get(format!("{url}/v1/forks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let client = http();
+    let mut all = Vec::new();
+    let mut query = String::new();
+    loop {
+        let page: Forks = client
+            .get(format!("{url}/v1/forks{query}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.extend(page.forks);
+        match page.next {
+            Some(next) => query = next.query(),
+            None => {
+                return Forks {
+                    forks: all,
+                    next: None,
+                };
+            }
+        }
+    }
 }
 
 pub async fn page(url: &str, member: &str, from: u64, limit: u64) -> FeedPage {

@@ -93,7 +93,11 @@ async fn fake(fake: State<Fake>, method: Method, uri: Uri) -> Response {
             head: Some(head),
         })
         .into_response(),
-        (Method::GET, "/v1/forks") => Json(Forks { forks: vec![] }).into_response(),
+        (Method::GET, "/v1/forks") => Json(Forks {
+            forks: vec![],
+            next: None,
+        })
+        .into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -129,7 +129,15 @@ async fn liar(lie: Lie) -> String {
                 },
             ),
         )
-        .route("/v1/forks", get(|| async { Json(Forks { forks: vec![] }) }));
+        .route(
+            "/v1/forks",
+            get(|| async {
+                Json(Forks {
+                    forks: vec![],
+                    next: None,
+                })
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -206,4 +214,169 @@ async fn nothing_a_lying_peer_serves_is_stored() {
     // No pull is stuck on a liar: SIGTERM stops the node cleanly.
     let mut node = node;
     assert!(node.terminate().success());
+}
+
+/// A liar whose heads name `fakes` feeds of non-members beside FR's genuine head #3.
+async fn non_member_liar(fakes: usize) -> String {
+    let mut fr = Author::new("FR");
+    let real: Vec<Entry> = (0..3).map(|i| fr.next(&format!("real {i}"))).collect();
+    let mut heads = BTreeMap::from([(
+        code("FR"),
+        Head {
+            seq: Seq(3),
+            id: real[2].id(),
+        },
+    )]);
+    // Codes of three to five letters: none is in the roster.
+    for i in 0..fakes {
+        let mut c = String::from("X");
+        let mut n = i;
+        for _ in 0..4 {
+            c.push(char::from(b'A' + (n % 26) as u8));
+            n /= 26;
+        }
+        heads.insert(
+            code(&c),
+            Head {
+                seq: Seq(1),
+                id: real[0].id(),
+            },
+        );
+    }
+    let heads = Heads {
+        network: roster().network_id(),
+        heads,
+        forks: vec![],
+    };
+    let app = axum::Router::new()
+        .route(
+            "/v1/heads",
+            get(move || {
+                let heads = heads.clone();
+                async move { Json(heads) }
+            }),
+        )
+        .route(
+            "/v1/forks",
+            get(|| async {
+                Json(Forks {
+                    forks: vec![],
+                    next: None,
+                })
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// A liar that claims every member's feed runs to #5 and answers every page with one
+/// labelled as another member's.
+async fn mislabelling_liar() -> String {
+    let mut fr = Author::new("FR");
+    let real: Vec<Entry> = (0..3).map(|i| fr.next(&format!("real {i}"))).collect();
+    let heads = Heads {
+        network: roster().network_id(),
+        heads: roster()
+            .members()
+            .map(|m| {
+                (
+                    m.code,
+                    Head {
+                        seq: Seq(5),
+                        id: real[0].id(),
+                    },
+                )
+            })
+            .collect(),
+        forks: vec![],
+    };
+    let first = HexBytes(real[0].as_bytes().to_vec());
+    let app = axum::Router::new()
+        .route(
+            "/v1/heads",
+            get(move || {
+                let heads = heads.clone();
+                async move { Json(heads) }
+            }),
+        )
+        .route(
+            "/v1/feeds/{member}",
+            get(move |Path(member): Path<String>| {
+                let first = first.clone();
+                async move {
+                    let other = if member == "GB" { "DE" } else { "GB" };
+                    Json(FeedPage {
+                        member: code(other),
+                        from: Seq(1),
+                        entries: vec![first],
+                        head: None,
+                    })
+                }
+            }),
+        )
+        .route(
+            "/v1/forks",
+            get(|| async {
+                Json(Forks {
+                    forks: vec![],
+                    next: None,
+                })
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// Issue 18, finding 12: a lying peer flooded the log at about 200 MiB a minute, one
+/// warning line per fake feed on every pull. Heads naming non-members are refused as
+/// a whole, with one warning; repeated warnings about a peer are summarised.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lying_peer_cannot_flood_the_log() {
+    let naming = non_member_liar(3_000).await;
+    let mislabelling = mislabelling_liar().await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = NodeProc::start(
+        "UA",
+        free_port(),
+        &dir.path().join("UA"),
+        &[naming, mislabelling],
+        100,
+    );
+    let url = node.url();
+    let mut fr = Author::new("FR");
+    let real: Vec<Entry> = (0..3).map(|i| fr.next(&format!("real {i}"))).collect();
+    assert_eq!(post(&url, &real.iter().collect::<Vec<_>>()).await.0, 200);
+    let log_at_start = node.log_text().len();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let m = metrics(&url).await;
+    let log = node.log_text();
+    let grown = log.len() - log_at_start;
+    let lines = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    eprintln!(
+        "in 10 s: {} pull rounds, {} failed; the log grew by {grown} bytes: {} lines naming a non-member, {} about pages not asked for",
+        metric(&m, "pacta_pull_rounds_total"),
+        metric(&m, "pacta_pull_failures_total"),
+        lines("non-member"),
+        lines("not the one asked for"),
+    );
+    assert!(
+        grown < 16 * 1024,
+        "the log grew by {grown} bytes in 10 s:\n{}",
+        &log[log.len().saturating_sub(2000)..]
+    );
+    assert!(
+        (1..=3).contains(&lines("non-member")),
+        "{}",
+        &log[log.len().saturating_sub(2000)..]
+    );
+    assert!((1..=3).contains(&lines("not the one asked for")), "{log}");
+    // Nothing of the lies was stored, and the node still serves.
+    let held = heads(&url).await.heads;
+    assert_eq!(held.keys().copied().collect::<Vec<_>>(), vec![code("FR")]);
+    let mut ua = Author::new("UA");
+    assert_eq!(post(&url, &[&ua.next("still here")]).await.0, 200);
 }

@@ -7,7 +7,8 @@
 //!   feed's head is the last key of its prefix: the head is never stored apart from
 //!   the entry, and an entry and its new head are written in one atomic insert.
 //! - tree `forks`: key `len(code) ‖ code ‖ seq`, value `u32 len(a) ‖ a ‖ b`: one fork
-//!   proof per position ([`pacta_core::fork`]); the first one found is kept.
+//!   proof per position ([`pacta_core::fork`]); the first one found is kept. The
+//!   ledger keeps a few per member and removes the others (`ledger.rs` says which).
 //! - tree `revoked`: same keys as `entries`: entries removed from a feed because a
 //!   quorum revoked the key that signed them ([`pacta_core::authority`]), kept as
 //!   evidence, never served as part of the feed.
@@ -971,6 +972,24 @@ impl Store {
         if self.forks.insert(key, value)?.is_none() {
             self.acked().forks += 1;
         }
+        self.commit.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The fork proof kept at `seq` of `member`'s feed, if any.
+    pub fn fork(&self, member: MemberCode, seq: Seq) -> Result<Option<ForkProof>, StoreError> {
+        match self.forks.get(entry_key(member, seq))? {
+            None => Ok(None),
+            Some(value) => decode_fork(&value).map(Some).ok_or_else(|| {
+                StoreError::Corrupt(format!("the fork proof at {member} {seq} does not decode"))
+            }),
+        }
+    }
+
+    /// Removes the fork proof at `seq` of `member`'s feed: the ledger keeps a bounded
+    /// number per member (see `ledger.rs`). Not durable until [`Store::flush`].
+    pub fn remove_fork(&self, member: MemberCode, seq: Seq) -> Result<(), StoreError> {
+        self.forks.remove(entry_key(member, seq))?;
         self.commit.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }

@@ -190,7 +190,7 @@ async fn index(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
         .as_ref()
         .map(|w| format!("{:?}", w.summary()))
         .unwrap_or_default();
-    let forks = node.ledger.forks().len().to_string();
+    let forks = node.ledger.fork_changes().to_string();
     let tag = etag(&[
         snap.etag.as_bytes(),
         checkpoint.as_bytes(),
@@ -231,7 +231,7 @@ async fn member_page(
         code.as_bytes(),
         &head.to_be_bytes(),
         &from.to_be_bytes(),
-        node.ledger.forks().len().to_string().as_bytes(),
+        node.ledger.fork_changes().to_string().as_bytes(),
     ]);
     if fresh(&headers, &tag) {
         return cached(&headers, &tag, HTML, Body::empty);

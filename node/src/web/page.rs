@@ -76,14 +76,14 @@ fn node_view(node: &Node, snap: &Snapshot) -> String {
 fn disputes(node: &Node) -> String {
     let mut out = String::new();
     for f in node.ledger.forks() {
-        let [a, b] = f.entries();
+        let [a, b] = f.ids;
         let _ = write!(
             out,
             "<div class=\"notice\" id=\"fork-{m}-{s}\"><strong>{m}'s feed is disputed.</strong> Two different entries, both validly signed by {m}, claim position #{s}: {} and <code>{}</code>. Every status that rests on {m}'s feed is marked DISPUTED until this is resolved. <a href=\"/v1/forks\">Fork proof</a> (both signed entries, verifiable offline).</div>\n",
-            id_link(&a.id()),
-            esc(&b.id().short()),
-            m = f.member(),
-            s = f.seq().0,
+            id_link(&a),
+            esc(&b.short()),
+            m = f.member,
+            s = f.seq.0,
         );
     }
     out
