@@ -224,7 +224,7 @@ impl RecordFile {
         };
         if found != network {
             return Err(StoreError::Record(format!(
-                "{} records a store of network {found}, not {network}",
+                "{} records a store that belongs to network {found}, not {network}; use another --data folder",
                 path.display()
             )));
         }
@@ -409,7 +409,7 @@ mod tests {
         let err = RecordFile::read(dir.path(), NetworkId([8; 32]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("records a store of network"), "{err}");
+        assert!(err.contains("belongs to network"), "{err}");
     }
 
     #[test]
