@@ -223,10 +223,11 @@ impl RecordFile {
             )));
         };
         if found != network {
-            return Err(StoreError::Record(format!(
-                "{} records a store of network {found}, not {network}",
-                path.display()
-            )));
+            return Err(StoreError::OtherNetwork {
+                dir: dir.display().to_string(),
+                expected: network.to_string(),
+                found: found.to_string(),
+            });
         }
         let record = RecordFile {
             path,
@@ -409,7 +410,7 @@ mod tests {
         let err = RecordFile::read(dir.path(), NetworkId([8; 32]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("records a store of network"), "{err}");
+        assert!(err.contains("belongs to network"), "{err}");
     }
 
     #[test]
