@@ -591,7 +591,7 @@ impl Store {
         }
     }
 
-    /// Whether the store has room to write: [`RESERVE`] free on its filesystem, and
+    /// Whether the store has room to write: 8 MiB (`RESERVE`) free on its filesystem, and
     /// its log may grow that much under the process's file-size limit (`ulimit -f`).
     pub fn has_room(&self) -> bool {
         let dir = &self.shared.dir;
@@ -736,7 +736,7 @@ impl Store {
     }
 
     /// Makes every write made before this call durable (see "Durability"), or fails
-    /// within [`FLUSH_PATIENCE`]: a flush that fails for want of room, or takes longer,
+    /// within 10 s (`FLUSH_PATIENCE`): a flush that fails for want of room, or takes longer,
     /// marks the store failed, and it is reopened once there is room.
     pub async fn flush(&self) -> Result<(), StoreError> {
         if self.failed() {
