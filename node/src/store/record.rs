@@ -223,10 +223,11 @@ impl RecordFile {
             )));
         };
         if found != network {
-            return Err(StoreError::Record(format!(
-                "{} records a store that belongs to network {found}, not {network}; use another --data folder",
-                path.display()
-            )));
+            return Err(StoreError::OtherNetwork {
+                dir: dir.display().to_string(),
+                expected: network.to_string(),
+                found: found.to_string(),
+            });
         }
         let record = RecordFile {
             path,
