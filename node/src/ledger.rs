@@ -215,9 +215,6 @@ pub struct Ledger {
     /// revoked key's tail). Whoever keeps a view of the feeds (the watch module)
     /// rebuilds it from there.
     cuts: std::sync::Mutex<Vec<(MemberCode, Seq)>>,
-    /// The entries the feeds hold, kept beside `state` so that `/healthz` never waits
-    /// for the lock a write holds.
-    entries: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -261,14 +258,12 @@ impl Ledger {
             store,
             state: Mutex::new(state),
             cuts: std::sync::Mutex::new(Vec::new()),
-            entries: std::sync::atomic::AtomicU64::new(0),
         };
         {
             let mut state = ledger.state();
             if let Err(e) = ledger.retally(&mut state) {
                 tracing::error!("applying revocations at start-up: {e}");
             }
-            ledger.count(&state);
         }
         ledger
     }
@@ -338,7 +333,6 @@ impl Ledger {
             }
             state.authority = next;
             rebuild_keys(state);
-            self.count(state);
         }
         tracing::error!("revocations do not settle; keeping the last tally");
         Ok(())
@@ -448,13 +442,7 @@ impl Ledger {
     }
 
     pub fn entry_count(&self) -> u64 {
-        self.entries.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Publishes the number of entries the feeds of `state` hold.
-    fn count(&self, state: &State) {
-        let n = state.tips.values().map(|t| t.seq.0).sum();
-        self.entries.store(n, std::sync::atomic::Ordering::SeqCst);
+        self.state().tips.values().map(|t| t.seq.0).sum()
     }
 
     #[allow(clippy::result_large_err, reason = "see Rejection")]
@@ -581,8 +569,6 @@ impl Ledger {
         }
         self.store.insert_entry(&entry)?;
         state.tips.insert(member, new_tip);
-        self.entries
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let kind = entry.header().kind;
         if kind == Kind::KEY_ROTATION {
             if let Some(keys) = state.keys.get_mut(&member) {

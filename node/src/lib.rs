@@ -174,10 +174,6 @@ pub async fn run(
         stopped.clone(),
     ));
     tasks.push(tokio::spawn(watch::run(watcher, stopped.clone())));
-    tasks.push(tokio::spawn(reopen_when_room_returns(
-        node.clone(),
-        stopped.clone(),
-    )));
     if let Some(witness) = witness {
         tasks.push(tokio::spawn(witness::run(
             witness,
@@ -229,41 +225,6 @@ async fn forget_idle_clients(node: Arc<Node>, mut stopped: tokio::sync::watch::R
         tokio::select! {
             _ = stopped.changed() => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => node.limits.forget_idle(),
-        }
-    }
-}
-
-/// Once the store has failed for want of room, tries every second to reopen it (it
-/// does so only once there is room again: `store::Store::recover`), then wakes the
-/// watch task to finish the round the failure cut short.
-async fn reopen_when_room_returns(
-    node: Arc<Node>,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut reported: Option<String> = None;
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-        }
-        let store = node.ledger.store().clone();
-        if !store.failed() {
-            continue;
-        }
-        match tokio::task::spawn_blocking(move || store.recover()).await {
-            Ok(Ok(true)) => {
-                node.watch.kick();
-                reported = None;
-            }
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => {
-                let e = e.to_string();
-                if reported.as_ref() != Some(&e) {
-                    tracing::error!("cannot reopen the store: {e}");
-                    reported = Some(e);
-                }
-            }
-            Err(e) => tracing::error!("the task reopening the store failed: {e}"),
         }
     }
 }

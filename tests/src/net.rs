@@ -96,9 +96,8 @@ pub struct NodeProc {
     pub flags: Vec<String>,
     /// Extra environment variables for the next start.
     pub env: Vec<(String, String)>,
-    /// A cap on the size of any file the process writes, in KiB (`ulimit -S -f`): past
-    /// it, writes fail with EFBIG, as on a full disk. Only the soft limit is set, so a
-    /// test may lift it while the node runs (`prlimit`), as when room returns.
+    /// A cap on the size of any file the process writes, in KiB (`ulimit -f`): past
+    /// it, writes fail with EFBIG, as on a full disk.
     pub file_size_limit_kib: Option<u64>,
 }
 
@@ -209,7 +208,7 @@ impl NodeProc {
             // fails with EFBIG instead, which is what the node must handle.
             let mut limited = Command::new("bash");
             limited
-                .args(["-c", "trap '' XFSZ; ulimit -S -f \"$0\"; exec \"$@\""])
+                .args(["-c", "trap '' XFSZ; ulimit -f \"$0\"; exec \"$@\""])
                 .arg(kib.to_string())
                 .arg(cmd.get_program())
                 .args(cmd.get_args());

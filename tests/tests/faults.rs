@@ -335,8 +335,7 @@ async fn a_full_disk_refuses_writes_keeps_serving_and_loses_nothing() {
     node.terminate();
     let largest = largest_file_kib(&data);
     assert!(largest > 0, "no store in {}", data.display());
-    // Room for a few MiB of entries above the 8 MiB the store keeps in reserve.
-    node.file_size_limit_kib = Some(largest + 12 * 1024);
+    node.file_size_limit_kib = Some(largest + 2048);
     node.spawn_again();
     let url = node.url();
     let mut fr = Author::new("FR");

@@ -104,32 +104,6 @@
 //! and these checks are against corruption, not against an attacker who can write the
 //! node's disk (who could rewrite everything anyway).
 //!
-//! # When the disk fills
-//!
-//! sled 0.34 keeps the first error it meets writing its log (a full disk, EFBIG under
-//! `ulimit -f`) and refuses every write after it, until it is opened again: a node
-//! whose disk filled answered 507 for ever, even once room was freed, and signed no
-//! checkpoint again. So:
-//!
-//! - every write first checks for room (at most every 250 ms): at least 8 MiB free on
-//!   the store's filesystem, and room for the log to grow as much under the process's
-//!   file-size limit. Without it the write is refused at once (507 `store-full`),
-//!   whoever took the room, before sled meets the wall in the middle of a write;
-//! - a flush that fails for want of room, or takes more than 10 s, marks the store
-//!   failed: writes are refused at once, reads go on;
-//! - once there is room again, [`Store::recover`] (called every second by the node)
-//!   takes the store out of service for the moment it needs: it waits for the requests
-//!   using sled to finish, reads what sled held only in memory (the entries above the
-//!   record's heads, and the fork proofs), closes sled, opens it again with the
-//!   start-up checks (it must hold the record), writes those entries and proofs again
-//!   and flushes. Requests wait meanwhile (at most 5 s); `/healthz` and the node's
-//!   heads never touch the store. Nothing is lost that the node's ledger holds, so it
-//!   and the watch go on as they were. A revocation made between the last commit and
-//!   the failure is not replayed: the node then asks to be restarted.
-//!
-//! A sled call that never returns still holds sled open; the node then answers 507
-//! within 10 s and keeps serving reads, but cannot reopen the store until restarted.
-//!
 //! At a clean stop, once sled has let go of its files, [`Closer::seal`] writes their
 //! fingerprint into the record. The seal costs reading the files once at the stop and
 //! once at the next start (about 0.1 s per 600 MiB here); a start without it costs a
@@ -138,9 +112,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use pacta_core::entry::Entry;
 use pacta_core::feed::{Tip, check_link, tip_from_newest};
@@ -171,9 +145,6 @@ pub enum StoreError {
     },
     #[error("the store is corrupt: {0}")]
     Corrupt(String),
-    /// The store refuses writes for want of room (see "When the disk fills").
-    #[error("{0}")]
-    NoRoom(String),
     /// The record of what was acknowledged, or the safety copy, cannot be kept.
     #[error("{0}")]
     Record(String),
@@ -206,9 +177,6 @@ impl StoreError {
     /// nothing is acknowledged; the node goes on serving reads.
     pub fn is_full(&self) -> bool {
         use std::io::ErrorKind;
-        if let StoreError::NoRoom(_) = self {
-            return true;
-        }
         let (StoreError::Sled(sled::Error::Io(e)) | StoreError::RecordIo(_, e)) = self else {
             return false;
         };
@@ -250,73 +218,9 @@ fn held_by_sled(dir: &Path) -> bool {
 /// ones (heads, the event log's tail) fit easily.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The node's durable state, behind a handle that can be reopened: sled keeps an
-/// error it met writing (a full disk) until it is opened again, so the store is
-/// reopened in-process once there is room (see "When the disk fills").
+/// The node's durable state.
 #[derive(Debug, Clone)]
 pub struct Store {
-    slot: Arc<RwLock<Option<Arc<Inner>>>>,
-    shared: Arc<Shared>,
-}
-
-/// What outlives each opening of sled.
-#[derive(Debug)]
-struct Shared {
-    dir: PathBuf,
-    network: NetworkId,
-    limit: Option<FeedLimit>,
-    run: usize,
-    /// Set when a write or a flush failed for want of room: sled refuses every write
-    /// from then on, until it is reopened.
-    failed: AtomicBool,
-    /// When room was last measured, and whether there was enough.
-    room: Mutex<Option<(Instant, bool)>>,
-    /// What sled held only in memory when it failed, kept across a reopen that could
-    /// not finish yet.
-    pending: Mutex<Option<Pending>>,
-    carried: Carried,
-}
-
-/// The parts of an opening that the next one goes on with.
-#[derive(Debug, Clone)]
-struct Carried {
-    commit: Arc<GroupCommit>,
-    acked: Arc<Mutex<Acked>>,
-    record: Arc<Mutex<Option<RecordFile>>>,
-}
-
-/// Writes made since the last durable record, read from a failed sled to be written
-/// again into the reopened one.
-#[derive(Debug, Default)]
-struct Pending {
-    entries: Vec<Entry>,
-    forks: Vec<ForkProof>,
-    /// The record as durable: the reopened store must hold it.
-    durable: Acked,
-}
-
-/// Counts a sled call in flight for as long as it lives.
-#[derive(Debug)]
-struct InFlight(Arc<AtomicU64>);
-
-impl InFlight {
-    fn start(count: &Arc<AtomicU64>) -> InFlight {
-        count.fetch_add(1, Ordering::SeqCst);
-        InFlight(count.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// One opening of sled.
-#[derive(Debug, Clone)]
-struct Inner {
-    /// sled flushes running on the blocking pool.
-    flushing: Arc<AtomicU64>,
     db: sled::Db,
     entries: sled::Tree,
     legal: sled::Tree,
@@ -331,6 +235,7 @@ struct Inner {
     /// group commit writes it to `record` (see `record.rs`).
     acked: Arc<Mutex<Acked>>,
     record: Arc<Mutex<Option<RecordFile>>>,
+    dir: PathBuf,
 }
 
 /// Write generations and the flush that covers them (see "Durability").
@@ -435,7 +340,7 @@ impl Store {
             Some(SafetyCopy::make(dir)?)
         };
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Inner::open_checked(dir, network, limit, check, run, acked.as_ref(), None)
+            Store::open_checked(dir, network, limit, check, run, acked.as_ref())
         }))
         .unwrap_or_else(|panic| {
             let cause = panic
@@ -498,366 +403,9 @@ impl Store {
             }
         };
         *store.record_file() = Some(file);
-        let shared = Shared {
-            dir: dir.to_owned(),
-            network,
-            limit,
-            run,
-            failed: AtomicBool::new(false),
-            room: Mutex::new(None),
-            pending: Mutex::new(None),
-            carried: Carried {
-                commit: store.commit.clone(),
-                acked: store.acked.clone(),
-                record: store.record.clone(),
-            },
-        };
-        let store = Store {
-            slot: Arc::new(RwLock::new(Some(Arc::new(store)))),
-            shared: Arc::new(shared),
-        };
         Ok((store, recovered))
     }
-}
 
-/// How long a request waits for the store while it is being reopened.
-const REOPEN_WAIT: Duration = Duration::from_secs(5);
-/// How long a flush may take before the node answers that the store cannot write.
-const FLUSH_PATIENCE: Duration = Duration::from_secs(10);
-/// Free room below which the store refuses writes, before sled meets a full disk:
-/// sled writes its log in segments of 512 KiB, and snapshots beside it.
-const RESERVE: u64 = 8 * 1024 * 1024;
-/// How long a measure of free room is trusted.
-const ROOM_FRESH: Duration = Duration::from_millis(250);
-
-impl Store {
-    /// The current opening (tests reach into it).
-    #[cfg(test)]
-    fn inner(&self) -> Arc<Inner> {
-        self.slot
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .expect("the store is open")
-    }
-
-    /// The current opening of sled; while it is being reopened, waits for it (at most
-    /// [`REOPEN_WAIT`]).
-    fn current(&self) -> Result<Arc<Inner>, StoreError> {
-        let deadline = Instant::now() + REOPEN_WAIT;
-        loop {
-            if let Some(inner) = self.slot.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                return Ok(inner.clone());
-            }
-            if Instant::now() > deadline {
-                return Err(StoreError::NoRoom(
-                    "the store is being reopened after the disk was full".to_owned(),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Refuses a write at once while sled has failed for want of room, or while there
-    /// is less free room than [`RESERVE`] (whoever took it), so that sled does not meet
-    /// a full disk in the middle of a write.
-    fn ensure_room(&self) -> Result<(), StoreError> {
-        if self.shared.failed.load(Ordering::SeqCst) {
-            return Err(StoreError::NoRoom(
-                "the store could not write for want of room; it takes writes again by itself once there is room".to_owned(),
-            ));
-        }
-        let fresh = {
-            let room = self.shared.room.lock().unwrap_or_else(|p| p.into_inner());
-            room.filter(|(at, _)| at.elapsed() < ROOM_FRESH)
-                .map(|(_, ok)| ok)
-        };
-        let ok = match fresh {
-            Some(ok) => ok,
-            None => {
-                let ok = self.has_room();
-                *self.shared.room.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((Instant::now(), ok));
-                ok
-            }
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(StoreError::NoRoom(format!(
-                "less than {} MiB free for the store in {}",
-                RESERVE / (1024 * 1024),
-                self.shared.dir.display()
-            )))
-        }
-    }
-
-    /// Whether the store has room to write: 8 MiB (`RESERVE`) free on its filesystem, and
-    /// its log may grow that much under the process's file-size limit (`ulimit -f`).
-    pub fn has_room(&self) -> bool {
-        let dir = &self.shared.dir;
-        let free = fs2::available_space(dir).unwrap_or(u64::MAX);
-        let limit = rlimit::getrlimit(rlimit::Resource::FSIZE).map_or(rlimit::INFINITY, |l| l.0);
-        let log = std::fs::metadata(dir.join("db")).map_or(0, |m| m.len());
-        free >= RESERVE && (limit == rlimit::INFINITY || log.saturating_add(RESERVE) <= limit)
-    }
-
-    /// Whether sled has failed for want of room and waits to be reopened.
-    pub fn failed(&self) -> bool {
-        self.shared.failed.load(Ordering::SeqCst)
-    }
-
-    /// Runs a write on the current opening; one that fails for want of room marks the
-    /// store failed.
-    fn writing<T>(
-        &self,
-        write: impl FnOnce(&Inner) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.ensure_room()?;
-        let out = write(self.current()?.as_ref());
-        if let Err(e) = &out
-            && e.is_full()
-        {
-            self.shared.failed.store(true, Ordering::SeqCst);
-        }
-        out
-    }
-
-    /// The entry at `seq` of `member`'s feed.
-    pub fn entry(&self, member: MemberCode, seq: Seq) -> Result<Option<Entry>, StoreError> {
-        self.current()?.entry(member, seq)
-    }
-
-    /// Up to `limit` entries of `member`'s feed from `from`, as stored bytes.
-    pub fn range(
-        &self,
-        member: MemberCode,
-        from: Seq,
-        limit: usize,
-        max_bytes: usize,
-    ) -> Result<Vec<sled::IVec>, StoreError> {
-        self.current()?.range(member, from, limit, max_bytes)
-    }
-
-    /// The tip of `newest`'s feed when `newest` is its newest entry: its window count
-    /// under the feed `limit` is read from the entries below it.
-    pub fn tip_at(&self, newest: &Entry, limit: Option<FeedLimit>) -> Result<Tip, StoreError> {
-        self.current()?.tip_at(newest, limit)
-    }
-
-    /// Writes an entry; the caller has checked that it extends its feed. Not durable
-    /// until [`Store::flush`].
-    pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        self.writing(|i| i.insert_entry(entry))
-    }
-
-    /// The entry with id `id`: `Ok(Some((entry, false)))` from its feed, `(entry,
-    /// true)` if it was removed from its feed because its key was revoked.
-    pub fn entry_by_id(
-        &self,
-        id: &pacta_core::EntryId,
-    ) -> Result<Option<(Entry, bool)>, StoreError> {
-        self.current()?.entry_by_id(id)
-    }
-
-    /// Moves `member`'s entries after `after` to the `revoked` tree (their key was
-    /// revoked). Returns how many moved. Not durable until [`Store::flush`].
-    pub fn truncate(&self, member: MemberCode, after: Seq) -> Result<u64, StoreError> {
-        self.writing(|i| i.truncate(member, after))
-    }
-
-    /// Every entry but notes, in store order (feeds by code, then seq).
-    pub fn legal_entries(&self) -> Result<Vec<Entry>, StoreError> {
-        self.current()?.legal_entries()
-    }
-
-    /// When this store's node last signed a checkpoint (`meta` → `signed`, the
-    /// checkpoint's time in ms), if it ever did: the witness refuses to start without
-    /// a record of a checkpoint at least that new ([`crate::witness`]).
-    pub fn signed_at(&self) -> Result<Option<u64>, StoreError> {
-        self.current()?.signed_at()
-    }
-
-    /// Notes that this store's node signed a checkpoint at `millis`. Not durable until
-    /// [`Store::flush`].
-    pub fn note_signed(&self, millis: u64) -> Result<(), StoreError> {
-        self.writing(|i| i.note_signed(millis))
-    }
-
-    /// What the watch module last recorded (`meta` → `watch`).
-    pub fn watch_state(&self) -> Result<Option<sled::IVec>, StoreError> {
-        self.current()?.watch_state()
-    }
-
-    /// Appends numbered events to the log and records the watch state, atomically.
-    /// Not durable until [`Store::flush`].
-    pub fn append_events(
-        &self,
-        arrivals: &[(u64, Vec<u8>)],
-        changes: &[(u64, Vec<u8>)],
-        state: &[u8],
-    ) -> Result<(), StoreError> {
-        self.writing(|i| i.append_events(arrivals, changes, state))
-    }
-
-    /// Up to `limit` events numbered above `after` and at most `upto`, arrivals and
-    /// changes merged in number order: `(number, is_change, value)`.
-    pub fn events_after(
-        &self,
-        after: u64,
-        upto: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, bool, sled::IVec)>, StoreError> {
-        self.current()?.events_after(after, upto, limit)
-    }
-
-    /// The highest event number in the log, if any.
-    pub fn last_event_number(&self) -> Result<Option<u64>, StoreError> {
-        self.current()?.last_event_number()
-    }
-
-    /// Makes every write so far durable, from a blocking thread (the watch task's
-    /// rounds run on one). [`Store::flush`] is the async, group-committed form.
-    pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.writing(Inner::flush_blocking)
-    }
-
-    /// The newest changes first, as long as `keep` says so, at most `limit` kept.
-    pub fn latest_changes(
-        &self,
-        limit: usize,
-        keep: impl FnMut(&[u8]) -> bool,
-    ) -> Result<Vec<(u64, sled::IVec)>, StoreError> {
-        self.current()?.latest_changes(limit, keep)
-    }
-
-    /// Writes a fork proof. Not durable until [`Store::flush`].
-    pub fn insert_fork(&self, proof: &ForkProof) -> Result<(), StoreError> {
-        self.writing(|i| i.insert_fork(proof))
-    }
-
-    /// Makes every write made before this call durable (see "Durability"), or fails
-    /// within 10 s (`FLUSH_PATIENCE`): a flush that fails for want of room, or takes longer,
-    /// marks the store failed, and it is reopened once there is room.
-    pub async fn flush(&self) -> Result<(), StoreError> {
-        if self.failed() {
-            self.ensure_room()?;
-        }
-        let inner = self.current()?;
-        let out = match tokio::time::timeout(FLUSH_PATIENCE, inner.flush()).await {
-            Ok(out) => out,
-            Err(_) => Err(StoreError::NoRoom(format!(
-                "the store did not finish writing within {} s",
-                FLUSH_PATIENCE.as_secs()
-            ))),
-        };
-        if let Err(e) = &out
-            && e.is_full()
-        {
-            self.shared.failed.store(true, Ordering::SeqCst);
-        }
-        out
-    }
-
-    /// What seals the store once every handle on it is gone ([`Closer::seal`]).
-    pub fn closer(&self) -> Closer {
-        Closer {
-            dir: self.shared.dir.clone(),
-            record: self.shared.carried.record.clone(),
-        }
-    }
-
-    /// Once sled has failed for want of room and there is room again, reopens it in
-    /// this process (see "When the disk fills"). Returns whether the store takes writes
-    /// again.
-    pub fn recover(&self) -> Result<bool, StoreError> {
-        if !self.failed() || !self.has_room() {
-            return Ok(false);
-        }
-        let shared = &self.shared;
-        let busy = |inner: &Inner| inner.flushing.load(Ordering::SeqCst) > 0;
-        if self
-            .slot
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_deref()
-            .is_some_and(busy)
-        {
-            return Ok(false);
-        }
-        let taken = self.slot.write().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(old) = taken {
-            let deadline = Instant::now() + FLUSH_PATIENCE;
-            while Arc::strong_count(&old) > 1 || busy(&old) {
-                if Instant::now() > deadline {
-                    // A request still holds it (sled may be stuck in a write): later.
-                    *self.slot.write().unwrap_or_else(|p| p.into_inner()) = Some(old);
-                    return Ok(false);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            let pending = match old.unflushed() {
-                Ok(pending) => pending,
-                Err(e) => {
-                    *self.slot.write().unwrap_or_else(|p| p.into_inner()) = Some(old);
-                    return Err(e);
-                }
-            };
-            *shared.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(pending);
-            drop(old);
-        }
-        if !files::wait_until_closed(&shared.dir, FLUSH_PATIENCE) {
-            return Ok(false);
-        }
-        let pending = shared
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .unwrap_or_default();
-        let (inner, recovered) = Inner::open_checked(
-            &shared.dir,
-            shared.network,
-            shared.limit,
-            Check::Fast,
-            shared.run,
-            Some(&pending.durable),
-            Some(&shared.carried),
-        )?;
-        inner.refill_ids(&recovered.tips)?;
-        for e in &pending.entries {
-            match inner.entry(e.author(), e.seq())? {
-                Some(held) if held.id() == e.id() => {}
-                Some(held) => {
-                    return Err(StoreError::Corrupt(format!(
-                        "reopened, the store holds {} at {} {}, not {} as before",
-                        held.id().short(),
-                        e.author(),
-                        e.seq(),
-                        e.id().short()
-                    )));
-                }
-                None => inner.insert_entry(e)?,
-            }
-        }
-        for proof in &pending.forks {
-            inner.insert_fork(proof)?;
-        }
-        let flushed = inner.flush_all();
-        *self.slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(inner));
-        flushed?;
-        *shared.room.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        shared.failed.store(false, Ordering::SeqCst);
-        tracing::info!(
-            entries = pending.entries.len(),
-            forks = pending.forks.len(),
-            "the store is reopened and takes writes again"
-        );
-        Ok(true)
-    }
-}
-
-impl Inner {
     /// Opens sled on `dir` and checks the store, against `acked` if there is a record.
     fn open_checked(
         dir: &Path,
@@ -866,8 +414,7 @@ impl Inner {
         check: Check,
         run: usize,
         acked: Option<&Acked>,
-        carried: Option<&Carried>,
-    ) -> Result<(Inner, Recovered), StoreError> {
+    ) -> Result<(Store, Recovered), StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -898,8 +445,7 @@ impl Inner {
             }
         };
         let ids = IdIndex::open(&db, &meta, format < 3, run)?;
-        let store = Inner {
-            flushing: Arc::default(),
+        let store = Store {
             entries: db.open_tree("entries")?,
             legal: db.open_tree("legal")?,
             forks: db.open_tree("forks")?,
@@ -909,10 +455,10 @@ impl Inner {
             changes: db.open_tree("changes")?,
             meta: meta.clone(),
             db,
-            // A reopened store goes on with the same generations and record file.
-            commit: carried.map_or_else(Default::default, |c| c.commit.clone()),
-            acked: carried.map_or_else(Default::default, |c| c.acked.clone()),
-            record: carried.map_or_else(Default::default, |c| c.record.clone()),
+            commit: Arc::new(GroupCommit::default()),
+            acked: Arc::new(Mutex::new(Acked::default())),
+            record: Arc::new(Mutex::new(None)),
+            dir: dir.to_owned(),
         };
         let recovered = if format < 2 {
             // Format 1 has no `legal` markers: build them in the full walk.
@@ -1441,9 +987,16 @@ impl Inner {
     }
 
     /// Removes the fork proof at `seq` of `member`'s feed: the ledger keeps a bounded
-    /// number per member (see `ledger.rs`). Not durable until [`Store::flush`].
+    /// number per member (see `ledger.rs`). Not durable until [`Store::flush`]. The
+    /// acknowledged count goes down with it, so the next group commit records one fewer.
+    /// (A crash after sled's flush and before the record's write leaves the record one
+    /// proof ahead, and the next start refuses the store, naming the count: removals are
+    /// rare, as the ledger removes a proof only for a lower one, and nothing is lost.)
     pub fn remove_fork(&self, member: MemberCode, seq: Seq) -> Result<(), StoreError> {
-        self.forks.remove(entry_key(member, seq))?;
+        if self.forks.remove(entry_key(member, seq))?.is_some() {
+            let mut acked = self.acked();
+            acked.forks = acked.forks.saturating_sub(1);
+        }
         self.commit.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -1479,11 +1032,7 @@ impl Inner {
             // written before, so the flush makes it durable.
             let acked = self.acked().clone();
             let (db, record) = (self.db.clone(), self.record.clone());
-            // Counted until sled returns, even if the caller stops waiting: sled stays
-            // open while it runs, so the store is not reopened meanwhile.
-            let flushing = InFlight::start(&self.flushing);
             tokio::task::spawn_blocking(move || {
-                let _flushing = flushing;
                 db.flush()?;
                 // Then the record, before anyone is told the flush is done.
                 match record.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
@@ -1559,65 +1108,12 @@ impl Inner {
         Ok(out)
     }
 
-    /// What this opening holds beyond the last durable record: the entries above each
-    /// recorded head, and the fork proofs. A revocation since the record (it moved
-    /// entries the record holds) is not replayed: the node must restart.
-    fn unflushed(&self) -> Result<Pending, StoreError> {
-        let mut durable = self
-            .record_file()
-            .as_ref()
-            .map(|f| f.last().clone())
-            .unwrap_or_default();
-        durable.seal = None;
-        let live = self.acked().clone();
-        let moved = |member: MemberCode| {
-            StoreError::Corrupt(format!(
-                "a revocation moved entries of {member} since the last commit; restart the node to reopen the store"
-            ))
-        };
-        if let Some(member) = durable.heads.keys().find(|m| !live.heads.contains_key(*m)) {
-            return Err(moved(*member));
+    /// What seals the store once every handle on it is gone ([`Closer::seal`]).
+    pub fn closer(&self) -> Closer {
+        Closer {
+            dir: self.dir.clone(),
+            record: self.record.clone(),
         }
-        let mut entries = Vec::new();
-        for (&member, &(seq, _)) in &live.heads {
-            let (from, id) = match durable.heads.get(&member) {
-                Some(&(s, id)) => (s.0, Some(id)),
-                None => (0, None),
-            };
-            if from > seq.0 {
-                return Err(moved(member));
-            }
-            if let Some(id) = id
-                && self.entry(member, Seq(from))?.map(|e| e.id()) != Some(id)
-            {
-                return Err(moved(member));
-            }
-            let count = usize::try_from(seq.0 - from).unwrap_or(usize::MAX);
-            for bytes in self.range(member, Seq(from + 1), count, usize::MAX)? {
-                entries
-                    .push(Entry::decode(&bytes).map_err(|e| {
-                        StoreError::Corrupt(format!("{member} above #{from}: {e}"))
-                    })?);
-            }
-        }
-        Ok(Pending {
-            entries,
-            forks: self.fork_proofs()?,
-            durable,
-        })
-    }
-
-    /// sled's flush, then the record, from this thread (a reopen, which nothing else
-    /// reaches yet).
-    fn flush_all(&self) -> Result<(), StoreError> {
-        let covers = self.commit.written.load(Ordering::SeqCst);
-        let acked = self.acked().clone();
-        self.db.flush()?;
-        if let Some(file) = self.record_file().as_mut() {
-            file.write(&acked)?;
-        }
-        self.commit.flushed.fetch_max(covers, Ordering::SeqCst);
-        Ok(())
     }
 }
 
@@ -1820,8 +1316,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = open(dir.path()).unwrap();
         let entries = chain(2);
-        let covered = || store.inner().commit.flushed.load(Ordering::SeqCst);
-        let written = || store.inner().commit.written.load(Ordering::SeqCst);
+        let covered = || store.commit.flushed.load(Ordering::SeqCst);
+        let written = || store.commit.written.load(Ordering::SeqCst);
         store.insert_entry(&entries[0]).unwrap();
         let first = written();
         assert!(first > 0, "the insert registered");
@@ -1847,14 +1343,10 @@ mod tests {
         for e in &entries {
             store.insert_entry(e).unwrap();
         }
-        edit(&store.inner().entries, &entries);
+        edit(&store.entries, &entries);
         (
-            store
-                .inner()
-                .check_full(false, None)
-                .unwrap_err()
-                .to_string(),
-            store.inner().check_fast(None).err().map(|e| e.to_string()),
+            store.check_full(false, None).unwrap_err().to_string(),
+            store.check_fast(None).err().map(|e| e.to_string()),
         )
     }
 
@@ -1904,7 +1396,6 @@ mod tests {
         }
         // A marker whose entry a crash lost (markers are written first).
         store
-            .inner()
             .legal
             .insert(entry_key("FR".parse().unwrap(), Seq(6)), &[])
             .unwrap();
@@ -1915,7 +1406,7 @@ mod tests {
         assert_eq!(recovered.tips[0].1.id, entries[4].id());
         let legal: Vec<Seq> = recovered.legal.iter().map(Entry::seq).collect();
         assert_eq!(legal, [Seq(2), Seq(4)]);
-        assert_eq!(store.inner().legal.len(), 2, "the stale marker is dropped");
+        assert_eq!(store.legal.len(), 2, "the stale marker is dropped");
         assert_eq!(store.legal_entries().unwrap().len(), 2);
     }
 
@@ -1928,15 +1419,15 @@ mod tests {
             store.insert_entry(e).unwrap();
         }
         // As format 1 wrote it: no `legal` tree.
-        store.inner().legal.clear().unwrap();
-        store.inner().meta.insert("format", &[1u8]).unwrap();
+        store.legal.clear().unwrap();
+        store.meta.insert("format", &[1u8]).unwrap();
         store.flush().await.unwrap();
         drop(store);
         let (store, recovered) = reopen(dir.path()).unwrap();
         assert_eq!(recovered.legal.len(), 1);
-        assert_eq!(store.inner().legal.len(), 1);
+        assert_eq!(store.legal.len(), 1);
         assert_eq!(
-            store.inner().meta.get("format").unwrap().unwrap().as_ref(),
+            store.meta.get("format").unwrap().unwrap().as_ref(),
             [FORMAT]
         );
         drop(store);
@@ -1953,24 +1444,20 @@ mod tests {
             store.insert_entry(e).unwrap();
             find_all(&store, std::slice::from_ref(e), false);
         }
-        store.inner().ids.settle();
-        assert!(
-            store.inner().ids.runs() >= 2,
-            "{} runs",
-            store.inner().ids.runs()
-        );
+        store.ids.settle();
+        assert!(store.ids.runs() >= 2, "{} runs", store.ids.runs());
         find_all(&store, &entries, false);
         let stranger = chain_of(1, |_| Kind::SIGNATURE)[0].id();
         assert!(store.entry_by_id(&stranger).unwrap().is_none());
         store.flush().await.unwrap();
-        let runs = store.inner().ids.runs();
+        let runs = store.ids.runs();
         drop(store);
         let (store, _) = open_runs_of(dir.path(), 4);
-        assert!(store.inner().ids.runs() >= runs);
+        assert!(store.ids.runs() >= runs);
         find_all(&store, &entries, false);
         assert!(store.entry_by_id(&stranger).unwrap().is_none());
         // Runs of another length read the same index.
-        store.inner().ids.settle();
+        store.ids.settle();
         drop(store);
         let (store, _) = open_runs_of(dir.path(), 1000);
         find_all(&store, &entries, false);
@@ -1984,13 +1471,13 @@ mod tests {
         for e in &entries {
             store.insert_entry(e).unwrap();
         }
-        store.inner().ids.settle();
+        store.ids.settle();
         // As if the crash came after the runs' keys but before `meta` recorded them.
-        store.inner().meta.remove("ids").unwrap();
+        store.meta.remove("ids").unwrap();
         store.flush().await.unwrap();
         drop(store);
         let (store, _) = open_runs_of(dir.path(), 3);
-        assert_eq!(store.inner().ids.covered("FR".parse().unwrap()), Seq(6));
+        assert_eq!(store.ids.covered("FR".parse().unwrap()), Seq(6));
         find_all(&store, &entries, false);
     }
 
@@ -2002,7 +1489,7 @@ mod tests {
         for e in &old {
             store.insert_entry(e).unwrap();
         }
-        store.inner().ids.settle();
+        store.ids.settle();
         assert_eq!(store.truncate("FR".parse().unwrap(), Seq(2)).unwrap(), 4);
         // New entries at #3 and #4, above a watermark that had covered #6.
         let mut new = vec![next_of(Some(&old[1]), Kind::NOTE, " again")];
@@ -2012,7 +1499,7 @@ mod tests {
         }
         find_all(&store, &new, false);
         find_all(&store, &old[2..], true);
-        store.inner().ids.settle();
+        store.ids.settle();
         store.flush().await.unwrap();
         drop(store);
         for run in [2, 1000] {
@@ -2020,7 +1507,7 @@ mod tests {
             find_all(&store, &old[..2], false);
             find_all(&store, &new, false);
             find_all(&store, &old[2..], true);
-            store.inner().ids.settle();
+            store.ids.settle();
         }
     }
 
@@ -2033,34 +1520,25 @@ mod tests {
             store.insert_entry(e).unwrap();
         }
         // As format 2 wrote it: one tree keyed by id, no runs.
-        let legacy = store.inner().db.open_tree("ids").unwrap();
+        let legacy = store.db.open_tree("ids").unwrap();
         for e in &entries {
             legacy
                 .insert(e.id().0, entry_key(e.author(), e.seq()))
                 .unwrap();
         }
-        store.inner().meta.remove("ids").unwrap();
-        store.inner().meta.insert("format", &[2u8]).unwrap();
+        store.meta.remove("ids").unwrap();
+        store.meta.insert("format", &[2u8]).unwrap();
         store.flush().await.unwrap();
         drop((store, legacy));
         let (store, _) = open_runs_of(dir.path(), 4);
-        assert_eq!(
-            store.inner().ids.runs(),
-            2,
-            "two full runs written at start-up"
-        );
+        assert_eq!(store.ids.runs(), 2, "two full runs written at start-up");
         find_all(&store, &entries, false);
         assert!(
-            !store
-                .inner()
-                .db
-                .tree_names()
-                .iter()
-                .any(|n| n.as_ref() == b"ids"),
+            !store.db.tree_names().iter().any(|n| n.as_ref() == b"ids"),
             "the tree keyed by id is gone"
         );
         assert_eq!(
-            store.inner().meta.get("format").unwrap().unwrap().as_ref(),
+            store.meta.get("format").unwrap().unwrap().as_ref(),
             [FORMAT]
         );
     }
@@ -2111,16 +1589,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = open(dir.path()).unwrap();
         // As format 3 wrote it: one arrival per record in `arrivals`.
-        let legacy = store.inner().db.open_tree("arrivals").unwrap();
+        let legacy = store.db.open_tree("arrivals").unwrap();
         for n in [1u64, 2, 3, 5] {
             legacy.insert(n.to_be_bytes(), vec![n as u8]).unwrap();
         }
         store
-            .inner()
             .changes
             .insert(4u64.to_be_bytes(), b"change".to_vec())
             .unwrap();
-        store.inner().meta.insert("format", &[3u8]).unwrap();
+        store.meta.insert("format", &[3u8]).unwrap();
         store.flush().await.unwrap();
         drop((store, legacy));
         let (store, _) = reopen(dir.path()).unwrap();
@@ -2137,14 +1614,13 @@ mod tests {
         assert_eq!(store.last_event_number().unwrap(), Some(5));
         assert!(
             !store
-                .inner()
                 .db
                 .tree_names()
                 .iter()
                 .any(|n| n.as_ref() == b"arrivals")
         );
         assert_eq!(
-            store.inner().meta.get("format").unwrap().unwrap().as_ref(),
+            store.meta.get("format").unwrap().unwrap().as_ref(),
             [FORMAT]
         );
     }
@@ -2158,17 +1634,13 @@ mod tests {
     async fn a_first_start_that_fails_loses_no_arrival_when_it_is_tried_again() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = open(dir.path()).unwrap();
-        let legacy = store.inner().db.open_tree("arrivals").unwrap();
+        let legacy = store.db.open_tree("arrivals").unwrap();
         for n in [1u64, 2, 3] {
             legacy.insert(n.to_be_bytes(), vec![n as u8]).unwrap();
         }
-        store.inner().meta.insert("format", &[3u8]).unwrap();
+        store.meta.insert("format", &[3u8]).unwrap();
         // The start-up check will refuse this: the first start fails after the rewrite.
-        store
-            .inner()
-            .forks
-            .insert(b"garbage", b"x".to_vec())
-            .unwrap();
+        store.forks.insert(b"garbage", b"x".to_vec()).unwrap();
         store.flush().await.unwrap();
         drop((store, legacy));
         let err = reopen(dir.path()).unwrap_err().to_string();
@@ -2202,7 +1674,6 @@ mod tests {
         store.append_events(&[(10, vec![10])], &[], b"{}").unwrap();
         assert_eq!(store.last_event_number().unwrap(), Some(10));
         store
-            .inner()
             .arrivals
             .insert(10u64.to_be_bytes(), vec![0, 9])
             .unwrap();
@@ -2220,8 +1691,8 @@ mod tests {
     fn a_store_of_a_newer_format_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = open(dir.path()).unwrap();
-        store.inner().meta.insert("format", &[FORMAT + 1]).unwrap();
-        store.inner().db.flush().unwrap();
+        store.meta.insert("format", &[FORMAT + 1]).unwrap();
+        store.db.flush().unwrap();
         drop(store);
         let err = reopen(dir.path()).unwrap_err().to_string();
         assert!(err.contains("this node reads formats 1 to 4"), "{err}");
@@ -2351,7 +1822,7 @@ mod tests {
         drop(store);
         let (store, recovered) = reopen(dir.path()).unwrap();
         assert_eq!(recovered.tips[0].1.seq, Seq(2));
-        let acked = store.inner().acked().clone();
+        let acked = store.acked().clone();
         assert_eq!(
             acked.heads[&"FR".parse().unwrap()],
             (Seq(2), entries[1].id())
