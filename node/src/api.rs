@@ -449,6 +449,9 @@ struct PageQuery {
     limit: Option<usize>,
 }
 
+/// Feed pages being built at once (see [`feed`]).
+static PAGE_BUILDS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 async fn feed(
     State(node): State<Arc<Node>>,
     member: Result<Path<String>, PathRejection>,
@@ -494,6 +497,10 @@ async fn feed(
             format!("limit must be 1 to {MAX_PAGE}"),
         ));
     }
+    // A page is built in a few copies (the stored bytes, their hex, the JSON) before the
+    // pool counts the one that is sent: building two at a time bounds that transient
+    // memory, whatever many clients ask at once (a hundred unread pages took 470 MiB).
+    let _building = PAGE_BUILDS.acquire().await.map_err(|e| internal(&e))?;
     // Read the head first: the page never runs past it, so it is consistent with it.
     let head = node.ledger.head(member);
     let store = node.ledger.store().clone();
