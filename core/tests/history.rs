@@ -698,7 +698,7 @@ fn own_receipt_and_later_procedure() -> (World, EntryId) {
 
 #[test]
 fn only_the_depositary_receives_even_a_members_own_instrument() {
-    let (w, t) = own_receipt_and_later_procedure();
+    let (w, _) = own_receipt_and_later_procedure();
     let status = w.status("2026-11-22");
     let nl = status.instruments[0].member(code("NL")).unwrap();
     assert_eq!(nl.stage, Stage::ConsentExpressed);
@@ -711,7 +711,6 @@ fn only_the_depositary_receives_even_a_members_own_instrument() {
         "{:?}",
         status.warnings
     );
-    let _ = t;
 }
 
 #[test]
@@ -1057,52 +1056,53 @@ fn random_world(acts: &[RandomAct], until: Option<pacta_core::date::Date>) -> (W
         let pick = |list: &Vec<Option<EntryId>>| -> Option<EntryId> {
             (!list.is_empty()).then(|| list[usize::from(extra) % list.len()].unwrap_or(nothing))
         };
-        let id = match what % 9 {
+        match what % 9 {
             0 => {
                 let kind = ["subject-to-ratification", "definitive", "ad-referendum"]
                     [usize::from(extra) % 3];
                 let id = kept.then(|| w.sign(t, member, &d, kind));
                 signatures.entry(member).or_default().push(id);
-                continue;
             }
-            1 => match signatures.get(member).and_then(&pick) {
-                Some(sig) if kept => Some(w.confirm(t, member, sig, &d)),
-                _ => None,
-            },
+            1 => {
+                if let Some(sig) = signatures.get(member).and_then(&pick).filter(|_| kept) {
+                    w.confirm(t, member, sig, &d);
+                }
+            }
             2 if kept => {
                 let result = ["passed", "failed", "completed"][usize::from(extra) % 3];
-                Some(w.step(
-                    t,
-                    member,
-                    random_step(member, extra / 3),
-                    &d,
-                    json!({"result": result}),
-                ))
+                let step = random_step(member, extra / 3);
+                w.step(t, member, step, &d, json!({"result": result}));
             }
             3 => {
                 let means = ["ratification", "acceptance", "accession"][usize::from(extra) % 3];
                 let id = kept.then(|| w.consent(t, member, means, &d));
                 consents.entry(member).or_default().push(id);
-                continue;
             }
-            4 => match consents.get(member).and_then(&pick) {
-                Some(c) if kept => Some(w.receipt(t, "FR", member, c, &d)),
-                _ => None,
-            },
-            5 => match consents.get(member).and_then(&pick) {
-                Some(c) if kept => Some(w.give_back(t, member, c, &d)),
-                _ => None,
-            },
-            6 if kept => Some(w.withdraw(t, member, &d, &d)),
-            7 if kept => Some(w.intend_not_to_be_party(t, member, &d)),
-            8 if kept => Some(w.add(
-                member,
-                "provisional-application",
-                json!({"instrument": t, "date": d}),
-            )),
-            _ => None,
-        };
-        let _ = id;
+            4 => {
+                if let Some(c) = consents.get(member).and_then(&pick).filter(|_| kept) {
+                    w.receipt(t, "FR", member, c, &d);
+                }
+            }
+            5 => {
+                if let Some(c) = consents.get(member).and_then(&pick).filter(|_| kept) {
+                    w.give_back(t, member, c, &d);
+                }
+            }
+            6 if kept => {
+                w.withdraw(t, member, &d, &d);
+            }
+            7 if kept => {
+                w.intend_not_to_be_party(t, member, &d);
+            }
+            8 if kept => {
+                w.add(
+                    member,
+                    "provisional-application",
+                    json!({"instrument": t, "date": d}),
+                );
+            }
+            _ => {}
+        }
     }
     (w, t)
 }

@@ -166,6 +166,17 @@ fn garbage() -> Vec<(&'static str, String, &'static str)> {
         ("deposit-receipt", format!(r#"{{"instrument":"{i}","member":"Ukraine","consent":"{i}","date":"2026-04-02"}}"#), "`member`"),
         ("deposit-receipt", format!(r#"{{"instrument":"{i}","member":"UA","date":"2026-04-02"}}"#), "missing field `consent`"),
         ("provisional-application", format!(r#"{{"instrument":"{i}","date":"2026-03-05","scope":null}}"#), "canonical"),
+        ("instrument", r#"{"short":"p","title":"t","nature":"political","adopted":"2026-01-06","parties":["FR"],"entry_into_force":{"rule":"none"},"withdrawal":{"rule":"not-provided"},"ratification_without_signature":true}"#.into(), "`ratification_without_signature`"),
+        ("instrument", r#"{"short":"p","title":"t","nature":"legal","adopted":"2026-01-06","parties":["FR"],"depositary":"FR","consent_means":["ratification"],"entry_into_force":{"rule":"on-consent"},"withdrawal":{"rule":"not-provided"},"ratification_without_signature":false}"#.into(), "canonical"),
+        ("instrument", r#"{"short":"p","title":"t","nature":"legal","adopted":"2026-01-06","parties":["FR"],"depositary":"FR","consent_means":["ratification"],"entry_into_force":{"rule":"on-consent"},"withdrawal":{"rule":"not-provided"},"ratification_without_signature":"yes"}"#.into(), "ratification_without_signature"),
+        ("signature-confirmation", format!(r#"{{"instrument":"{i}","date":"2026-04-15"}}"#), "missing field `signature`"),
+        ("signature-confirmation", format!(r#"{{"instrument":"{i}","signature":"{i}","date":"2026-04-31"}}"#), "`date`"),
+        ("signature-confirmation", format!(r#"{{"instrument":"{i}","date":"2026-04-15","signature":"{i}"}}"#), "canonical"),
+        ("deposit-return", format!(r#"{{"instrument":"{i}","member":"UA","consent":"{i}","date":"2026-04-02","reason":"  "}}"#), "`reason`"),
+        ("deposit-return", format!(r#"{{"instrument":"{i}","member":"UA","consent":"{i}","date":"2026-04-02"}}"#), "missing field `reason`"),
+        ("deposit-return", format!(r#"{{"instrument":"{i}","member":"ua","consent":"{i}","date":"2026-04-02","reason":"r"}}"#), "`member`"),
+        ("intention-not-to-be-party", format!(r#"{{"instrument":"{i}","date":"2026-05-01","effective":"2026-06-01"}}"#), "unknown field `effective`"),
+        ("intention-not-to-be-party", format!(r#"{{"instrument":"{i}"}}"#), "missing field `date`"),
         ("withdrawal", format!(r#"{{"instrument":"{i}","notified":"2026-10-01","effective":"2026-09-30"}}"#), "`effective`"),
         ("correction", format!(r#"{{"entry":"{i}","reason":"r","kind":"withdrawal"}}"#), "`payload`"),
         ("correction", format!(r#"{{"entry":"{i}","reason":"r","kind":"correction","payload":{{"entry":"{i}","reason":"r"}}}}"#), "`kind`"),
@@ -192,7 +203,7 @@ fn garbage_of_every_kind_is_refused_naming_the_field() {
             ),
         }
     }
-    assert_eq!(kinds.len(), 14, "every kind and an unknown one");
+    assert_eq!(kinds.len(), 17, "every kind and an unknown one");
 }
 
 #[test]
