@@ -49,7 +49,33 @@ pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 /// The largest feed page as JSON: its entries (up to `PAGE_BYTES` and one more entry)
 /// in hex, their quotes and commas, and the page's other fields. A page reserves this
 /// much of the response pool before it is read from the store.
-pub const PAGE_MOST: usize = 2 * (PAGE_BYTES + pacta_core::entry::MAX_ENTRY) + 3 * MAX_PAGE + 4096;
+pub const PAGE_MOST: usize = page_most(MAX_PAGE);
+/// Entries in a feed page that does not name its `limit`.
+const DEFAULT_PAGE: usize = 1000;
+
+/// The largest a feed page of at most `limit` entries can be as JSON (see
+/// [`PAGE_MOST`]): a page of one entry reserves a few hundred KiB, not 8 MiB, so a
+/// client may ask for many small pages at once.
+const fn page_most(limit: usize) -> usize {
+    let limit = if limit < MAX_PAGE { limit } else { MAX_PAGE };
+    let most = PAGE_BYTES + pacta_core::entry::MAX_ENTRY;
+    let bytes = limit.saturating_mul(pacta_core::entry::MAX_ENTRY);
+    let bytes = if bytes < most { bytes } else { most };
+    2 * bytes + 3 * limit + 4096
+}
+
+/// What a request for a feed page reserves before it is built: the largest page its
+/// `limit` allows, read as the handler reads it (a query it will refuse reserves the
+/// most).
+fn feed_upfront(uri: &axum::http::Uri) -> usize {
+    match Query::<PageQuery>::try_from_uri(uri) {
+        Ok(Query(q)) => match q.limit.unwrap_or(DEFAULT_PAGE) {
+            n @ 1..=MAX_PAGE => page_most(n),
+            _ => PAGE_MOST,
+        },
+        Err(_) => PAGE_MOST,
+    }
+}
 /// Most fork proofs served in one page of `GET /v1/forks`. With `PAGE_BYTES` of
 /// entries (and at least one proof), a page is no larger than a feed page, so a peer
 /// reads it whole.
@@ -322,7 +348,9 @@ async fn hold_answer(State(node): State<Arc<Node>>, req: Request, next: Next) ->
         return next.run(req).await;
     };
     let path = req.uri().path();
-    let upfront = if path.starts_with("/v1/feeds/") || path == "/v1/forks" {
+    let upfront = if path.starts_with("/v1/feeds/") {
+        feed_upfront(req.uri())
+    } else if path == "/v1/forks" {
         PAGE_MOST
     } else {
         0
@@ -489,7 +517,7 @@ async fn feed(
             "from=0: feeds start at 1",
         ));
     }
-    let limit = q.limit.unwrap_or(1000);
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
@@ -748,4 +776,35 @@ fn internal(e: &dyn std::fmt::Display) -> Failure {
         "internal",
         "internal error; see the node's log",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upfront(uri: &str) -> usize {
+        feed_upfront(&uri.parse().expect("a test URI"))
+    }
+
+    #[test]
+    fn a_page_reserves_what_its_limit_allows_as_the_handler_reads_it() {
+        let one = upfront("/v1/feeds/FR?limit=1");
+        assert!(one < 300 * 1024, "{one}");
+        assert_eq!(one, page_most(1));
+        // Percent-encoded names and values are read as the handler reads them.
+        assert_eq!(upfront("/v1/feeds/FR?lim%69t=%31"), one);
+        assert_eq!(upfront("/v1/feeds/FR"), page_most(DEFAULT_PAGE));
+        assert_eq!(upfront("/v1/feeds/FR?limit=10000"), PAGE_MOST);
+        // Whatever the handler will refuse reserves the most.
+        for bad in [
+            "limit=0",
+            "limit=10001",
+            "limit=x",
+            "limit=1&limit=2",
+            "other=1",
+        ] {
+            assert_eq!(upfront(&format!("/v1/feeds/FR?{bad}")), PAGE_MOST, "{bad}");
+        }
+        assert!(page_most(MAX_PAGE) >= 2 * PAGE_BYTES);
+    }
 }
