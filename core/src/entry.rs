@@ -19,8 +19,9 @@ use crate::keys::SecretKey;
 
 /// The first 12 bytes of every signed header: `pacta/entry` and a zero byte.
 pub const ENTRY_TAG: &[u8; 12] = b"pacta/entry\0";
-/// The only format version this code reads and writes.
-pub const FORMAT_VERSION: u8 = 1;
+/// The only entry format version this code reads and writes. Version 2 is version 1
+/// with the cofactored signature rule of SPEC 4.2; the bytes are laid out alike.
+pub const FORMAT_VERSION: u8 = 2;
 /// Largest payload accepted, in bytes. Payloads are structured records (a text's hash,
 /// never the text), so 64 KiB is generous and bounds what a node must buffer.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
@@ -186,9 +187,18 @@ impl Entry {
         }
     }
 
-    /// Whether the signature verifies under `key` (with `verify_strict`).
+    /// Whether the signature verifies under `key` (SPEC 4.2, [`crate::sig`]).
     pub fn signature_verifies(&self, key: &PublicKey) -> bool {
         key.verify(self.signed_bytes(), &self.signature())
+    }
+
+    /// The signature check of this entry under `key`, for [`crate::sig::verify_many`].
+    pub fn sig_item(&self, key: PublicKey) -> crate::sig::Item<'_> {
+        crate::sig::Item {
+            key,
+            message: self.signed_bytes(),
+            signature: self.signature(),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! 1. the bytes decode strictly as an entry;
 //! 2. the entry's author is the feed's member;
-//! 3. its signature verifies (`verify_strict`) under the key in force at that position
+//! 3. its signature verifies (SPEC 4.2, [`crate::sig`]) under the key in force at that position
 //!    ([`crate::authority`]: the roster's key, then each rotation's, and after a
 //!    revocation the replacement, which the entry must install);
 //! 4. it is signed for this roster's network;
@@ -17,7 +17,8 @@
 //!    `entries`-th entry of the feed whose claimed time falls in its window.
 //!
 //! Which key is in force at each position is planned first from the decoded entries (a
-//! cheap pass that only looks at key-rotations); then checks 1–5 run in parallel, and
+//! cheap pass that only looks at key-rotations); then the signatures are checked in
+//! batches ([`crate::sig::verify_many`]), checks 1–5 run in parallel, and
 //! 6–9 are a cheap sequential pass. The first failure, in position order and in the order above
 //! within a position, is the one reported.
 
@@ -153,7 +154,20 @@ pub fn check_entry_under(
     state: Option<&KeyState>,
     entry: &Entry,
 ) -> Result<(), Problem> {
-    let key = expect.key;
+    let signature = entry.signature_verifies(&expect.key);
+    check_entry_given(network, member, expect, state, entry, signature)
+}
+
+/// [`check_entry_under`] with the signature's verdict already known (from a batch:
+/// [`crate::sig::verify_many`]); `signature` must be the verdict under `expect.key`.
+pub fn check_entry_given(
+    network: NetworkId,
+    member: MemberCode,
+    expect: Expect,
+    state: Option<&KeyState>,
+    entry: &Entry,
+    signature: bool,
+) -> Result<(), Problem> {
     let header = entry.header();
     if header.author != member {
         return Err(Problem::Author {
@@ -163,7 +177,7 @@ pub fn check_entry_under(
     }
     // The signature comes before the other field checks: if it fails, the entry was
     // altered or forged, and what its fields claim is not worth reporting.
-    if !entry.signature_verifies(&key) {
+    if !signature {
         if let (Some(_), Some(r)) = (
             expect.install,
             state.and_then(|s| s.revocation_after(header.seq)),
@@ -375,13 +389,21 @@ pub fn verify_feed_with(
         plan.push(planner.required(Seq(index as u64 + 1)));
         planner.advance(entry);
     }
+    // Every planned signature in batches; an entry is planned only if it decoded.
+    let items: Vec<_> = decoded
+        .iter()
+        .zip(&plan)
+        .filter_map(|(d, expect)| d.as_ref().ok().map(|e| e.sig_item(expect.key)))
+        .collect();
+    let signatures = crate::sig::verify_many(&items);
     let checked: Vec<Result<Entry, Problem>> = decoded
         .into_par_iter()
         .enumerate()
         .map(|(index, d)| {
             let entry = d?;
             let expect = plan.get(index).copied().ok_or(Problem::UnknownMember)?;
-            check_entry_under(network, member, expect, Some(&keys), &entry)?;
+            let signature = signatures.get(index).is_some_and(Result::is_ok);
+            check_entry_given(network, member, expect, Some(&keys), &entry, signature)?;
             Ok(entry)
         })
         .collect();

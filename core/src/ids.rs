@@ -202,8 +202,8 @@ impl PublicKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, IdError> {
         let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
             .map_err(|_| IdError::InvalidKey(hex::encode(bytes)))?;
-        // A small-order key makes verify_strict's checks meaningless for it; refuse it
-        // at the trust root rather than discover it at a signature.
+        // A small-order key lets anyone make signatures that pass the equation; refuse
+        // it at the trust root rather than discover it at a signature (SPEC 3.3, 4.2).
         if key.is_weak() {
             return Err(IdError::WeakKey(hex::encode(bytes)));
         }
@@ -227,15 +227,10 @@ impl PublicKey {
         self.bytes
     }
 
-    /// Checks `signature` over `message` with `verify_strict`.
-    ///
-    /// `verify_strict` rather than `verify`: it rejects non-canonical encodings of R and
-    /// S and small-order components, so that exactly one signature verifies for a given
-    /// (key, message) and nobody can derive a second valid signature, and hence a
-    /// second entry id, from one they have seen.
+    /// Checks `signature` over `message` under the one rule of SPEC 4.2 (see
+    /// [`crate::sig`]): strict encodings, no small order, the cofactored equation.
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-        let sig = ed25519_dalek::Signature::from_bytes(signature);
-        self.key.verify_strict(message, &sig).is_ok()
+        crate::sig::verify_one(self, message, signature).is_ok()
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`ids`]: newtypes for member codes, entry and network ids, keys, seqs, times, kinds.
 //! - [`keys`]: secret keys and the text of key files.
 //! - [`roster`]: the trust root (TOML) and the network id.
+//! - [`sig`]: the signature rule (cofactored, strict encodings), alone and in batches.
 //! - [`entry`]: the signed entry: exact bytes, strict decoding, signing, ids.
 //! - [`date`]: calendar dates of legal acts.
 //! - [`payload`]: what each kind of entry says, in canonical JSON.
@@ -45,6 +46,7 @@ pub mod payload;
 pub mod profile;
 pub mod proof;
 pub mod roster;
+pub mod sig;
 pub mod status;
 pub mod synth;
 pub mod verify;

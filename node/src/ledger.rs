@@ -12,7 +12,7 @@ use pacta_core::Kind;
 use pacta_core::Roster;
 use pacta_core::authority::{Authority, Expect, KeyState};
 use pacta_core::entry::{DecodeError, Entry};
-use pacta_core::feed::{Problem, Tip, check_entry_under, check_link};
+use pacta_core::feed::{Problem, Tip, check_entry_given, check_entry_under, check_link};
 use pacta_core::fork::ForkProof;
 use pacta_core::ids::{MemberCode, Seq};
 use pacta_core::wire::{Accepted, ForkSummary, Head, Outcome};
@@ -472,6 +472,54 @@ impl Ledger {
         )
         .map_err(|problem| invalid(&entry, problem))?;
         Ok(Checked { entry, expect })
+    }
+
+    /// [`Ledger::precheck`] for a whole batch, with the signatures checked in batches
+    /// ([`pacta_core::sig::verify_many`]): one verdict per entry, in order, each the
+    /// one `precheck` would give.
+    pub fn precheck_batch(&self, batch: &[Vec<u8>]) -> Vec<Result<Checked, Rejection>> {
+        use rayon::prelude::*;
+        let decoded: Vec<Result<Entry, Rejection>> = batch
+            .par_iter()
+            .map(|bytes| Entry::decode(bytes).map_err(Rejection::Malformed))
+            .collect();
+        let planned: Vec<Result<(Entry, Expect, Option<KeyState>), Rejection>> = {
+            let state = self.state();
+            decoded
+                .into_iter()
+                .map(|d| {
+                    let entry = d?;
+                    let (expect, explain) = expected_key(&state, &entry)?;
+                    Ok((entry, expect, explain))
+                })
+                .collect()
+        };
+        let items: Vec<_> = planned
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|(entry, expect, _)| entry.sig_item(expect.key))
+            .collect();
+        let mut signatures = pacta_core::sig::verify_many(&items).into_iter();
+        let planned: Vec<_> = planned
+            .into_iter()
+            .map(|p| p.map(|p| (p, signatures.next().is_some_and(|v| v.is_ok()))))
+            .collect();
+        planned
+            .into_par_iter()
+            .map(|p| {
+                let ((entry, expect, explain), signature) = p?;
+                check_entry_given(
+                    self.roster.network_id(),
+                    entry.author(),
+                    expect,
+                    explain.as_ref(),
+                    &entry,
+                    signature,
+                )
+                .map_err(|problem| invalid(&entry, problem))?;
+                Ok(Checked { entry, expect })
+            })
+            .collect()
     }
 
     #[allow(clippy::result_large_err, reason = "see Rejection")]

@@ -73,13 +73,10 @@ impl Node {
         // Signature checks and sled calls block: keep them off the async workers.
         let outcome =
             tokio::task::spawn_blocking(move || {
-                use rayon::prelude::*;
-                // Signatures first, in parallel; then each entry's place, in order. The first
-                // failure in batch order is the one reported, as if checked one by one.
-                let checked: Vec<_> = batch
-                    .par_iter()
-                    .map(|bytes| ledger.precheck(bytes))
-                    .collect();
+                // Signatures first, in batches over the cores; then each entry's place, in
+                // order. The first failure in batch order is the one reported, as if
+                // checked one by one.
+                let checked = ledger.precheck_batch(&batch);
                 let mut accepted = Vec::with_capacity(batch.len());
                 let mut stored = Vec::new();
                 for (index, entry) in checked.into_iter().enumerate() {

@@ -181,23 +181,58 @@ def _valid_key_point(key):
     return _key_cache[key]
 
 
-def verify_strict(key, msg, sig):
-    """SPEC 4.2 strict Ed25519 verification."""
+def sig_verdict(key, msg, sig):
+    """SPEC 4.2, the rule of entry format version 2: "valid", or the first rule that
+    refuses. Keys are checked first (SPEC 3.3), then s, then R, then the cofactored
+    equation [8][s]B = [8]R + [8][k]A."""
     if len(key) != 32 or len(sig) != 64:
-        return False
+        return "length"
+    a_pt = point_decompress(key)
+    if a_pt is None:
+        y = int.from_bytes(key, "little") & ((1 << 255) - 1)
+        return "non-canonical-a" if y >= P else "a-not-a-point"
+    if is_small_order(a_pt):
+        return "small-order-a"
     r_bytes, s_bytes = sig[:32], sig[32:]
     s = int.from_bytes(s_bytes, "little")
     if s >= L:
-        return False
+        return "non-canonical-s"
+    v = int.from_bytes(r_bytes, "little")
+    y, sign = v & ((1 << 255) - 1), v >> 255
+    if y >= P or (sign and y in (1, P - 1)):
+        # y + p, or x = 0 written with a sign bit ("-0"): not the one encoding.
+        return "non-canonical-r"
     r_pt = point_decompress(r_bytes)
-    if r_pt is None or is_small_order(r_pt):
-        return False
-    a_pt = _valid_key_point(bytes(key))
-    if a_pt is None:
-        return False
+    if r_pt is None:
+        return "r-not-a-point"
+    if is_small_order(r_pt):
+        return "small-order-r"
     k = int.from_bytes(hashlib.sha512(r_bytes + key + msg).digest(), "little") % L
-    check = _double_scalarmult(s, BASE, k, _neg(a_pt))
-    return point_compress(check) == r_bytes
+    # [s]B - [k]A - R, times the cofactor 8, must be the identity.
+    diff = _add(_double_scalarmult(s, BASE, k, _neg(a_pt)), _neg(r_pt))
+    if not is_small_order(diff):
+        return "equation"
+    return "valid"
+
+
+def verify_sig(key, msg, sig):
+    """SPEC 4.2: the cofactored rule with strict encodings."""
+    return sig_verdict(key, msg, sig) == "valid"
+
+
+def run_signatures(path):
+    """Checks core/vectors/signatures.json: each case's verdict under SPEC 4.2."""
+    with open(path, encoding="utf-8") as f:
+        vec = json.load(f)
+    bad = 0
+    for case in vec["cases"]:
+        got = sig_verdict(bytes.fromhex(case["public_hex"]), bytes.fromhex(case["message_hex"]),
+                          bytes.fromhex(case["signature_hex"]))
+        if got != case["verdict"]:
+            bad += 1
+            print("FAIL %s: %s, expected %s" % (case["name"], got, case["verdict"]))
+    print("signatures: %d cases, %d failed" % (len(vec["cases"]), bad))
+    return 1 if bad else 0
 
 
 def _secret_expand(seed):
@@ -251,16 +286,16 @@ def ed25519_selftest():
             problems.append("TEST %d: public key" % i)
         if sign(seed_b, msg_b) != sig_b:
             problems.append("TEST %d: signature" % i)
-        if not verify_strict(pub_b, msg_b, sig_b):
+        if not verify_sig(pub_b, msg_b, sig_b):
             problems.append("TEST %d: does not verify" % i)
         bad = bytearray(sig_b)
         bad[0] ^= 1
-        if verify_strict(pub_b, msg_b, bytes(bad)):
+        if verify_sig(pub_b, msg_b, bytes(bad)):
             problems.append("TEST %d: flipped signature verifies" % i)
-        if verify_strict(pub_b, msg_b + b"x", sig_b):
+        if verify_sig(pub_b, msg_b + b"x", sig_b):
             problems.append("TEST %d: other message verifies" % i)
         s = int.from_bytes(sig_b[32:], "little") + L
-        if verify_strict(pub_b, msg_b, sig_b[:32] + s.to_bytes(32, "little")):
+        if verify_sig(pub_b, msg_b, sig_b[:32] + s.to_bytes(32, "little")):
             problems.append("TEST %d: S + L accepted" % i)
     # Small-order and non-canonical keys must be rejected (SPEC 3.3).
     ident = (1).to_bytes(32, "little")
@@ -270,9 +305,9 @@ def ed25519_selftest():
         problems.append("order-2 point accepted as a key")
     if decode_public_key((P + 1).to_bytes(32, "little")) is not None:
         problems.append("non-canonical y accepted as a key")
-    # The identity R with S = 0 "verifies" cofactorless for a small-order key;
-    # strict verification rejects it through the R / key checks.
-    if verify_strict(ident, b"m", ident + bytes(32)):
+    # The identity R with S = 0 passes every equation for a small-order key; the
+    # rule rejects it through the R / key checks.
+    if verify_sig(ident, b"m", ident + bytes(32)):
         problems.append("small-order R/key accepted")
     return problems
 
@@ -285,6 +320,8 @@ MAX_TIME = 253402300799999
 MAX_PAYLOAD = 65536
 MAX_ENTRY = 65772
 ENTRY_TAG = b"pacta/entry\x00"
+# SPEC 4.1: version 2 is version 1's layout under the cofactored signature rule (4.2).
+ENTRY_VERSION = 2
 NETWORK_TAG = b"pacta/network\x00"
 BUNDLE_MAGIC = b"pacta/bundle\x00"
 BUNDLE_VERSION = 2
@@ -513,8 +550,8 @@ def decode_entry(raw):
     e.raw = raw
     if r.take(12, "tag") != ENTRY_TAG:
         raise DecodeError("wrong tag")
-    if r.uint(1, "version") != 1:
-        raise DecodeError("version is not 1")
+    if r.uint(1, "version") != ENTRY_VERSION:
+        raise DecodeError("version is not %d" % ENTRY_VERSION)
     e.network = r.take(32, "network id")
     la = r.uint(1, "author length")
     author = r.take(la, "author")
@@ -1214,7 +1251,7 @@ def verify_feed(roster, member, items):
             return fail("decode", "cannot be decoded: %s" % ex)
         if e.author != member:
             return fail("author", "author is %s" % e.author)
-        if not verify_strict(key, e.signed, e.signature):
+        if not verify_sig(key, e.signed, e.signature):
             return fail("signature", "signature does not verify under %s's key" % member)
         if e.network != roster.network_id:
             return fail("network", "signed for network %s" % e.network.hex())
@@ -1253,8 +1290,8 @@ def check_fork(roster, a_raw, b_raw):
         raise ValueError("member %s is not in the roster" % a.author)
     if not a.id < b.id:
         raise ValueError("id(a) is not below id(b)")
-    if not (verify_strict(m["key_bytes"], a.signed, a.signature)
-            and verify_strict(m["key_bytes"], b.signed, b.signature)):
+    if not (verify_sig(m["key_bytes"], a.signed, a.signature)
+            and verify_sig(m["key_bytes"], b.signed, b.signature)):
         raise ValueError("a signature does not verify")
     if a.network != roster.network_id or b.network != roster.network_id:
         raise ValueError("an entry carries another network id")
@@ -1554,7 +1591,7 @@ def verify_checkpoint(roster, data):
             continue
         code, key = names[name]
         if code == cp.node and len(body) == 64:
-            if kid != key_id(name, ALG_ED25519, key) or not verify_strict(key, text_b, body):
+            if kid != key_id(name, ALG_ED25519, key) or not verify_sig(key, text_b, body):
                 raise CheckpointError("the signature line of %s does not verify" % name)
             if origin:
                 raise CheckpointError("%s signed it more than once" % code)
@@ -1565,7 +1602,7 @@ def verify_checkpoint(roster, data):
         if kid != key_id(name, ALG_COSIGNATURE_V1, key) or len(body) != 72:
             raise CheckpointError("the signature line of %s is not its cosignature" % name)
         t = int.from_bytes(body[:8], "big")
-        if t > I64_MAX or not verify_strict(key, cosigned_message(text_b, t), body[8:]):
+        if t > I64_MAX or not verify_sig(key, cosigned_message(text_b, t), body[8:]):
             raise CheckpointError("the cosignature of %s does not verify" % name)
         if t < cp_secs:
             raise CheckpointError("%s's cosignature is dated %d, before the checkpoint (%d s)"
@@ -1729,7 +1766,7 @@ def run_vectors(path):
             if got != want:
                 probs.append("%s: %s is %r, expected %r" % (n, fname, got, want))
         key = roster.by_code[e.author]["key_bytes"]
-        if not verify_strict(key, e.signed, e.signature):
+        if not verify_sig(key, e.signed, e.signature):
             probs.append("%s: signature does not verify" % n)
         if e.author in seeds and sign(seeds[e.author], e.signed) != e.signature:
             probs.append("%s: re-signing with the seed gives another signature" % n)
@@ -2412,7 +2449,7 @@ def make_entry(seed, network, author, seq, prev, time, kind, payload):
     """SPEC 4.1: an entry signed with seed. Returns (entry bytes, id)."""
     a, k = author.encode("ascii"), kind.encode("ascii")
     h = bytearray(ENTRY_TAG)
-    h.append(1)
+    h.append(ENTRY_VERSION)
     h += network
     h.append(len(a))
     h += a
@@ -4277,6 +4314,7 @@ def run_bundle(roster_path, bundle_path, as_json):
 
 def main(argv):
     usage = ("usage: pacta_verify.py vectors PATH/vectors.json\n"
+             "       pacta_verify.py signatures PATH/signatures.json\n"
              "       pacta_verify.py payloads [PATH/SPEC.md]\n"
              "       pacta_verify.py checkpoints [PATH/SPEC.md]\n"
              "       pacta_verify.py bundle --roster ROSTER.toml --bundle FILE.bundle [--json]\n"
@@ -4294,6 +4332,12 @@ def main(argv):
         try:
             return run_checkpoints(argv[1] if len(argv) == 2 else None)
         except (OSError, RosterError) as ex:
+            print("error: %s" % ex, file=sys.stderr)
+            return 2
+    if len(argv) == 2 and argv[0] == "signatures":
+        try:
+            return run_signatures(argv[1])
+        except (OSError, ValueError, KeyError) as ex:
             print("error: %s" % ex, file=sys.stderr)
             return 2
     if len(argv) == 2 and argv[0] == "vectors":
