@@ -302,3 +302,103 @@ impl NodeClient {
         Ok(Some(bytes))
     }
 }
+
+/// A node's ledger as a stream of pages (`pacta verify --node`, `pacta status
+/// --node`): the checkpoint, heads and fork proofs first, then each feed page by page
+/// as the audit reads it, never the whole ledger at once.
+#[derive(Debug)]
+pub struct NodeFeeds {
+    client: NodeClient,
+    heads: std::collections::BTreeMap<MemberCode, Seq>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl NodeClient {
+    /// What an audit needs before the feeds, and the feeds as a source of pages. Must
+    /// be called within the runtime; the audit then runs in `block_in_place`.
+    pub async fn outline(self) -> Result<(pacta_core::audit::Outline, NodeFeeds)> {
+        // The checkpoint first: the feeds fetched after it must extend it, and the
+        // verifier checks that they do.
+        let checkpoint = self.checkpoint().await?;
+        let heads = self.heads().await?;
+        let forks = self.forks().await?;
+        let outline = pacta_core::audit::Outline {
+            network: heads.network,
+            feeds: heads
+                .heads
+                .iter()
+                .filter(|(_, h)| h.seq.0 > 0)
+                .map(|(m, h)| (*m, h.seq.0))
+                .collect(),
+            forks: forks
+                .forks
+                .into_iter()
+                .map(|f| {
+                    let [a, b] = f.entries;
+                    [a.0, b.0]
+                })
+                .collect(),
+            checkpoint,
+        };
+        let heads = heads.heads.iter().map(|(m, h)| (*m, h.seq)).collect();
+        Ok((
+            outline,
+            NodeFeeds {
+                client: self,
+                heads,
+                runtime: tokio::runtime::Handle::current(),
+            },
+        ))
+    }
+}
+
+impl pacta_core::audit::FeedSource for NodeFeeds {
+    type Error = anyhow::Error;
+
+    fn feed(&mut self, member: MemberCode, sink: &mut dyn FnMut(&[&[u8]])) -> Result<()> {
+        let Some(head) = self.heads.get(&member).copied() else {
+            return Ok(());
+        };
+        // The id of the last entry taken, for the next one's prev.
+        let mut prev = None;
+        let mut next = 1;
+        while next <= head.0 {
+            let page = self.runtime.block_on(self.client.page(
+                member,
+                Seq(next),
+                PAGE.min(head.0 - next + 1),
+            ))?;
+            if page.entries.is_empty() {
+                bail!("the node lists {member} up to {head} but serves nothing from #{next}");
+            }
+            // Each entry must be the next one of the chain: the right member and
+            // position, naming the last one as its prev. The first that is not ends the
+            // feed here: it is passed on, and the verifier says what is wrong with it.
+            // So a node cannot make the audit go on for ever by serving the same
+            // entries again, or any that do not chain (issue 18, finding 14).
+            let mut taken = 0;
+            let mut broken = false;
+            for bytes in &page.entries {
+                taken += 1;
+                let chained = Entry::decode(&bytes.0).ok().filter(|e| {
+                    e.author() == member && e.seq() == Seq(next) && e.header().prev == prev
+                });
+                let Some(entry) = chained else {
+                    broken = true;
+                    break;
+                };
+                prev = Some(entry.id());
+                next += 1;
+            }
+            let slice: Vec<&[u8]> = page.entries[..taken]
+                .iter()
+                .map(|b| b.0.as_slice())
+                .collect();
+            sink(&slice);
+            if broken {
+                break;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,10 +1,14 @@
 //! `pacta`: the command a delegation, an auditor or a developer runs.
 //!
 //! Exit codes: 0 success (a valid ledger, a stored entry), 1 an invalid ledger or an
-//! entry the node refused, 2 a usage, network or I/O error.
+//! entry the node refused, 2 a usage, network or I/O error. A reader that closes
+//! stdout early (`pacta verify … | head`) changes none of these: the command stops
+//! writing and exits with the code it would have had (`out`).
 
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod out;
 mod client;
 mod cmd;
 mod example;

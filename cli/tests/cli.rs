@@ -367,3 +367,37 @@ fn usage_and_io_errors_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `pacta verify … | head`: a reader that closes the pipe early. Before issue 19 the
+/// first write panicked (exit 101, a panic message on stderr); now the command ends
+/// quietly with the verdict's exit code.
+#[test]
+fn verify_into_a_closed_stdout_exits_quietly_with_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = synth(dir.path(), 50);
+    for (json, status) in [(false, "verify"), (true, "verify"), (false, "status")] {
+        let mut args = vec![
+            status,
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--roster",
+            ROSTER,
+        ];
+        if json {
+            args.push("--json");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pacta"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the command writes anything.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

@@ -376,65 +376,145 @@ pub fn verify_feed_with(
     keys: KeyState,
     raw: &[&[u8]],
 ) -> FeedVerdict {
-    let decoded: Vec<Result<Entry, Problem>> = raw
-        .par_iter()
-        .map(|bytes| Entry::decode(bytes).map_err(Problem::Decode))
-        .collect();
-    // Plan the key of each position from the entries as decoded; a rotation that turns
-    // out invalid fails at its own position, before anything planned from it counts.
-    let mut plan = Vec::with_capacity(decoded.len());
-    let mut planner = keys.clone();
-    for (index, d) in decoded.iter().enumerate() {
-        let Ok(entry) = d else { break };
-        plan.push(planner.required(Seq(index as u64 + 1)));
-        planner.advance(entry);
-    }
-    // Every planned signature in batches; an entry is planned only if it decoded.
-    let items: Vec<_> = decoded
-        .iter()
-        .zip(&plan)
-        .filter_map(|(d, expect)| d.as_ref().ok().map(|e| e.sig_item(expect.key)))
-        .collect();
-    let signatures = crate::sig::verify_many(&items);
-    let checked: Vec<Result<Entry, Problem>> = decoded
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, d)| {
-            let entry = d?;
-            let expect = plan.get(index).copied().ok_or(Problem::UnknownMember)?;
-            let signature = signatures.get(index).is_some_and(Result::is_ok);
-            check_entry_given(network, member, expect, Some(&keys), &entry, signature)?;
-            Ok(entry)
-        })
-        .collect();
-    let mut walked = keys;
-    let mut entries = Vec::with_capacity(checked.len());
-    let mut tip = None;
-    for (index, result) in checked.into_iter().enumerate() {
-        let position = Seq(index as u64 + 1);
-        match result.and_then(|entry| check_link(tip, &entry, limit).map(|t| (entry, t))) {
-            Ok((entry, next)) => {
-                tip = Some(next);
-                walked.advance(&entry);
-                entries.push(entry);
-            }
-            Err(problem) => {
-                let error = FeedError {
-                    member,
-                    position,
-                    problem,
-                };
-                return FeedVerdict {
-                    valid: Feed { member, entries },
-                    error: Some(error),
-                    keys: Some(walked),
-                };
-            }
-        }
-    }
+    let mut cursor = FeedCursor::new(network, limit, member, keys);
+    let entries = cursor.push(raw);
     FeedVerdict {
         valid: Feed { member, entries },
-        error: None,
-        keys: Some(walked),
+        error: cursor.error,
+        keys: Some(cursor.walked),
+    }
+}
+
+/// A feed verified a slice at a time, for audits that stream a ledger: it holds the
+/// tip and the key schedule, never the entries. Fed a whole feed at once it is
+/// [`verify_feed_with`].
+#[derive(Debug, Clone)]
+pub struct FeedCursor {
+    network: NetworkId,
+    limit: Option<FeedLimit>,
+    member: MemberCode,
+    /// The schedule as given: it explains a refusal after a revocation.
+    schedule: KeyState,
+    /// The schedule walked over the valid prefix.
+    walked: KeyState,
+    tip: Option<Tip>,
+    /// Positions pushed so far, valid or not.
+    pushed: u64,
+    error: Option<FeedError>,
+}
+
+impl FeedCursor {
+    pub fn new(
+        network: NetworkId,
+        limit: Option<FeedLimit>,
+        member: MemberCode,
+        keys: KeyState,
+    ) -> FeedCursor {
+        FeedCursor {
+            network,
+            limit,
+            member,
+            walked: keys.clone(),
+            schedule: keys,
+            tip: None,
+            pushed: 0,
+            error: None,
+        }
+    }
+
+    /// Verifies the next entries of the feed and returns those that verified, in
+    /// order. After the first failure nothing more verifies (later pushes return
+    /// nothing): the feed's valid prefix ends there.
+    pub fn push(&mut self, raw: &[&[u8]]) -> Vec<Entry> {
+        let first = self.pushed;
+        self.pushed += raw.len() as u64;
+        if self.error.is_some() {
+            return Vec::new();
+        }
+        let decoded: Vec<Result<Entry, Problem>> = raw
+            .par_iter()
+            .map(|bytes| Entry::decode(bytes).map_err(Problem::Decode))
+            .collect();
+        // Plan the key of each position from the entries as decoded; a rotation that
+        // turns out invalid fails at its own position, before anything planned from it
+        // counts. The prefix before this slice is valid, so planning starts from the
+        // walked schedule.
+        let mut plan = Vec::with_capacity(decoded.len());
+        let mut planner = self.walked.clone();
+        for (index, d) in decoded.iter().enumerate() {
+            let Ok(entry) = d else { break };
+            plan.push(planner.required(Seq(first + index as u64 + 1)));
+            planner.advance(entry);
+        }
+        // Every planned signature in batches; an entry is planned only if it decoded.
+        let items: Vec<_> = decoded
+            .iter()
+            .zip(&plan)
+            .filter_map(|(d, expect)| d.as_ref().ok().map(|e| e.sig_item(expect.key)))
+            .collect();
+        let signatures = crate::sig::verify_many(&items);
+        let (network, member, schedule) = (self.network, self.member, &self.schedule);
+        let checked: Vec<Result<Entry, Problem>> = decoded
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, d)| {
+                let entry = d?;
+                let expect = plan.get(index).copied().ok_or(Problem::UnknownMember)?;
+                let signature = signatures.get(index).is_some_and(Result::is_ok);
+                check_entry_given(network, member, expect, Some(schedule), &entry, signature)?;
+                Ok(entry)
+            })
+            .collect();
+        let mut entries = Vec::with_capacity(checked.len());
+        for (index, result) in checked.into_iter().enumerate() {
+            let position = Seq(first + index as u64 + 1);
+            match result
+                .and_then(|entry| check_link(self.tip, &entry, self.limit).map(|t| (entry, t)))
+            {
+                Ok((entry, next)) => {
+                    self.tip = Some(next);
+                    self.walked.advance(&entry);
+                    entries.push(entry);
+                }
+                Err(problem) => {
+                    self.error = Some(FeedError {
+                        member,
+                        position,
+                        problem,
+                    });
+                    break;
+                }
+            }
+        }
+        entries
+    }
+
+    /// The first failure, if any.
+    pub fn error(&self) -> Option<&FeedError> {
+        self.error.as_ref()
+    }
+
+    /// The newest verified entry.
+    pub fn tip(&self) -> Option<Tip> {
+        self.tip
+    }
+
+    /// The length of the valid prefix.
+    pub fn verified(&self) -> u64 {
+        self.tip.map_or(0, |t| t.seq.0)
+    }
+
+    /// The feed's keys, walked over the valid prefix.
+    pub fn keys(&self) -> &KeyState {
+        &self.walked
+    }
+
+    /// Positions pushed so far.
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
+    pub fn member(&self) -> MemberCode {
+        self.member
     }
 }

@@ -1,7 +1,8 @@
 //! # pacta-core
 //!
 //! Everything that decides whether a Pacta ledger is valid, with no I/O: no files, no
-//! network, no database. The CLI, the node and every test use this one implementation.
+//! network, no database ([`scan`] reads a bundle from a reader its caller opened, and
+//! signature batches draw their coefficients from the OS's random source, [`sig`]). The CLI, the node and every test use this one implementation.
 //! SPEC.md describes the same bytes for people writing their own verifier.
 //!
 //! # Layout
@@ -20,9 +21,11 @@
 //! - [`feed`]: chain verification of one member's feed.
 //! - [`fork`]: fork proofs, the evidence of equivocation.
 //! - [`bundle`]: a whole ledger in one file.
+//! - [`scan`]: a bundle read as a stream from a reader the caller opens.
 //! - [`note`]: the C2SP signed-note envelope.
 //! - [`checkpoint`]: signed and cosigned statements of the heads a node holds.
-//! - [`verify`]: an auditor's verification of a whole ledger, and its report.
+//! - [`audit`]: verifying a whole ledger as a stream, in memory bounded by its members.
+//! - [`verify`]: an auditor's verification of a bundle in memory, and its report.
 //! - [`status`]: the status engine: who is bound by what, since when, by which entries.
 //! - [`synth`]: deterministic synthetic ledgers for tests and benchmarks.
 //! - [`wire`]: the JSON bodies of the node's HTTP API.
@@ -30,6 +33,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod authority;
 pub mod bundle;
 pub mod checkpoint;
@@ -46,6 +50,7 @@ pub mod payload;
 pub mod profile;
 pub mod proof;
 pub mod roster;
+pub mod scan;
 pub mod sig;
 pub mod status;
 pub mod synth;

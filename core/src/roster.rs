@@ -216,18 +216,15 @@ impl Roster {
                     format!("{code}: name must be 1 to 200 printable characters"),
                 ));
             }
-            let node = url::Url::parse(m.node.get_ref())
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or_else(|| {
-                    invalid(
-                        m.node.span(),
-                        format!(
-                            "{code}: node {:?} is not an http:// or https:// URL",
-                            m.node.get_ref()
-                        ),
-                    )
-                })?;
+            let node = node_url(m.node.get_ref()).ok_or_else(|| {
+                invalid(
+                    m.node.span(),
+                    format!(
+                        "{code}: node {:?} is not an http:// or https:// URL",
+                        m.node.get_ref()
+                    ),
+                )
+            })?;
             let profile = m.profile.get_ref().clone();
             let profile_ok = (1..=40).contains(&profile.len())
                 && profile
@@ -475,6 +472,28 @@ fn feed_limit(text: &str, raw: &RawLimits) -> Result<FeedLimit, RosterError> {
     })
 }
 
+/// A member's node URL (SPEC 3.1): `http://` or `https://`, then a non-empty host,
+/// an optional `:port` and an optional path; no whitespace or control characters, no
+/// user info (`@`), query (`?`), fragment (`#`) or backslash. The URL parser alone would
+/// take `http:/host` or `HTTP:\\host` and mend them; a roster says what it means.
+pub fn node_url(text: &str) -> Option<url::Url> {
+    let rest = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let clean = !text
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '@' | '?' | '#' | '\\'));
+    if host.is_empty() || !clean || text.len() > 2000 {
+        return None;
+    }
+    url::Url::parse(text).ok().filter(|u| u.host().is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,5 +605,32 @@ mod tests {
             Err(RosterError::Empty)
         );
         assert!(Roster::from_toml(&format!("network = \"a b\"\n{good}")).is_err());
+    }
+
+    #[test]
+    fn node_urls_follow_the_grammar() {
+        for good in [
+            "http://127.0.0.1:7001",
+            "https://fr.example",
+            "https://fr.example/pacta/",
+            "http://[::1]:7001",
+        ] {
+            assert!(node_url(good).is_some(), "{good}");
+        }
+        for bad in [
+            "http:/host",
+            "http:host",
+            "HTTP://host",
+            "http://",
+            "http://:80",
+            "http://user@host",
+            "http://host?x=1",
+            "http://host#f",
+            "http:\\\\host",
+            "http://ho st",
+            "ftp://host",
+        ] {
+            assert!(node_url(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -474,6 +474,7 @@ impl Ledger {
         Ok(Checked { entry, expect })
     }
 
+    #[allow(clippy::result_large_err, reason = "see Rejection")]
     /// [`Ledger::precheck`] for a whole batch, with the signatures checked in batches
     /// ([`pacta_core::sig::verify_many`]): one verdict per entry, in order, each the
     /// one `precheck` would give.
@@ -483,7 +484,9 @@ impl Ledger {
             .par_iter()
             .map(|bytes| Entry::decode(bytes).map_err(Rejection::Malformed))
             .collect();
-        let planned: Vec<Result<(Entry, Expect, Option<KeyState>), Rejection>> = {
+        // Each entry with the key it must be signed with, and what explains a refusal.
+        type Planned = Result<(Entry, Expect, Option<KeyState>), Rejection>;
+        let planned: Vec<Planned> = {
             let state = self.state();
             decoded
                 .into_iter()

@@ -393,7 +393,10 @@ def _valid_node(url):
                 host = host.split("]", 1)[0] + "]"
             else:
                 host = host.split(":", 1)[0]
-            return host not in ("", "[]") and not any(c.isspace() for c in url)
+            # SPEC 3.1: no user info, query, fragment, backslash or control characters.
+            clean = not any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in "@?#\\"
+                            for c in url)
+            return host not in ("", "[]") and clean and len(url) <= 2000
     return False
 
 

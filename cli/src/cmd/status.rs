@@ -9,10 +9,8 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use pacta_core::MemberCode;
 use pacta_core::date::Date;
-use pacta_core::status::compute;
-use pacta_core::verify::verify_bundle;
 
-use crate::cmd::verify::{Source, load};
+use crate::cmd::verify::Source;
 use crate::files::read_roster;
 use crate::{Outcome, render};
 
@@ -33,15 +31,16 @@ pub async fn run(source: Source<'_>, roster_path: &Path, q: Query<'_>) -> Result
             roster_path.display()
         ));
     }
-    let bytes = load(&source).await?;
-    let verification = verify_bundle(&roster, &bytes);
-    if !verification.report.valid {
-        eprint!("{}", render::report(&verification.report));
+    let as_of = q.as_of.unwrap_or_else(today);
+    // Streamed: the status engine is fed as the feeds verify (bounded memory).
+    let mut streamed = crate::cmd::verify::stream(&source, &roster, &[], as_of, q.json).await?;
+    let audited = &streamed.audited;
+    if !audited.report.valid {
+        eprint!("{}", render::report(&audited.report));
         eprintln!("pacta: the ledger is invalid, so no status is computed from it");
         return Ok(Outcome::Invalid);
     }
-    let as_of = q.as_of.unwrap_or_else(today);
-    let status = compute(&roster, &verification.ledger, as_of);
+    let status = streamed.index.status(&audited.roster);
     let only = match q.instrument {
         Some(query) => Some(status.find(query).map_err(|e| anyhow!(e))?),
         None => None,
@@ -63,9 +62,9 @@ pub async fn run(source: Source<'_>, roster_path: &Path, q: Query<'_>) -> Result
             "instruments": instruments,
             "warnings": status.warnings,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print!("{}", render::status(&status, only, q.member));
+        out!("{}", render::status(&status, only, q.member));
     }
     Ok(Outcome::Valid)
 }

@@ -1,7 +1,9 @@
 //! `pacta verify (--bundle FILE | --node URL) --roster FILE [--pin FILE] [--json]`
 //!
-//! A live node is verified exactly as a bundle: its ledger is downloaded, framed as a
-//! bundle with the bytes as served, and judged by the same function.
+//! The ledger is audited as a stream (`pacta_core::audit`): a bundle file is scanned,
+//! then read a slice at a time; a live node's feeds are paged, with the bytes as
+//! served, and judged by the same function. Memory is bounded by the members and the
+//! status, not by the ledger's size.
 //!
 //! With `--pin`, the cosigned checkpoint accepted is kept in a file, and the next run
 //! refuses a ledger that does not hold every head of the pinned checkpoint: a node
@@ -16,11 +18,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use pacta_core::Roster;
-use pacta_core::checkpoint::{Against, Witnessed, against, verify_checkpoint};
+use pacta_core::audit::{Audited, Held, audit, foreign, rejected};
+use pacta_core::checkpoint::{Against, Witnessed, verify_checkpoint};
+use pacta_core::date::Date;
+use pacta_core::ids::{MemberCode, Seq};
 use pacta_core::proof::verify_proof_witnessed;
-use pacta_core::status::compute;
-use pacta_core::verify::Ledger;
-use pacta_core::verify::verify_bundle;
+use pacta_core::scan::{BundleFile, ScanError, scan};
+use pacta_core::status::Index;
 
 use crate::client::NodeClient;
 use crate::cmd::status::today;
@@ -34,7 +38,8 @@ pub enum Source<'a> {
     Node(&'a str),
 }
 
-/// Reads a bundle file, or downloads a node's whole ledger framed as one.
+/// Reads a bundle file, or downloads a node's whole ledger framed as one (for `pacta
+/// prove`, which cuts a bundle; audits stream instead: [`stream`]).
 pub async fn load(source: &Source<'_>) -> Result<Vec<u8>> {
     Ok(match source {
         Source::Bundle(path) => {
@@ -42,6 +47,91 @@ pub async fn load(source: &Source<'_>) -> Result<Vec<u8>> {
         }
         Source::Node(url) => NodeClient::new(url)?.download().await?,
     })
+}
+
+/// A ledger audited as a stream, and the status engine fed as it went.
+#[derive(Debug)]
+pub struct Streamed {
+    pub audited: Audited,
+    pub index: Index,
+}
+
+/// Audits a bundle file or a node's feeds without holding the ledger: the file is
+/// scanned, then read a slice at a time; the node is paged. Memory stays bounded by
+/// the members, the status and one slice (SPEC 9). `watch` lists positions whose ids
+/// the caller needs (the heads of checkpoints it holds).
+pub async fn stream(
+    source: &Source<'_>,
+    roster: &Roster,
+    watch: &[(MemberCode, Seq)],
+    as_of: Date,
+    json: bool,
+) -> Result<Streamed> {
+    let bar = progress_bar(json);
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.inc(done);
+    };
+    let mut index = Index::new(as_of);
+    let audited = match source {
+        Source::Bundle(path) => {
+            let open = || {
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot read bundle {}", path.display()))
+            };
+            let file = open()?;
+            let len = file
+                .metadata()
+                .with_context(|| format!("cannot read bundle {}", path.display()))?
+                .len();
+            match scan(file, len) {
+                Err(ScanError::Bundle(e)) => rejected(roster, "bundle", e.to_string()),
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot read bundle {}", path.display()));
+                }
+                Ok(scanned) => match foreign(roster, scanned.outline.network) {
+                    Some(message) => rejected(roster, "network", message),
+                    None => {
+                        let mut feeds = BundleFile::new(open()?, &scanned);
+                        audit(
+                            roster,
+                            &scanned.outline,
+                            &mut feeds,
+                            &mut index,
+                            true,
+                            watch,
+                            &progress,
+                        )
+                        .with_context(|| format!("cannot read bundle {}", path.display()))?
+                    }
+                },
+            }
+        }
+        Source::Node(url) => {
+            let (outline, mut feeds) = NodeClient::new(url)?.outline().await?;
+            match foreign(roster, outline.network) {
+                Some(message) => rejected(roster, "network", message),
+                // The audit is synchronous and pages the node as it goes: off the
+                // async workers, blocking on each page.
+                None => tokio::task::block_in_place(|| {
+                    audit(
+                        roster, &outline, &mut feeds, &mut index, true, watch, &progress,
+                    )
+                })?,
+            }
+        }
+    };
+    bar.finish_and_clear();
+    for fork in &audited.forks {
+        index.fork(fork.member());
+    }
+    Ok(Streamed { audited, index })
+}
+
+/// The positions of a checkpoint's heads, to watch while auditing.
+fn heads_of(w: &Witnessed) -> impl Iterator<Item = (MemberCode, Seq)> + '_ {
+    w.checkpoint.heads.iter().map(|(c, h)| (*c, h.seq))
 }
 
 pub async fn run(
@@ -57,30 +147,30 @@ pub async fn run(
         .iter()
         .map(|path| read_held(&roster, path).map(|w| (path.as_path(), w)))
         .collect::<Result<Vec<_>>>()?;
-    let bytes = load(&source).await?;
-    // A spinner on a terminal (indicatif hides it in pipes): a million entries take a while.
-    let spinner = indicatif::ProgressBar::new_spinner()
-        .with_message(format!("verifying {} bytes of ledger", bytes.len()));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let verification = verify_bundle(&roster, &bytes);
-    spinner.finish_and_clear();
-    let report = &verification.report;
+    // The pin too, so that its heads are watched as the feeds stream by.
+    let pinned_before = match pin {
+        Some(path) => read_pin(&roster, path)?,
+        None => None,
+    };
+    let mut watch: Vec<(MemberCode, Seq)> = held.iter().flat_map(|(_, w)| heads_of(w)).collect();
+    watch.extend(pinned_before.iter().flat_map(heads_of));
+    let mut streamed = stream(&source, &roster, &watch, today(), json).await?;
+    let audited = &streamed.audited;
+    let report = &audited.report;
     // Who is bound, computed only from a ledger that verified.
-    let status = report
-        .valid
-        .then(|| compute(&roster, &verification.ledger, today()));
+    let status = report.valid.then(|| streamed.index.status(&audited.roster));
     // The first held checkpoint the ledger does not extend, if any.
     let behind = report
         .valid
         .then(|| {
             held.iter().find_map(|(path, w)| {
-                extends(&verification.ledger, w, "held").err().map(|problem| {
+                extends(&audited.held, w, "held").err().map(|problem| {
                     format!(
                         "{problem}. The ledger does not extend the cosigned checkpoint held in {}.\n\nheld checkpoint (signed by {}):\n{}\nthis ledger's checkpoint{}",
                         path.display(),
                         w.signer_list(),
                         w.note.to_text(),
-                        verification.ledger.checkpoint.as_ref().map_or_else(
+                        audited.checkpoint.as_ref().map_or_else(
                             || ": none".to_owned(),
                             |c| format!(" (signed by {}):\n{}", c.signer_list(), c.note.to_text())
                         )
@@ -91,7 +181,7 @@ pub async fn run(
         .flatten();
     let pinned = match pin {
         Some(path) if report.valid && behind.is_none() => {
-            Some(check_pin(&roster, path, &verification.ledger)?)
+            Some(check_pin(path, pinned_before.as_ref(), audited)?)
         }
         _ => None,
     };
@@ -113,17 +203,17 @@ pub async fn run(
                 serde_json::json!({"ok": false, "message": behind}),
             );
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print!("{}", render::report(report));
+        out!("{}", render::report(report));
         if let Some(status) = &status {
-            print!("{}", render::bound_summary(status));
+            out!("{}", render::bound_summary(status));
         }
         if let Some(behind) = &behind {
-            println!("\n{behind}");
+            outln!("\n{behind}");
         }
         if let Some(pinned) = &pinned {
-            println!("\n{}", pinned.message);
+            outln!("\n{}", pinned.message);
         }
     }
     Ok(
@@ -135,6 +225,23 @@ pub async fn run(
     )
 }
 
+/// A progress bar on stderr with entries per second, only when a person watches: both
+/// stdout and stderr are terminals and the output is not `--json`. Otherwise hidden, so
+/// that pipes and scripts get nothing extra.
+pub fn progress_bar(json: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if json || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "verifying [{bar:30}] {human_pos}/{human_len} entries, {per_sec}, {eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0).with_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// `pacta verify --proof FILE --roster FILE`: offline, exit 0 valid, 1 invalid.
 pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome> {
     let roster = read_roster(roster_path)?;
@@ -144,11 +251,11 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
         Ok((statement, checkpoint)) => {
             if json {
                 let value = serde_json::json!({"valid": true, "statement": statement, "checkpoint": checkpoint});
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                outln!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                print!("{}", render::proof_verdict(&statement));
+                out!("{}", render::proof_verdict(&statement));
                 match checkpoint {
-                    Some(c) => println!(
+                    Some(c) => outln!(
                         "Cut at the checkpoint of node {} at {}, signed by {} ({} signatures, quorum {}); the carried feeds extend it.",
                         c.node,
                         c.time,
@@ -160,7 +267,7 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
                         c.signers.len(),
                         c.quorum
                     ),
-                    None => println!(
+                    None => outln!(
                         "The proof carries no cosigned checkpoint: nothing witnesses that its feeds were not cut short."
                     ),
                 }
@@ -170,9 +277,9 @@ pub fn run_proof(path: &Path, roster_path: &Path, json: bool) -> Result<Outcome>
         Err(err) => {
             if json {
                 let value = serde_json::json!({"valid": false, "error": err.to_string()});
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                outln!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                println!("INVALID proof {}: {err}", path.display());
+                outln!("INVALID proof {}: {err}", path.display());
             }
             Ok(Outcome::Invalid)
         }
@@ -201,15 +308,9 @@ fn read_held(roster: &Roster, path: &Path) -> Result<Witnessed> {
 /// Whether the verified ledger holds every head of `w`; if not, the first that it
 /// does not, as a sentence starting ROLLBACK or SPLIT VIEW.
 /// `which` names the checkpoint in the sentence ("pinned", "held").
-fn extends(ledger: &Ledger, w: &Witnessed, which: &str) -> Result<(), String> {
+fn extends(held: &Held, w: &Witnessed, which: &str) -> Result<(), String> {
     for (code, head) in &w.checkpoint.heads {
-        let ids: Vec<_> = ledger
-            .feeds
-            .iter()
-            .find(|f| f.member == *code)
-            .map(|f| f.entries.iter().map(|e| e.id()).collect())
-            .unwrap_or_default();
-        match against(&ids, *head) {
+        match held.against(*code, *head) {
             Against::Extends => {}
             Against::Short { held } => {
                 return Err(format!(
@@ -240,8 +341,24 @@ struct Pinned {
 
 /// Checks the ledger against the pinned checkpoint, then pins the ledger's own
 /// checkpoint if it is newer. A missing pin file is a first run.
-fn check_pin(roster: &Roster, path: &Path, ledger: &Ledger) -> Result<Pinned> {
-    let Some(new) = &ledger.checkpoint else {
+/// The checkpoint pinned in `path`, or none on a first run (no file).
+fn read_pin(roster: &Roster, path: &Path) -> Result<Option<Witnessed>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(verify_checkpoint(roster, &bytes).with_context(
+            || {
+                format!(
+                    "the pin file {} is not a checkpoint of this network",
+                    path.display()
+                )
+            },
+        )?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read pin file {}", path.display())),
+    }
+}
+
+fn check_pin(path: &Path, old: Option<&Witnessed>, audited: &Audited) -> Result<Pinned> {
+    let Some(new) = &audited.checkpoint else {
         return Ok(Pinned {
             ok: false,
             message: "PIN REFUSED: the ledger carries no checkpoint with a quorum of cosignatures, so nothing shows it is not rolled back; nothing was pinned".into(),
@@ -256,20 +373,8 @@ fn check_pin(roster: &Roster, path: &Path, ledger: &Ledger) -> Result<Pinned> {
             ),
         });
     }
-    let old = match std::fs::read(path) {
-        Ok(bytes) => Some(verify_checkpoint(roster, &bytes).with_context(|| {
-            format!(
-                "the pin file {} is not a checkpoint of this network",
-                path.display()
-            )
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read pin file {}", path.display()));
-        }
-    };
-    if let Some(old) = &old {
-        if let Err(problem) = extends(ledger, old, "pinned") {
+    if let Some(old) = old {
+        if let Err(problem) = extends(&audited.held, old, "pinned") {
             return Ok(Pinned {
                 ok: false,
                 message: format!(

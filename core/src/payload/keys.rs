@@ -41,6 +41,17 @@ impl KeyRevocation {
         if key == replacement {
             return Err(FieldError::new("replacement", "is the revoked key itself"));
         }
+        // Every integer of a payload is a u32 (SPEC 6.1); serde reads `after` as a u64
+        // so that a larger one gets this message rather than a parse error.
+        if self.after > u64::from(u32::MAX) {
+            return Err(FieldError::new(
+                "after",
+                format!(
+                    "{} is more than 4294967295: integers are u32 (SPEC 6.1)",
+                    self.after
+                ),
+            ));
+        }
         text("reason", &self.reason, 2000, true)?;
         Ok(())
     }
@@ -66,10 +77,11 @@ impl Admission {
         self.key
             .parse::<PublicKey>()
             .map_err(|e| FieldError::new("key", e.to_string()))?;
-        let url_ok = url::Url::parse(&self.node)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !url_ok {
-            return Err(FieldError::new("node", "is not an http:// or https:// URL"));
+        if crate::roster::node_url(&self.node).is_none() {
+            return Err(FieldError::new(
+                "node",
+                "is not an http:// or https:// URL (SPEC 3.1)",
+            ));
         }
         if crate::profile::profile(&self.profile).is_none() {
             return Err(FieldError::new(
@@ -107,5 +119,42 @@ impl Admission {
             node_key: self.node_key.as_ref().and_then(|k| k.parse().ok()),
             admitted_by: by,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use crate::ids::Kind;
+    use crate::payload::Payload;
+
+    fn revocation(after: &str, extra: &str) -> String {
+        let a = crate::SecretKey::from_seed(&[1; 32]).public();
+        let b = crate::SecretKey::from_seed(&[2; 32]).public();
+        format!(
+            r#"{{"member":"FR","key":"{a}","after":{after},"replacement":"{b}","reason":"stolen"{extra}}}"#
+        )
+    }
+
+    /// SPEC 6.13: `after` is a u32 like every integer (the node used to take any u64).
+    #[test]
+    fn a_revocation_after_beyond_u32_is_refused() {
+        let ok = revocation("4294967295", "");
+        assert!(Payload::decode(Kind::KEY_REVOCATION, ok.as_bytes()).is_ok());
+        let over = revocation("4294967296", "");
+        let err = Payload::decode(Kind::KEY_REVOCATION, over.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("after"), "{err}");
+    }
+
+    /// SPEC 6.13: `key-revocation` and `admission` take no `illustrative` member.
+    #[test]
+    fn key_acts_take_no_illustrative_flag() {
+        let flagged = revocation("3", r#","illustrative":true"#);
+        assert!(Payload::decode(Kind::KEY_REVOCATION, flagged.as_bytes()).is_err());
+        let admission = format!(
+            r#"{{"code":"NZ","name":"New Zealand","key":"{}","node":"https://nz.example","profile":"generic","illustrative":true}}"#,
+            crate::SecretKey::from_seed(&[3; 32]).public()
+        );
+        assert!(Payload::decode(Kind::ADMISSION, admission.as_bytes()).is_err());
     }
 }
