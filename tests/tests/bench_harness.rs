@@ -25,6 +25,7 @@ fn the_harness_writes_every_row_and_the_chart() {
         "**Bound**: Ed25519 batch verification",
         "Reference: Ed25519 `verify_strict`",
         "`pacta verify` of a 10,000-entry bundle over 40 members",
+        "Peak memory (VmHWM) of `pacta verify`, by ledger size",
         "Catch-up of a fresh node from one peer",
         "Durable ingest over HTTP, batches of 1,000",
         "`GET /v1/status`, 64 keep-alive connections",
