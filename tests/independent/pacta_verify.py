@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Independent Pacta verifier, written from SPEC.md alone (entries version 1, bundles
+"""Independent Pacta verifier, written from SPEC.md alone (entries version 2, bundles
 version 2 with their checkpoint, SPEC 10), with its own status engine (procedure
 profiles, SPEC 14; status, SPEC 15). Like the verifier, the status engine does not
 know admitted members: `admission` entries are refused (SPEC 6.13).
 
-Standard library only. It contains its own Ed25519 (RFC 8032) with the strict
-verification rules of SPEC.md section 4.2, and its own signing, for the self-tests.
+Standard library only. It contains its own Ed25519 (RFC 8032) with the signature rule
+of SPEC.md section 4.2 (strict encodings, no small order, the cofactored equation),
+one signature at a time, and its own signing, for the self-tests.
 
 Usage:
   pacta_verify.py vectors PATH/vectors.json
+  pacta_verify.py signatures PATH/signatures.json   the signature rule at its edges (4.2)
   pacta_verify.py payloads [PATH/SPEC.md]   self-test of the payload checker (SPEC 6):
       the examples of SPEC.md 6.3 to 6.16 must pass, the garbage below must be refused
   pacta_verify.py checkpoints [PATH/SPEC.md]   self-test of the roster's node keys and
