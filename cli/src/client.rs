@@ -388,7 +388,9 @@ impl pacta_core::audit::FeedSource for NodeFeeds {
                     break;
                 };
                 prev = Some(entry.id());
-                next += 1;
+                next = next.checked_add(1).with_context(|| {
+                    format!("the node serves more than 2^64 entries of {member}")
+                })?;
             }
             let slice: Vec<&[u8]> = page.entries[..taken]
                 .iter()

@@ -6,7 +6,7 @@
 //! 2. R is the canonical encoding of a curve point (A's is checked once, when the key
 //!    is read: [`PublicKey::from_bytes`]);
 //! 3. R is not of small order (nor is A, checked with the key);
-//! 4. the cofactored equation [8][s]B = [8]R + [8][k]A holds, k = SHA-512(R ‖ A ‖ M).
+//! 4. the cofactored equation `[8][s]B = [8]R + [8][k]A` holds, k = SHA-512(R ‖ A ‖ M).
 //!
 //! Why cofactored: it is the only Ed25519 equation whose batch form agrees with
 //! single verification on every input (Chalkias, Garillot and Nikolaenko, "Taming the
