@@ -775,3 +775,110 @@ fn changes_name_each_stage_move_and_the_entry_into_force() {
         Summary::of(&after)
     );
 }
+
+/// The top-level member names of a JSON object, in the order written.
+fn keys_in_order(json: &str) -> Vec<String> {
+    let (mut depth, mut in_string, mut escaped) = (0, false, false);
+    let mut keys = Vec::new();
+    let mut current = String::new();
+    let bytes: Vec<char> = json.chars().collect();
+    for (i, &c) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+                if depth == 1 && bytes.get(i + 1) == Some(&':') {
+                    keys.push(std::mem::take(&mut current));
+                }
+                current.clear();
+            } else {
+                current.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// SPEC 16 states the member order of a proof's statement; this pins the row's part
+/// against the serialisation proofs compare byte for byte.
+#[test]
+fn a_rows_json_members_come_in_the_order_spec_16_gives() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "FR", "2026-04-01");
+    let row = w.row_of(t, "2026-05-01", "FR");
+    let text = serde_json::to_string(&row).unwrap();
+    assert_eq!(
+        keys_in_order(&text),
+        [
+            "member",
+            "name",
+            "stage",
+            "since",
+            "contracting",
+            "history",
+            "procedure",
+            "signature",
+            "steps",
+            "consent",
+            "established",
+            "in_force_on",
+            "provisional",
+            "withdrawal",
+            "periods",
+            "warnings",
+            "depends_on",
+            "proof",
+            "illustrative",
+        ],
+        "{text}"
+    );
+    let signature = serde_json::to_string(&row.signature.unwrap()).unwrap();
+    assert_eq!(
+        keys_in_order(&signature),
+        ["date", "type", "signatory", "source"]
+    );
+    let step = serde_json::to_string(&row.steps[0]).unwrap();
+    assert_eq!(
+        keys_in_order(&step),
+        [
+            "step",
+            "body",
+            "action",
+            "date",
+            "votes",
+            "threshold",
+            "result",
+            "reference",
+            "required",
+            "source"
+        ]
+    );
+    let consent = serde_json::to_string(&row.consent.unwrap()).unwrap();
+    assert_eq!(
+        keys_in_order(&consent),
+        [
+            "means",
+            "marker",
+            "date",
+            "declarations",
+            "reservations",
+            "source"
+        ]
+    );
+    let period = serde_json::to_string(&row.periods[0]).unwrap();
+    assert_eq!(
+        keys_in_order(&period),
+        ["consent", "established", "in_force_on", "withdrawal"]
+    );
+}
