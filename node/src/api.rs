@@ -122,11 +122,23 @@ impl From<&Rejection> for Failure {
                 StatusCode::CONFLICT
             }
             Rejection::Store(e) if e.is_full() => {
-                tracing::error!("store full: {e}");
+                if STORE_LOG.allows() {
+                    tracing::error!("store full: {e}");
+                }
                 return Failure::new(
                     StatusCode::INSUFFICIENT_STORAGE,
                     "store-full",
                     "the node's disk is full: nothing of this request was stored durably, so nothing is acknowledged; send it again later, or to another node",
+                );
+            }
+            Rejection::Store(crate::store::StoreError::Failed(failed)) => {
+                if STORE_LOG.allows() {
+                    tracing::error!("store failed: {}", failed.reason);
+                }
+                return Failure::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store-failed",
+                    "the node's store failed: nothing of this request was stored durably, so nothing is acknowledged; the node restarts itself in place, so send it again in a moment, or to another node",
                 );
             }
             Rejection::Store(e) => {
@@ -148,6 +160,36 @@ impl From<&Rejection> for Failure {
             _ => {}
         }
         f
+    }
+}
+
+/// At most one line a second about a full or failed store, however many requests are
+/// refused: the log may be on the very disk that is full.
+static STORE_LOG: Throttle = Throttle::new(1_000);
+
+/// Lets one event through per period.
+struct Throttle {
+    period_ms: u64,
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Throttle {
+    const fn new(period_ms: u64) -> Throttle {
+        Throttle {
+            period_ms,
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn allows(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = crate::clock::now_ms();
+        let last = self.last_ms.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= self.period_ms
+            && self
+                .last_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -643,7 +685,19 @@ async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
         "network": node.ledger.roster().network_id(),
         "entries": node.ledger.entry_count(),
         "checkpoint": node.witness.as_ref().map(|w| w.summary()),
+        "store": store_state(node.ledger.store()),
     }))
+}
+
+/// Whether the store takes writes: `ok`, `full` (below its reserve; writes get 507),
+/// or `failed` (the node restarts in place once there is room). Read from memory,
+/// never from sled, so `/healthz` answers whatever the disk does.
+fn store_state(store: &crate::store::Store) -> &'static str {
+    match store.writable() {
+        Ok(()) => "ok",
+        Err(crate::store::StoreError::Failed(_)) => "failed",
+        Err(_) => "full",
+    }
 }
 
 fn note_response(note: String) -> Response {

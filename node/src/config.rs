@@ -38,6 +38,8 @@ pub struct Config {
     pub max_streams: usize,
     /// One client address may hold at most 1/`address_share` of each shared pool.
     pub address_share: usize,
+    /// Bytes kept free on the store's filesystem: writes are refused below it.
+    pub store_reserve: u64,
 }
 
 /// The config file: any of the command-line flags, by the same names.
@@ -58,6 +60,7 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_streams: Option<usize>,
     pub address_share: Option<usize>,
+    pub store_reserve_mib: Option<u64>,
 }
 
 impl FileConfig {
@@ -132,6 +135,7 @@ impl Config {
             max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
             max_streams: crate::limits::DEFAULT_MAX_STREAMS,
             address_share: crate::limits::DEFAULT_SHARE,
+            store_reserve: crate::store::room::DEFAULT_RESERVE,
         })
     }
 

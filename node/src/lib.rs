@@ -88,13 +88,24 @@ pub async fn standalone(
     }))
 }
 
+/// How [`run`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// `shutdown` completed; the store was flushed and sealed.
+    Shutdown,
+    /// The store failed, and there is room again to open it: the caller starts the
+    /// node afresh (`main.rs`, `restart.rs`). Says why it failed.
+    Restart(String),
+}
+
 /// Runs a node on an already-bound listener until `shutdown` completes, then stops its
-/// replication and flushes its store.
+/// replication and flushes its store; or until its store has failed and there is room
+/// to open it again.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
+) -> Result<Stopped> {
     let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
     // Held until the node stops: no second process may open this store.
     let _lock = datadir::lock(&config.data)?;
@@ -104,6 +115,7 @@ pub async fn run(
         tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
             .await
             .context("opening the store")??;
+    let store = store.with_reserve(config.store_reserve);
     tracing::info!(
         member = %config.member,
         entries = recovered.entries,
@@ -162,10 +174,11 @@ pub async fn run(
         peer_warnings: replicate::PeerWarnings::default(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut tasks = vec![tokio::spawn(forget_idle_clients(
-        node.clone(),
-        stopped.clone(),
-    ))];
+    let (restart, restart_wanted) = tokio::sync::oneshot::channel();
+    let mut tasks = vec![
+        tokio::spawn(forget_idle_clients(node.clone(), stopped.clone())),
+        tokio::spawn(watch_store(store.clone(), restart, stopped.clone())),
+    ];
     tasks.extend(replicate::spawn(
         node.clone(),
         queues,
@@ -195,9 +208,30 @@ pub async fn run(
         streams_per_address = streams.share(),
         "serving"
     );
-    serve::serve(listener, api::app(node.clone()), node, shutdown).await;
+    let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
+    let ended = tokio::spawn(async move {
+        let reason = tokio::select! {
+            () = shutdown => None,
+            reason = restart_wanted => reason.ok(),
+        };
+        let _ = stop_serving.send(());
+        reason
+    });
+    let until = async move {
+        let _ = serving_stopped.await;
+    };
+    serve::serve(listener, api::app(node.clone()), node, until).await;
+    let restart_for = ended.await.ok().flatten();
 
     let _ = stop.send(true);
+    if let Some(reason) = restart_for {
+        // The store cannot be flushed or sealed: a task may wait on it for ever. What
+        // was acknowledged is durable already; the next start checks it.
+        for task in tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+        }
+        return Ok(Stopped::Restart(reason));
+    }
     for task in tasks {
         let _ = task.await;
     }
@@ -215,7 +249,42 @@ pub async fn run(
         Ok(Err(e)) => tracing::warn!("stopped; the store could not be sealed: {e}"),
         Err(e) => tracing::warn!("stopped; the store could not be sealed: {e}"),
     }
-    Ok(())
+    Ok(Stopped::Shutdown)
+}
+
+/// Every second, marks the store failed if a write of it has stalled
+/// ([`Store::check_stall`]); once it has failed, asks for a restart in place as soon
+/// as there is room to open it again, and says meanwhile, once a minute, why not yet.
+async fn watch_store(
+    store: Store,
+    restart: tokio::sync::oneshot::Sender<String>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut said: Option<std::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        if !store.check_stall() {
+            continue;
+        }
+        let reason = store.failed().map(|f| f.reason).unwrap_or_default();
+        match store.room_to_reopen() {
+            Ok(()) => {
+                let _ = restart.send(reason);
+                return;
+            }
+            Err(low) => {
+                if said.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(60)) {
+                    said = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        "the store failed ({reason}); the node restarts in place once there is room to open it again, and not yet: {low}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Every minute, drops the rate-limit state of clients whose budget has refilled, so

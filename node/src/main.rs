@@ -2,7 +2,9 @@
 //!
 //! Prints one line to stdout once it serves, `pacta-node <CODE> serving http://ADDR`,
 //! so scripts and tests that pass `--listen 127.0.0.1:0` learn the port. Logs go to
-//! stderr. Exit code 0 after a clean shutdown (SIGINT or SIGTERM), 2 on any error.
+//! stderr. Exit code 0 after a clean shutdown (SIGINT or SIGTERM), 2 on any error, 3
+//! when the store failed and the node could not restart itself in place (see
+//! `restart.rs`).
 
 #![forbid(unsafe_code)]
 
@@ -12,6 +14,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+
+mod restart;
 use clap::Parser;
 use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster, read_node_key};
 
@@ -70,12 +74,16 @@ struct Args {
     /// readers (default 8; 1 lets one address hold all, as behind a reverse proxy).
     #[arg(long, value_name = "N")]
     address_share: Option<usize>,
+    /// MiB kept free on the store's filesystem (default 16): below it, writes get 507
+    /// at once, before the store meets a full disk; 0 keeps no reserve.
+    #[arg(long, value_name = "MIB")]
+    store_reserve_mib: Option<u64>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
-async fn run(args: Args) -> Result<()> {
+async fn run(args: Args) -> Result<Outcome> {
     let file = match &args.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
@@ -144,14 +152,43 @@ async fn run(args: Args) -> Result<()> {
         }
         config.address_share = n;
     }
+    if let Some(mib) = args.store_reserve_mib.or(file.store_reserve_mib) {
+        config.store_reserve = mib
+            .checked_mul(1024 * 1024)
+            .ok_or_else(|| anyhow::anyhow!("--store-reserve-mib {mib} is too large"))?;
+    }
     config.check_node_key()?;
 
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = match restart::inherited()? {
+        Some(listener) => listener,
+        None => std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?,
+    };
+    listener.set_nonblocking(true)?;
+    // Kept for a restart in place: the socket stays open, so connections wait in its
+    // backlog meanwhile instead of being refused.
+    let spare = listener.try_clone()?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     let addr = listener.local_addr()?;
-    println!("pacta-node {} serving http://{addr}", config.member);
-    pacta_node::run(listener, config, shutdown_signal()).await
+    // Not `println!`: after a restart in place, whoever read the first start's line may
+    // be gone, and a closed stdout must not stop the node.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "pacta-node {} serving http://{addr}", config.member);
+        let _ = out.flush();
+    }
+    match pacta_node::run(listener, config, shutdown_signal()).await? {
+        pacta_node::Stopped::Shutdown => Ok(Outcome::Stopped),
+        pacta_node::Stopped::Restart(reason) => Ok(Outcome::Restart(spare, reason)),
+    }
+}
+
+/// How `run` ended.
+enum Outcome {
+    Stopped,
+    /// The store failed and there is room again: start afresh on the same socket.
+    Restart(std::net::TcpListener, String),
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -223,8 +260,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = runtime.block_on(run(args));
+    // Whatever still waits on a store that failed is dropped with the runtime, which
+    // the exec below ends anyway.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match outcome {
+        Ok(Outcome::Stopped) => ExitCode::SUCCESS,
+        Ok(Outcome::Restart(listener, reason)) => {
+            let err = restart::exec(listener, &reason);
+            eprintln!(
+                "pacta-node: the store failed ({reason}) and the node could not restart itself in place: {err}; start it again"
+            );
+            ExitCode::from(3)
+        }
         Err(err) => {
             eprintln!("pacta-node: {err:#}");
             ExitCode::from(2)

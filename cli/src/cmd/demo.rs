@@ -213,7 +213,11 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     }
     let _ = stop.send(true);
     for s in servers {
-        s.await.context("a demo node panicked")??;
+        // The demo's nodes share this process, so a node whose store failed cannot
+        // restart itself in place as `pacta-node` does: say so and stop.
+        if let pacta_node::Stopped::Restart(reason) = s.await.context("a demo node panicked")?? {
+            anyhow::bail!("a demo node's store failed ({reason}); start the demo again");
+        }
     }
     Ok(if report.valid {
         Outcome::Valid
