@@ -64,11 +64,23 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
+    /// Reads the config file. Its relative paths are relative to the file's folder, not
+    /// to the working directory, so that a service manager and a shell read it alike.
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid node config", path.display()))
+        let mut file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid node config", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in [&mut file.roster, &mut file.data, &mut file.node_key]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(file)
     }
 }
 
@@ -209,6 +221,24 @@ pub fn load_roster(path: &Path) -> Result<Roster> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_a_config_file_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "roster = \"roster.toml\"\ndata = \"store/FR\"\nnode_key = \"/etc/pacta/FR.node.key\"\n",
+        )
+        .expect("writing the config");
+        let file = FileConfig::load(&path).expect("a valid config");
+        assert_eq!(file.roster, Some(dir.path().join("roster.toml")));
+        assert_eq!(file.data, Some(dir.path().join("store/FR")));
+        assert_eq!(file.node_key, Some(PathBuf::from("/etc/pacta/FR.node.key")));
+        std::fs::write(&path, "roster = 3\n").expect("writing the config");
+        let err = FileConfig::load(&path).expect_err("a number is not a path");
+        assert!(format!("{err:#}").contains("is not a valid node config"), "{err:#}");
+    }
 
     #[test]
     fn the_configuration_never_shows_its_node_key() {

@@ -101,9 +101,12 @@ pub enum Stopped {
 /// Runs a node on an already-bound listener until `shutdown` completes, then stops its
 /// replication and flushes its store; or until its store has failed and there is room
 /// to open it again.
+/// `announce` is called with the address once the store is open and checked, just
+/// before the node serves (`pacta-node` prints its "serving" line then).
 pub async fn run(
     listener: TcpListener,
     config: Config,
+    announce: impl FnOnce(std::net::SocketAddr) + Send,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Stopped> {
     let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
@@ -208,6 +211,7 @@ pub async fn run(
         streams_per_address = streams.share(),
         "serving"
     );
+    announce(addr);
     let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
     let ended = tokio::spawn(async move {
         let reason = tokio::select! {

@@ -78,6 +78,10 @@ struct Args {
     /// at once, before the store meets a full disk; 0 keeps no reserve.
     #[arg(long, value_name = "MIB")]
     store_reserve_mib: Option<u64>,
+    /// How log lines are written to stderr: `text` (colours only on a terminal) or
+    /// `json`, one object a line, for log shippers.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -169,18 +173,48 @@ async fn run(args: Args) -> Result<Outcome> {
     // backlog meanwhile instead of being refused.
     let spare = listener.try_clone()?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    let addr = listener.local_addr()?;
-    // Not `println!`: after a restart in place, whoever read the first start's line may
-    // be gone, and a closed stdout must not stop the node.
-    {
+    let member = config.member;
+    // Said once the store is open and checked and the node serves. Not `println!`:
+    // after a restart in place, whoever read the first start's line may be gone, and a
+    // closed stdout must not stop the node.
+    let announce = move |addr: std::net::SocketAddr| {
         use std::io::Write;
         let mut out = std::io::stdout();
-        let _ = writeln!(out, "pacta-node {} serving http://{addr}", config.member);
+        let _ = writeln!(out, "pacta-node {member} serving http://{addr}");
         let _ = out.flush();
-    }
-    match pacta_node::run(listener, config, shutdown_signal()).await? {
+    };
+    match pacta_node::run(listener, config, announce, shutdown_signal()).await? {
         pacta_node::Stopped::Shutdown => Ok(Outcome::Stopped),
         pacta_node::Stopped::Restart(reason) => Ok(Outcome::Restart(spare, reason)),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs to stderr at `PACTA_LOG`'s levels (default `info`). sled's own lines stay at
+/// `warn` unless `PACTA_LOG` names sled: at `debug` it writes one per page it touches.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let asked = std::env::var("PACTA_LOG").unwrap_or_else(|_| "info".into());
+    let directives = if asked.contains("sled") {
+        asked
+    } else {
+        format!("{asked},sled=warn")
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("pacta-node: PACTA_LOG={directives:?} is not a valid filter ({e}); logging at info");
+        tracing_subscriber::EnvFilter::new("info,sled=warn")
+    });
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
 }
 
@@ -246,13 +280,8 @@ fn limit_malloc_arenas() {}
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PACTA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    init_logs(args.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -94,6 +94,7 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
         servers.push(tokio::spawn(pacta_node::run(
             listener,
             config,
+            |_| {},
             async move {
                 let _ = stopped.changed().await;
             },
