@@ -215,6 +215,7 @@ pub fn app(node: Arc<Node>) -> Router {
                 .layer(axum::middleware::from_fn(refuse_declared_over_note)),
         )
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
         .fallback(not_found)
@@ -231,7 +232,25 @@ pub fn app(node: Arc<Node>) -> Router {
         .layer(axum::middleware::from_fn(refuse_declared_over_body))
         // Outermost, so a refused request costs no body read and no work.
         .layer(limited)
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            time_answer,
+        ))
         .with_state(node)
+}
+
+/// Counts each answer's time in its route's latency histogram (`/metrics`).
+async fn time_answer(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    node.metrics
+        .observe(&route, started.elapsed().as_secs_f64());
+    response
 }
 
 /// Which budget a request spends up front (see `limits`); `POST /v1/entries` is
@@ -689,6 +708,48 @@ async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
     }))
 }
 
+/// Readiness: 200 when the node takes writes, signs, and holds what its peers hold;
+/// otherwise 503 with the first reason, for a load balancer or an orchestrator.
+async fn readyz(State(node): State<Arc<Node>>) -> Response {
+    let not_ready = |reason: &str, error: String| {
+        Failure::new(StatusCode::SERVICE_UNAVAILABLE, reason, error).into_response()
+    };
+    match node.ledger.store().writable() {
+        Err(crate::store::StoreError::Failed(f)) => {
+            return not_ready(
+                "store-failed",
+                format!(
+                    "the store failed ({}); the node restarts in place once there is room",
+                    f.reason
+                ),
+            );
+        }
+        Err(e) => return not_ready("store-full", e.to_string()),
+        Ok(()) => {}
+    }
+    if let Some(reason) = node.witness.as_ref().and_then(|w| w.summary().refused) {
+        return not_ready(
+            "refusing-to-sign",
+            format!("the node refuses to sign checkpoints: {reason}"),
+        );
+    }
+    if let Some(peers) = node.metrics.behind(node.ready_lag) {
+        let list = peers
+            .iter()
+            .map(|(p, n)| format!("{n} behind {p}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return not_ready(
+            "behind",
+            format!(
+                "the node lags more than {} entries behind half of its peers or more: {list}",
+                node.ready_lag
+            ),
+        );
+    }
+    Json(serde_json::json!({"status": "ready", "member": node.member})).into_response()
+}
+
 /// Whether the store takes writes: `ok`, `full` (below its reserve; writes get 507),
 /// or `failed` (the node restarts in place once there is room). Read from memory,
 /// never from sled, so `/healthz` answers whatever the disk does.
@@ -799,11 +860,24 @@ async fn cosign(
 
 async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
     let heads = node.ledger.heads();
-    let body = node.metrics.render(
-        node.ledger.entry_count(),
-        heads.len(),
-        node.ledger.fork_count(),
-    );
+    let summary = node.witness.as_ref().map(|w| w.summary());
+    let now = crate::clock::now_ms();
+    let store = node.ledger.store().clone();
+    let store_bytes = tokio::task::spawn_blocking(move || store.size_bytes())
+        .await
+        .unwrap_or(0);
+    let gauges = crate::metrics::Gauges {
+        entries: node.ledger.entry_count(),
+        feeds: heads.len(),
+        forks: node.ledger.fork_count(),
+        store_bytes,
+        checkpoint_age: summary
+            .as_ref()
+            .and_then(|s| s.signed)
+            .map(|t| now.saturating_sub(t.millis()) as f64 / 1000.0),
+        cosignatures: summary.as_ref().map(|s| (s.signers.len(), s.needed)),
+    };
+    let body = node.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 

@@ -40,7 +40,13 @@ pub struct Config {
     pub address_share: usize,
     /// Bytes kept free on the store's filesystem: writes are refused below it.
     pub store_reserve: u64,
+    /// `/readyz` answers 503 while the node lags more entries than this behind half
+    /// its peers or more.
+    pub ready_lag: u64,
 }
+
+/// Default for [`Config::ready_lag`]: about a second of a busy network's traffic.
+pub const DEFAULT_READY_LAG: u64 = 1000;
 
 /// The config file: any of the command-line flags, by the same names.
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +67,7 @@ pub struct FileConfig {
     pub max_streams: Option<usize>,
     pub address_share: Option<usize>,
     pub store_reserve_mib: Option<u64>,
+    pub ready_lag: Option<u64>,
 }
 
 impl FileConfig {
@@ -148,6 +155,7 @@ impl Config {
             max_streams: crate::limits::DEFAULT_MAX_STREAMS,
             address_share: crate::limits::DEFAULT_SHARE,
             store_reserve: crate::store::room::DEFAULT_RESERVE,
+            ready_lag: DEFAULT_READY_LAG,
         })
     }
 
@@ -237,7 +245,10 @@ mod tests {
         assert_eq!(file.node_key, Some(PathBuf::from("/etc/pacta/FR.node.key")));
         std::fs::write(&path, "roster = 3\n").expect("writing the config");
         let err = FileConfig::load(&path).expect_err("a number is not a path");
-        assert!(format!("{err:#}").contains("is not a valid node config"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("is not a valid node config"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`serve`]: the server loop: a cap on connections, a header timeout.
+//! - [`starting`]: what the socket answers while the store is being checked.
 //! - [`limits`]: rate limits per client address.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
 //! - [`watch`]: the status kept up to date as entries arrive, and the event log.
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod node;
 pub mod replicate;
 pub mod serve;
+pub mod starting;
 pub mod store;
 pub mod watch;
 pub mod web;
@@ -85,6 +87,7 @@ pub async fn standalone(
         watch: watcher,
         limits: limits::Limits::off(),
         peer_warnings: replicate::PeerWarnings::default(),
+        ready_lag: config::DEFAULT_READY_LAG,
     }))
 }
 
@@ -112,12 +115,16 @@ pub async fn run(
     let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
     // Held until the node stops: no second process may open this store.
     let _lock = datadir::lock(&config.data)?;
+    // While the store is checked (seconds for a large one, or after a crash), the
+    // socket answers: alive, not ready.
+    let (listener, starting) = starting::serve(listener)?;
     let data = config.data.clone();
     let check = config.check_store;
-    let (store, mut recovered) =
-        tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
-            .await
-            .context("opening the store")??;
+    let opened = tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
+        .await
+        .context("opening the store");
+    starting.stop().await;
+    let (store, mut recovered) = opened??;
     let store = store.with_reserve(config.store_reserve);
     tracing::info!(
         member = %config.member,
@@ -175,6 +182,7 @@ pub async fn run(
             },
         ),
         peer_warnings: replicate::PeerWarnings::default(),
+        ready_lag: config.ready_lag,
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (restart, restart_wanted) = tokio::sync::oneshot::channel();

@@ -78,6 +78,10 @@ struct Args {
     /// at once, before the store meets a full disk; 0 keeps no reserve.
     #[arg(long, value_name = "MIB")]
     store_reserve_mib: Option<u64>,
+    /// `/readyz` answers 503 while the node lags more than N entries behind half of
+    /// its peers or more (default 1,000).
+    #[arg(long, value_name = "N")]
+    ready_lag: Option<u64>,
     /// How log lines are written to stderr: `text` (colours only on a terminal) or
     /// `json`, one object a line, for log shippers.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -161,6 +165,9 @@ async fn run(args: Args) -> Result<Outcome> {
             .checked_mul(1024 * 1024)
             .ok_or_else(|| anyhow::anyhow!("--store-reserve-mib {mib} is too large"))?;
     }
+    if let Some(n) = args.ready_lag.or(file.ready_lag) {
+        config.ready_lag = n;
+    }
     config.check_node_key()?;
 
     let listener = match restart::inherited()? {
@@ -206,7 +213,9 @@ fn init_logs(format: LogFormat) {
         format!("{asked},sled=warn")
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
-        eprintln!("pacta-node: PACTA_LOG={directives:?} is not a valid filter ({e}); logging at info");
+        eprintln!(
+            "pacta-node: PACTA_LOG={directives:?} is not a valid filter ({e}); logging at info"
+        );
         tracing_subscriber::EnvFilter::new("info,sled=warn")
     });
     let logs = tracing_subscriber::fmt()

@@ -42,6 +42,8 @@ pub struct Node {
     pub limits: crate::limits::Limits,
     /// Warnings about peers, held back when they repeat.
     pub peer_warnings: crate::replicate::PeerWarnings,
+    /// See [`crate::Config::ready_lag`].
+    pub ready_lag: u64,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.

@@ -244,6 +244,13 @@ async fn fill_and_free(
         "store {state}; log: {}",
         log_of(data)
     );
+    let ready = http().get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert!(
+        body["reason"] == "store-full" || body["reason"] == "store-failed",
+        "{body}"
+    );
     // Heads and pages still answer.
     assert_eq!(heads(url).await.heads[&code("FR")].seq.0, held);
     assert_eq!(page(url, "FR", 1, 1).await.entries.len(), 1);

@@ -36,7 +36,11 @@ fn the_serving_line_comes_only_once_the_store_is_open_and_locked() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "it said it served");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "it said it served"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("another process"), "{err}");
     drop(first);
@@ -100,4 +104,152 @@ async fn logs_are_plain_off_a_terminal_json_when_asked_and_sled_stays_quiet() {
     let out = bad.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not a valid filter"), "{err}");
+}
+
+async fn readyz(url: &str) -> (u16, serde_json::Value) {
+    let r = http().get(format!("{url}/readyz")).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// A peer that advertises 5,000 entries of FR and serves none of them.
+async fn advertiser() -> String {
+    use axum::routing::get;
+    let heads = pacta_core::wire::Heads {
+        network: roster().network_id(),
+        heads: [(
+            code("FR"),
+            pacta_core::wire::Head {
+                seq: pacta_core::Seq(5000),
+                id: pacta_core::EntryId([7; 32]),
+            },
+        )]
+        .into_iter()
+        .collect(),
+        forks: Vec::new(),
+    };
+    let app = axum::Router::new()
+        .route(
+            "/v1/heads",
+            get(move || {
+                let heads = heads.clone();
+                async move { axum::Json(heads) }
+            }),
+        )
+        .fallback(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_says_why_a_node_is_not_ready_and_metrics_parse_as_prometheus_text() {
+    let dir = tempfile::tempdir().unwrap();
+    // A lone node with nothing to catch up on is ready.
+    let it = NodeProc::start("IT", free_port(), &dir.path().join("IT"), &[], 200);
+    assert_eq!(readyz(&it.url()).await.0, 200);
+
+    // A node whose peers advertise far more than it can get is alive, not ready.
+    let peer = advertiser().await;
+    let es = NodeProc::start_with(
+        &Network::example(),
+        "ES",
+        free_port(),
+        &dir.path().join("ES"),
+        std::slice::from_ref(&peer),
+        200,
+        &["--ready-lag", "100"],
+    );
+    let url = es.url();
+    eventually(20, "/readyz says the node is behind", || async {
+        let (status, body) = readyz(&url).await;
+        status == 503 && body["reason"] == "behind"
+    })
+    .await;
+    let (_, body) = readyz(&url).await;
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("5000 behind") && error.contains(&peer),
+        "{error}"
+    );
+    assert_eq!(
+        http()
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "liveness is not readiness"
+    );
+
+    // Metrics: parsed by a Prometheus text parser, with the series an operator alerts on.
+    let mut es_author = Author::new("ES");
+    assert_eq!(post(&url, &[&es_author.next("hello")]).await.0, 200);
+    let text = metrics(&url).await;
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text");
+    let sample = |name: &str, label: Option<(&str, &str)>| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .unwrap_or_else(|| panic!("no {name} {label:?} in:\n{text}"))
+            .value
+            .clone()
+    };
+    let gauge = |v: prometheus_parse::Value| match v {
+        prometheus_parse::Value::Gauge(g) | prometheus_parse::Value::Untyped(g) => g,
+        prometheus_parse::Value::Counter(c) => c,
+        other => panic!("not a number: {other:?}"),
+    };
+    let peer_label = format!("{peer}/");
+    assert_eq!(
+        gauge(sample(
+            "pacta_build_info",
+            Some(("version", env!("CARGO_PKG_VERSION")))
+        )),
+        1.0
+    );
+    assert!(gauge(sample("pacta_store_bytes", None)) > 0.0);
+    assert_eq!(
+        gauge(sample(
+            "pacta_peer_behind_entries",
+            Some(("peer", &peer_label))
+        )),
+        5000.0
+    );
+    assert!(
+        gauge(sample(
+            "pacta_peer_last_pull_age_seconds",
+            Some(("peer", &peer_label))
+        )) < 60.0
+    );
+    match sample(
+        "pacta_http_request_duration_seconds",
+        Some(("route", "/v1/entries")),
+    ) {
+        prometheus_parse::Value::Histogram(buckets) => {
+            assert_eq!(buckets.last().map(|b| b.count), Some(1.0), "{buckets:?}");
+        }
+        other => panic!("not a histogram: {other:?}"),
+    }
+    // A witnessing node reports its checkpoints' age and cosignatures.
+    let fr = NodeProc::start("FR", free_port(), &dir.path().join("FR"), &[], 60_000);
+    let fr_url = fr.url();
+    eventually(20, "FR signs a checkpoint", || async {
+        metrics(&fr_url)
+            .await
+            .contains("pacta_checkpoint_age_seconds ")
+    })
+    .await;
+    let text = metrics(&fr_url).await;
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "pacta_checkpoint_quorum")
+    );
+    drop((it, es, fr));
 }

@@ -1160,6 +1160,12 @@ impl Store {
         self.room.has(files::sled_bytes(&self.dir))
     }
 
+    /// Bytes of sled's files (for `/metrics`): reads the folder, so call it off the
+    /// async workers.
+    pub fn size_bytes(&self) -> u64 {
+        files::sled_bytes(&self.dir)
+    }
+
     /// The same store with `reserve` bytes kept free on its filesystem (see `room.rs`).
     /// Called before the store is shared.
     pub fn with_reserve(mut self, reserve: u64) -> Store {
