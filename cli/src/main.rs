@@ -163,6 +163,10 @@ enum Command {
         /// Exit once the scenario is replicated and verified, instead of serving.
         #[arg(long)]
         exit: bool,
+        /// The first node's port; the others follow it. 0 lets each node take a free
+        /// port, so a demo never fights with another program (or another demo).
+        #[arg(long, default_value_t = 7001, value_name = "BASE")]
+        port: u16,
     },
     /// Tools for developers.
     Dev {
@@ -326,7 +330,7 @@ fn main() -> ExitCode {
                 &out,
             ))
         }),
-        Command::Demo { nodes, exit } => block_on(cmd::demo::run(nodes, exit)),
+        Command::Demo { nodes, exit, port } => block_on(cmd::demo::run(nodes, exit, port)),
         Command::Dev {
             command:
                 DevCommand::Synth {
