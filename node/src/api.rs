@@ -175,7 +175,7 @@ pub fn app(node: Arc<Node>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
-        .fallback(not_found)
+        .fallback(crate::web::negotiate::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
@@ -751,14 +751,6 @@ async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
         node.ledger.fork_count(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
-}
-
-async fn not_found() -> Failure {
-    Failure::new(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        "no such endpoint; see the API list in README.md",
-    )
 }
 
 async fn method_not_allowed() -> Failure {

@@ -457,7 +457,7 @@ async fn every_alert_names_the_act_with_its_legal_date() {
         .find(|e| {
             e.title
                 .as_ref()
-                .is_some_and(|t| t.content.contains("domestic approval in progress"))
+                .is_some_and(|t| t.content.contains("→ approved domestically"))
         })
         .unwrap_or_else(|| panic!("{}", atom.text()));
     let title = approved.title.clone().unwrap().content;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use pacta_core::date::Date;
 use pacta_core::ids::{EntryId, Timestamp};
-use pacta_core::status::{EntryRef, Stage};
+use pacta_core::status::{EntryRef, Source, Stage};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -65,12 +65,31 @@ pub fn stage_badge(stage: Stage) -> String {
     format!("<span class=\"stage {class}\">{label}</span>")
 }
 
+/// A value's name as the ledger spells it (kebab-case), in words: "subject to
+/// ratification", "completed".
+pub fn words<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s.replace('-', " "),
+        _ => String::new(),
+    }
+}
+
 /// A link to an entry's page, showing its feed position.
 pub fn entry_link(at: &EntryRef) -> String {
     format!(
         "<a href=\"/entries/{}\" title=\"{}\">{} #{}</a>",
         at.id, at.id, at.member, at.seq.0
     )
+}
+
+/// A link to the entry a fact comes from and, when a correction gave it its present
+/// content, to that correction too: a reader must see that what the entry says was
+/// superseded.
+pub fn source_link(source: &Source) -> String {
+    match &source.corrected_by {
+        Some(c) => format!("{} (corrected by {})", entry_link(&source.entry), entry_link(c)),
+        None => entry_link(&source.entry),
+    }
 }
 
 pub fn id_link(id: &EntryId) -> String {

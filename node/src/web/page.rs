@@ -14,19 +14,13 @@ use pacta_core::payload::{Nature, Payload};
 use pacta_core::profile;
 use pacta_core::status::{InstrumentStatus, MemberStatus, Stage, Status, StepFact};
 
-use super::chart;
-use super::html::{ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, stage_badge, time};
+use super::corrections::Corrections;
+use super::html::{
+    ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, source_link, stage_badge, time, words,
+};
+use super::{instrument, table};
 use crate::node::Node;
 use crate::watch::Snapshot;
-
-/// A value's name as the ledger spells it (kebab-case), in words: "subject to
-/// ratification", "completed".
-fn words<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s.replace('-', " "),
-        _ => String::new(),
-    }
-}
 
 /// The node's view: its latest cosigned checkpoint and how fresh the status is.
 fn node_view(node: &Node, snap: &Snapshot) -> String {
@@ -89,143 +83,6 @@ fn disputes(node: &Node) -> String {
     out
 }
 
-fn consent_cell(m: &MemberStatus) -> String {
-    match (&m.established, &m.consent) {
-        (Some(e), Some(c)) => format!(
-            "{} {}",
-            day(e.date),
-            if c.marker.is_empty() {
-                String::new()
-            } else {
-                format!("<strong>{}</strong>", c.marker)
-            }
-        ),
-        (Some(e), None) => format!("{} (definitive signature)", day(e.date)),
-        (None, Some(c)) => format!(
-            "<span class=\"muted\">expressed {}{}, awaiting deposit</span>",
-            day(c.date),
-            if c.marker.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", c.marker)
-            }
-        ),
-        (None, None) => String::new(),
-    }
-}
-
-fn row(inst: &InstrumentStatus, m: &MemberStatus) -> String {
-    let mut warnings = String::new();
-    for w in &m.warnings {
-        let _ = write!(warnings, "<div class=\"warn\">{}</div>", esc(w));
-    }
-    if let Some(w) = &m.withdrawal {
-        let _ = write!(
-            warnings,
-            "<div>withdrawal notified {}, effective {}</div>",
-            day(w.notified),
-            day(w.effective)
-        );
-    }
-    let signature = m
-        .signature
-        .as_ref()
-        .map(|s| day(s.date))
-        .unwrap_or_default();
-    let in_force = m.in_force_on.map(day).unwrap_or_default();
-    format!(
-        "<tr data-member=\"{code}\" data-stage=\"{stage:?}\"><td><a href=\"/members/{code}\">{name}</a> <span class=\"muted\">{code}</span>{illus}</td><td class=\"n\">{signature}</td><td class=\"n\">{consent}</td><td class=\"n\">{in_force}</td><td>{badge}</td><td>{warnings}</td></tr>\n",
-        code = m.member,
-        name = esc(&m.name),
-        stage = m.stage,
-        // Under an illustrative instrument every row is, and the banner says so once.
-        illus = if m.illustrative && !inst.illustrative {
-            format!(" {ILLUSTRATIVE_MARK}")
-        } else {
-            String::new()
-        },
-        consent = consent_cell(m),
-        badge = stage_badge(m.stage),
-    )
-}
-
-fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) -> String {
-    let mut out = String::new();
-    let illustrative = inst.illustrative || inst.members.iter().any(|m| m.illustrative);
-    let _ = write!(
-        out,
-        "<section class=\"instrument\" id=\"i-{id}\">\n<h2>{title}</h2>\n<p class=\"headline\">{headline}</p>\n<p class=\"sub\">{nature} · adopted {adopted}{dep} · <a href=\"/instruments/{id}/feed.atom\">Atom feed</a> · <a href=\"/v1/instruments/{id}\">JSON</a> · registered by {reg}</p>\n",
-        id = inst.id,
-        title = esc(&inst.title),
-        headline = esc(&inst.headline()),
-        nature = match inst.nature {
-            Nature::Legal => "legally binding instrument",
-            Nature::Political => "political declaration: binds no one in law",
-        },
-        adopted = day(inst.adopted),
-        dep = inst
-            .depositary
-            .map(|d| format!(" · depositary {d}"))
-            .unwrap_or_default(),
-        reg = entry_link(&inst.registered.entry),
-    );
-    if let Some(h) = inst.text_sha256 {
-        let _ = write!(
-            out,
-            "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n"
-        );
-    }
-    if inst.illustrative {
-        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> This instrument and everything recorded under it are invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
-    } else if illustrative {
-        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
-    }
-    if let Some(d) = inst.in_force_on {
-        let by: Vec<String> = inst.in_force_by.iter().map(ToString::to_string).collect();
-        let _ = write!(
-            out,
-            "<p>{} into force on <strong>{}</strong>{}.</p>\n",
-            if d <= as_of { "Entered" } else { "Enters" },
-            day(d),
-            if by.is_empty() {
-                String::new()
-            } else {
-                format!(", on the consents of {}", esc(&by.join(", ")))
-            }
-        );
-    } else if inst.nature == Nature::Legal {
-        out.push_str("<p>Not in force.</p>\n");
-    }
-    out.push_str(&chart::timeline(inst, as_of));
-    out.push_str("<div class=\"table-wrap\"><table class=\"status\">\n<thead><tr><th>Participant</th><th>Signature</th><th>Ratification, Acceptance (A), Approval (AA), Accession (a)</th><th>Entry into force</th><th>Stage</th><th>Notes</th></tr></thead>\n<tbody>\n");
-    for m in &inst.members {
-        out.push_str(&row(inst, m));
-    }
-    out.push_str("</tbody></table></div>\n");
-    let pending = pending_links(inst);
-    if inst.nature == Nature::Legal && !pending.is_empty() {
-        let _ = write!(out, "<p><strong>Still pending:</strong> {pending}.</p>\n");
-    }
-    out.push_str("</section>\n");
-    out
-}
-
-/// Links to the members still on their way to being bound, with their stage.
-fn pending_links(inst: &InstrumentStatus) -> String {
-    inst.members
-        .iter()
-        .filter(|m| m.stage.is_pending())
-        .map(|m| {
-            format!(
-                "<a href=\"/members/{c}\">{c}</a> ({})",
-                m.stage.label(),
-                c = m.member
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The one-minute summary: each instrument's headline, who is bound, what is pending.
 fn at_a_glance(status: &Status) -> String {
     if status.instruments.is_empty() {
@@ -233,7 +90,7 @@ fn at_a_glance(status: &Status) -> String {
     }
     let mut out =
         String::from("<section class=\"glance\" id=\"glance\"><h2>At a glance</h2><ul>\n");
-    for inst in &status.instruments {
+    for inst in binding_first(status) {
         let illus = if inst.illustrative {
             format!(" {ILLUSTRATIVE_MARK}")
         } else {
@@ -241,8 +98,7 @@ fn at_a_glance(status: &Status) -> String {
         };
         let _ = write!(
             out,
-            "<li><a href=\"#i-{id}\"><strong>{short}</strong></a>{illus}: {headline}.",
-            id = inst.id,
+            "<li><a href=\"/instruments/{short}\"><strong>{short}</strong></a>{illus}: {headline}.",
             short = esc(&inst.short),
             headline = esc(&inst.headline()),
         );
@@ -260,7 +116,7 @@ fn at_a_glance(status: &Status) -> String {
             if !bound.is_empty() {
                 let _ = write!(out, " Bound: {bound}.");
             }
-            let pending = pending_links(inst);
+            let pending = table::pending_links(inst);
             if !pending.is_empty() {
                 let _ = write!(out, " Pending: {pending}.");
             }
@@ -282,6 +138,21 @@ fn at_a_glance(status: &Status) -> String {
     out
 }
 
+/// The instruments with the legally binding ones first, each group in registration
+/// order: what a watcher looks for is who is bound, and political declarations bind
+/// no one.
+fn binding_first(status: &Status) -> impl Iterator<Item = &InstrumentStatus> {
+    let legal = status
+        .instruments
+        .iter()
+        .filter(|i| i.nature == Nature::Legal);
+    let political = status
+        .instruments
+        .iter()
+        .filter(|i| i.nature != Nature::Legal);
+    legal.chain(political)
+}
+
 /// `GET /`.
 pub fn index(node: &Node, snap: &Snapshot) -> String {
     let roster = node.ledger.roster();
@@ -298,8 +169,8 @@ pub fn index(node: &Node, snap: &Snapshot) -> String {
     if snap.status.instruments.is_empty() {
         body.push_str("<p>No instrument is registered in this ledger yet.</p>\n");
     }
-    for inst in &snap.status.instruments {
-        body.push_str(&instrument_section(inst, snap.status.as_of));
+    for inst in binding_first(&snap.status) {
+        body.push_str(&instrument::section(inst, snap.status.as_of));
     }
     if !snap.status.warnings.is_empty() {
         body.push_str("<h2>Ledger warnings</h2><ul>\n");
@@ -366,7 +237,7 @@ fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
             threshold = esc(s.threshold.as_deref().unwrap_or("—")),
             result = words(&s.result),
             reference = esc(s.reference.as_deref().unwrap_or("")),
-            entry = entry_link(&s.source.entry),
+            entry = source_link(&s.source),
         );
     }
     out.push_str("</tbody></table></div>\n");
@@ -500,15 +371,20 @@ pub fn member(
     if node.ledger.is_disputed(code) {
         body.push_str(&disputes(node));
     }
-    for inst in &snap.status.instruments {
+    for inst in binding_first(&snap.status) {
         let Some(row) = inst.member(code) else {
             continue;
         };
         let _ = write!(
             body,
-            "<section class=\"instrument\"><h2><a href=\"/#i-{id}\">{title}</a></h2><p>{badge}{illus}</p>\n",
+            "<section class=\"instrument\" data-instrument=\"{id}\"><h2><a href=\"/instruments/{short}\">{title}</a></h2><p>{badge}{illus} <span class=\"muted\">{nature}</span></p>\n",
             id = inst.id,
+            short = esc(&inst.short),
             title = esc(&inst.title),
+            nature = match inst.nature {
+                Nature::Legal => "legally binding instrument",
+                Nature::Political => "political declaration: binds no one in law",
+            },
             badge = stage_badge(row.stage),
             illus = if row.illustrative {
                 format!(" {ILLUSTRATIVE_MARK}")
@@ -527,7 +403,7 @@ pub fn member(
                     .as_deref()
                     .map(|x| format!(", {}", esc(x)))
                     .unwrap_or_default(),
-                entry_link(&s.source.entry)
+                source_link(&s.source)
             );
         }
         if let Some(c) = &row.consent {
@@ -537,7 +413,7 @@ pub fn member(
                 words(&c.means),
                 day(c.date),
                 c.marker,
-                entry_link(&c.source.entry)
+                source_link(&c.source)
             );
         }
         if let Some(e) = &row.established {
@@ -545,7 +421,7 @@ pub fn member(
                 facts,
                 "<dt>Established</dt><dd>{} · {}</dd>",
                 day(e.date),
-                entry_link(&e.source.entry)
+                source_link(&e.source)
             );
         }
         if let Some(d) = row.in_force_on {
@@ -557,10 +433,12 @@ pub fn member(
                 "<dt>Withdrawal</dt><dd>notified {}, effective {} · {}</dd>",
                 day(w.notified),
                 day(w.effective),
-                entry_link(&w.source.entry)
+                source_link(&w.source)
             );
         }
+        // A political declaration is not ratified: there is no next step to show.
         if row.stage.is_pending()
+            && inst.nature == Nature::Legal
             && let Some(p) = profile::profile(&m.profile)
         {
             let next = match row.stage {
@@ -586,6 +464,13 @@ pub fn member(
         }
         facts.push_str("</dl>\n");
         body.push_str(&facts);
+        let declared = instrument::member_declarations(row);
+        if !declared.is_empty() {
+            let _ = write!(
+                body,
+                "<h3>Declarations and reservations</h3>\n<ul class=\"declarations\">\n{declared}</ul>\n"
+            );
+        }
         if !row.steps.is_empty() {
             let heading = if m.profile.starts_with("us-") {
                 "Congress"
@@ -601,11 +486,13 @@ pub fn member(
         body,
         "<h2>Timeline: every entry of {code}'s feed</h2>\n<ol class=\"timeline\">\n"
     );
+    let corrections = Corrections::of(&snap.status, feed);
     for e in feed {
         let h = e.header();
         let _ = write!(
             body,
-            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time} · id <a class=\"id\" href=\"/entries/{id}\">{short}</a> · <a href=\"/entries/{id}/raw\">raw signed bytes</a></span><br>{what}</li>\n",
+            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time} · id <a class=\"id\" href=\"/entries/{id}\">{short}</a> · <a href=\"/entries/{id}/raw\">raw signed bytes</a></span><br>{what}{corrected}</li>\n",
+            corrected = corrected_mark(corrections.of_entry(&e.id())),
             class = if h.kind == pacta_core::Kind::NOTE {
                 "note"
             } else {
@@ -643,6 +530,17 @@ pub fn member(
     )
 }
 
+/// The mark beside an entry a later entry corrected.
+fn corrected_mark(by: Option<&pacta_core::status::EntryRef>) -> String {
+    by.map(|c| {
+        format!(
+            " <strong class=\"corrected\">corrected by {}</strong>",
+            entry_link(c)
+        )
+    })
+    .unwrap_or_default()
+}
+
 /// `GET /entries/{id}`: the decoded entry, its signature and its chain links.
 pub fn entry(
     node: &Node,
@@ -665,6 +563,14 @@ pub fn entry(
         kind = esc(h.kind.as_str()),
         what = describe(entry, &snap.status),
     );
+    let corrections = Corrections::of(&snap.status, &[]);
+    if let Some(c) = corrections.of_entry(&entry.id()) {
+        let _ = write!(
+            body,
+            "<div class=\"notice\"><strong>Superseded.</strong> This entry was{}; what it says here is not what counts.</div>\n",
+            corrected_mark(Some(c))
+        );
+    }
     if revoked {
         body.push_str("<div class=\"notice\"><strong>Removed from the feed.</strong> A quorum of members revoked the key that signed this entry; it is kept as evidence and counts for nothing.</div>\n");
     }
@@ -705,10 +611,28 @@ pub fn problem(node: &Node, heading: &str, detail: &str) -> String {
         .members()
         .map(|m| format!("<a href=\"/members/{c}\">{c}</a>", c = m.code))
         .collect();
+    let instruments: Vec<String> = node
+        .watch
+        .snapshot()
+        .status
+        .instruments
+        .iter()
+        .map(|i| {
+            format!(
+                "<a href=\"/instruments/{s}\">{s}</a>",
+                s = esc(&i.short)
+            )
+        })
+        .collect();
     let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, or a member: {}.</p>\n",
+        "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, an instrument: {}, or a member: {}.</p>\n",
         esc(heading),
         esc(detail),
+        if instruments.is_empty() {
+            "none registered yet".to_owned()
+        } else {
+            instruments.join(" ")
+        },
         members.join(" ")
     );
     page(
