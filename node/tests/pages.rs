@@ -589,3 +589,14 @@ async fn the_openapi_document_covers_every_endpoint_in_readmes_table() {
     }
     assert!(doc["paths"]["/instruments/{id}"]["get"].is_object());
 }
+
+#[tokio::test]
+async fn a_member_page_says_why_a_participant_that_took_part_did_not_sign() {
+    let w = world().await;
+    let html = get(&w.node, "/members/US").await.text();
+    let s = section(&html, &format!("data-instrument=\"{}\"", w.declaration));
+    assert!(
+        s.contains("<dt>Signature</dt><dd>none: not a listed participant: took part (a commitment,"),
+        "{s}"
+    );
+}

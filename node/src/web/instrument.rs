@@ -39,13 +39,28 @@ fn illustrative_banner(inst: &InstrumentStatus) -> &'static str {
     }
 }
 
+/// "1st", "2nd", "3rd", "11th", "30th".
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// The entry-into-force sentence: the rule, and the date when the rule has given one.
 fn entry_into_force(inst: &InstrumentStatus, as_of: Date) -> String {
     let rule = match inst.entry_into_force {
         EntryIntoForce::None => return "none: a political instrument does not enter into force".to_owned(),
         EntryIntoForce::OnConsent => "for each state, when its consent is established".to_owned(),
         EntryIntoForce::AfterDeposits { deposits, days } => format!(
-            "on the {days}th day after the {deposits}th consent is established; for a later state, on the {days}th day after its own"
+            "on the {} day after the {} consent is established; for a later state, on the {} day after its own",
+            ordinal(days),
+            ordinal(deposits),
+            ordinal(days)
         ),
         EntryIntoForce::OnDate { date } => format!("on {}", day(date)),
     };
@@ -255,4 +270,19 @@ pub fn choices(node: &Node, query: &str, many: &[&InstrumentStatus]) -> String {
         &node.member.to_string(),
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordinals_read_as_english() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 30, 101, 111]
+            .into_iter()
+            .map(super::ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "30th", "101st", "111th"]
+        );
+    }
 }

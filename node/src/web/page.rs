@@ -215,7 +215,7 @@ fn in_procedure_order<'a>(profile_id: &str, steps: &'a [StepFact]) -> Vec<&'a St
 
 fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
     let mut out = String::from(
-        "<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th>Step</th><th>Body and action</th><th>Date</th><th>Vote (for–against–abstaining)</th><th>Threshold</th><th>Result</th><th>Reference</th><th>Entry</th></tr></thead><tbody>\n",
+        "<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Body and action</th><th scope=\"col\">Date</th><th scope=\"col\">Vote (for–against–abstaining)</th><th scope=\"col\">Threshold</th><th scope=\"col\">Result</th><th scope=\"col\">Reference</th><th scope=\"col\">Entry</th></tr></thead><tbody>\n",
     );
     for s in in_procedure_order(profile_id, steps) {
         let votes = s
@@ -224,7 +224,7 @@ fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
             .unwrap_or_else(|| "—".to_owned());
         let _ = write!(
             out,
-            "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result}</td><td>{reference}</td><td>{entry}</td></tr>\n",
+            "<tr data-step=\"{step}\"><th scope=\"row\" data-label=\"Step\">{step}{req}</th><td data-label=\"Body and action\">{body}: {action}</td><td class=\"n\" data-label=\"Date\">{date}</td><td class=\"n\" data-label=\"Vote\">{votes}</td><td data-label=\"Threshold\">{threshold}</td><td data-label=\"Result\">{result}</td><td data-label=\"Reference\">{reference}</td><td data-label=\"Entry\">{entry}</td></tr>\n",
             step = esc(&s.step),
             req = if s.required {
                 ""
@@ -393,6 +393,9 @@ pub fn member(
             },
         );
         let mut facts = String::from("<dl class=\"kv\">");
+        if let Some(why) = table::why_unsigned(inst, row) {
+            let _ = write!(facts, "<dt>Signature</dt><dd>none: {why}</dd>");
+        }
         if let Some(s) = &row.signature {
             let _ = write!(
                 facts,

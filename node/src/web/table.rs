@@ -44,7 +44,7 @@ fn consent_cell(m: &MemberStatus) -> String {
 /// signed, or a member that is not listed but recorded acts under the instrument (the
 /// United States under the Paris Declaration: it took part, made a commitment, and did
 /// not sign).
-fn why_unsigned(inst: &InstrumentStatus, m: &MemberStatus) -> Option<String> {
+pub fn why_unsigned(inst: &InstrumentStatus, m: &MemberStatus) -> Option<String> {
     if m.signature.is_some() || m.stage != Stage::None {
         return None;
     }
