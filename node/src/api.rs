@@ -200,6 +200,8 @@ fn budget_of(method: &Method, path: &str) -> Option<Class> {
         || path == "/v1/events"
         || path.starts_with("/members/")
         || path.starts_with("/entries/")
+        // An instrument page renders a table of up to 500 participants.
+        || path.starts_with("/instruments/")
         || path.ends_with(".atom");
     match *method {
         Method::POST if path == "/v1/entries" => None,

@@ -140,7 +140,6 @@ async fn get(node: &Arc<Node>, uri: &str) -> Answer {
     get_with(node, uri, &[]).await
 }
 
-
 /// A ledger shaped like the demo's, small: a political declaration registered first
 /// (four listed participants, three signatures, and the United States recording a
 /// commitment under it without signing), then a binding treaty: GB ratifies with a
@@ -326,7 +325,10 @@ async fn an_unknown_or_ambiguous_instrument_gets_a_clear_answer() {
         let a = get_with(&w.node, uri, &[("accept", "text/html")]).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND, "{uri}");
         let html = a.text();
-        assert!(html.contains("<h1>No such instrument</h1>"), "{uri}: {html}");
+        assert!(
+            html.contains("<h1>No such instrument</h1>"),
+            "{uri}: {html}"
+        );
         assert!(
             html.contains("href=\"/instruments/guarantees\""),
             "{uri}: links to what exists: {html}"
@@ -345,17 +347,30 @@ async fn an_unknown_or_ambiguous_instrument_gets_a_clear_answer() {
                "withdrawal": {"rule": "not-provided"}}),
     );
     submit(&w.node, &[&twin]).await;
-    let amb = get_with(&w.node, "/instruments/guarantees", &[("accept", "text/html")]).await;
+    let amb = get_with(
+        &w.node,
+        "/instruments/guarantees",
+        &[("accept", "text/html")],
+    )
+    .await;
     assert_eq!(amb.status, StatusCode::MULTIPLE_CHOICES, "{}", amb.text());
     let html = amb.text();
-    assert!(html.contains(&format!("href=\"/instruments/{}\"", w.treaty)), "{html}");
-    assert!(html.contains(&format!("href=\"/instruments/{}\"", twin.id())), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/instruments/{}\"", w.treaty)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/instruments/{}\"", twin.id())),
+        "{html}"
+    );
     let j = get(&w.node, "/v1/instruments/guarantees").await;
     assert_eq!(j.status, StatusCode::MULTIPLE_CHOICES);
     assert_eq!(j.json()["reason"], "ambiguous");
     // The full id still finds each.
     assert_eq!(
-        get(&w.node, &format!("/instruments/{}", twin.id())).await.status,
+        get(&w.node, &format!("/instruments/{}", twin.id()))
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -421,7 +436,10 @@ async fn no_next_step_is_shown_under_a_political_declaration() {
         !political.contains("<dt>Next</dt>"),
         "a political declaration needs no ratification: {political}"
     );
-    assert!(political.contains("political declaration: binds no one in law"), "{political}");
+    assert!(
+        political.contains("political declaration: binds no one in law"),
+        "{political}"
+    );
     let legal = section(&html, &format!("data-instrument=\"{}\"", w.treaty));
     assert!(legal.contains("<dt>Next</dt>"), "{legal}");
 }
@@ -429,10 +447,7 @@ async fn no_next_step_is_shown_under_a_political_declaration() {
 #[tokio::test]
 async fn a_corrected_entry_is_marked_where_it_is_shown() {
     let w = world().await;
-    let mark = format!(
-        "corrected by <a href=\"/entries/{}\"",
-        w.fr_fix
-    );
+    let mark = format!("corrected by <a href=\"/entries/{}\"", w.fr_fix);
     let fr = get(&w.node, "/members/FR").await.text();
     let steps = section(&fr, &format!("data-instrument=\"{}\"", w.treaty));
     assert!(steps.contains(&mark), "the steps table: {steps}");
@@ -441,7 +456,9 @@ async fn a_corrected_entry_is_marked_where_it_is_shown() {
     let typo = &timeline[at(timeline, &format!("href=\"/entries/{}\"", w.fr_typo))..];
     let typo = &typo[..at(typo, "</li>")];
     assert!(typo.contains(&mark), "the timeline item: {typo}");
-    let entry = get(&w.node, &format!("/entries/{}", w.fr_typo)).await.text();
+    let entry = get(&w.node, &format!("/entries/{}", w.fr_typo))
+        .await
+        .text();
     assert!(entry.contains(&mark), "the entry page: {entry}");
 }
 
@@ -462,7 +479,9 @@ async fn every_alert_names_the_act_with_its_legal_date() {
         .unwrap_or_else(|| panic!("{}", atom.text()));
     let title = approved.title.clone().unwrap().content;
     assert!(
-        title.contains("Senate: gives its advice and consent to ratification (passed), 71–27–0, 2026-11-10"),
+        title.contains(
+            "Senate: gives its advice and consent to ratification (passed), 71–27–0, 2026-11-10"
+        ),
         "{title}"
     );
     let content = approved
@@ -472,7 +491,10 @@ async fn every_alert_names_the_act_with_its_legal_date() {
         .unwrap_or_default();
     assert!(content.contains("Act dated 10 Nov 2026"), "{content}");
     assert!(content.contains("recorded by this node"), "{content}");
-    assert!(content.contains(&format!("/entries/{}", w.us_vote)), "{content}");
+    assert!(
+        content.contains(&format!("/entries/{}", w.us_vote)),
+        "{content}"
+    );
     // SSE: the status event carries the act as data.
     let resp = pacta_node::api::app(w.node.clone())
         .oneshot(
@@ -513,11 +535,22 @@ async fn browsers_get_an_html_404_and_api_clients_json() {
     for uri in ["/nope", "/v2/status", "/members/XX", "/entries/zz"] {
         let html = get_with(&w.node, uri, &[("accept", browser)]).await;
         assert_eq!(html.status, StatusCode::NOT_FOUND, "{uri}");
-        assert!(html.header(header::CONTENT_TYPE).starts_with("text/html"), "{uri}");
-        assert!(html.text().contains("Try the <a href=\"/\">status page</a>"), "{uri}");
+        assert!(
+            html.header(header::CONTENT_TYPE).starts_with("text/html"),
+            "{uri}"
+        );
+        assert!(
+            html.text()
+                .contains("Try the <a href=\"/\">status page</a>"),
+            "{uri}"
+        );
         let json = get_with(&w.node, uri, &[("accept", "application/json")]).await;
         assert_eq!(json.status, StatusCode::NOT_FOUND, "{uri}");
-        assert!(json.header(header::CONTENT_TYPE).starts_with("application/json"), "{uri}");
+        assert!(
+            json.header(header::CONTENT_TYPE)
+                .starts_with("application/json"),
+            "{uri}"
+        );
         assert_eq!(json.json()["reason"], "not-found", "{uri}");
     }
     // No Accept (curl, scripts) on an API path: JSON, as before.
@@ -581,11 +614,17 @@ async fn the_openapi_document_covers_every_endpoint_in_readmes_table() {
     let doc = get(&w.node, "/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let endpoints = readme_endpoints();
-    assert!(endpoints.len() >= 20, "README's table was read: {endpoints:?}");
+    assert!(
+        endpoints.len() >= 20,
+        "README's table was read: {endpoints:?}"
+    );
     for (method, path) in endpoints {
         let op = &doc["paths"][&path][method.to_lowercase()];
         assert!(op.is_object(), "{method} {path} is not in /openapi.json");
-        assert!(op["responses"].is_object(), "{method} {path} has no responses");
+        assert!(
+            op["responses"].is_object(),
+            "{method} {path} has no responses"
+        );
     }
     assert!(doc["paths"]["/instruments/{id}"]["get"].is_object());
 }
@@ -596,7 +635,9 @@ async fn a_member_page_says_why_a_participant_that_took_part_did_not_sign() {
     let html = get(&w.node, "/members/US").await.text();
     let s = section(&html, &format!("data-instrument=\"{}\"", w.declaration));
     assert!(
-        s.contains("<dt>Signature</dt><dd>none: not a listed participant: took part (a commitment,"),
+        s.contains(
+            "<dt>Signature</dt><dd>none: not a listed participant: took part (a commitment,"
+        ),
         "{s}"
     );
 }

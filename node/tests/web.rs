@@ -329,7 +329,7 @@ async fn the_us_page_lists_congress_steps_in_congress_gov_order_with_votes() {
         html.contains("2 Mar 2026 (subject to ratification)"),
         "values in words: {html}"
     );
-    assert!(html.contains("<td>passed</td>"), "{html}");
+    assert!(html.contains("data-label=\"Result\">passed</td>"), "{html}");
     assert!(
         html.contains("<dt>Next</dt><dd>the President ratifies"),
         "what comes next: {html}"

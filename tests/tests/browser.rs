@@ -244,7 +244,9 @@ fn the_demo_pages_read_on_desktop_and_phone_and_pass_axe() {
         // fits its box; at 390 px each row is a card with the column inside it.
         for t in l["tables"].as_array().unwrap() {
             if t["last_cells_outside_viewport"] != 0 || t["wrap_scrolls"] == true {
-                failures.push(format!("{name}@{width}: table's last column out of view: {t}"));
+                failures.push(format!(
+                    "{name}@{width}: table's last column out of view: {t}"
+                ));
             }
         }
         if let Some(px) = l["legend_font_px"].as_f64()

@@ -142,8 +142,14 @@ pub fn render(
                     content,
                     "<p>Recorded by entry <a href=\"{base}/entries/{id}\">{m} #{seq}</a>.</p>",
                     id = esc(id),
-                    m = esc(a.pointer("/entry/member").and_then(|v| v.as_str()).unwrap_or("")),
-                    seq = a.pointer("/entry/seq").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                    m = esc(a
+                        .pointer("/entry/member")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")),
+                    seq = a
+                        .pointer("/entry/seq")
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(0),
                 );
             }
         } else {

@@ -87,7 +87,11 @@ pub fn entry_link(at: &EntryRef) -> String {
 /// superseded.
 pub fn source_link(source: &Source) -> String {
     match &source.corrected_by {
-        Some(c) => format!("{} (corrected by {})", entry_link(&source.entry), entry_link(c)),
+        Some(c) => format!(
+            "{} (corrected by {})",
+            entry_link(&source.entry),
+            entry_link(c)
+        ),
         None => entry_link(&source.entry),
     }
 }

@@ -54,7 +54,9 @@ fn ordinal(n: u32) -> String {
 /// The entry-into-force sentence: the rule, and the date when the rule has given one.
 fn entry_into_force(inst: &InstrumentStatus, as_of: Date) -> String {
     let rule = match inst.entry_into_force {
-        EntryIntoForce::None => return "none: a political instrument does not enter into force".to_owned(),
+        EntryIntoForce::None => {
+            return "none: a political instrument does not enter into force".to_owned();
+        }
         EntryIntoForce::OnConsent => "for each state, when its consent is established".to_owned(),
         EntryIntoForce::AfterDeposits { deposits, days } => format!(
             "on the {} day after the {} consent is established; for a later state, on the {} day after its own",
@@ -108,7 +110,12 @@ pub fn member_declarations(m: &MemberStatus) -> String {
             continue;
         }
         seen.push(c.source.entry.id);
-        out.push_str(&consent_texts(&m.name, m.member.as_str(), c, m.illustrative));
+        out.push_str(&consent_texts(
+            &m.name,
+            m.member.as_str(),
+            c,
+            m.illustrative,
+        ));
     }
     out
 }
@@ -121,7 +128,10 @@ pub fn consent_texts(name: &str, code: &str, c: &ConsentFact, illustrative: bool
     } else {
         String::new()
     };
-    for (what, texts) in [("Declaration", &c.declarations), ("Reservation", &c.reservations)] {
+    for (what, texts) in [
+        ("Declaration", &c.declarations),
+        ("Reservation", &c.reservations),
+    ] {
         for t in texts {
             let _ = write!(
                 out,
@@ -169,7 +179,10 @@ pub fn section(inst: &InstrumentStatus, as_of: Date) -> String {
         let _ = write!(out, "<p><strong>Still pending:</strong> {pending}.</p>\n");
     }
     if inst.nature == Nature::Legal {
-        out.push_str(&declarations(inst, "<h3>Declarations and reservations</h3>\n"));
+        out.push_str(&declarations(
+            inst,
+            "<h3>Declarations and reservations</h3>\n",
+        ));
     }
     out.push_str("</section>\n");
     out
@@ -188,7 +201,9 @@ pub fn page_of(node: &Node, snap: &Snapshot, inst: &InstrumentStatus) -> String 
         None => "none (a political instrument has no depositary)".to_owned(),
     };
     let withdrawal = match inst.withdrawal {
-        WithdrawalRule::NotProvided if inst.nature == Nature::Political => "not provided".to_owned(),
+        WithdrawalRule::NotProvided if inst.nature == Nature::Political => {
+            "not provided".to_owned()
+        }
         WithdrawalRule::NotProvided => {
             "not provided: twelve months' notice (VCLT Art. 56(2))".to_owned()
         }
@@ -282,7 +297,10 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "30th", "101st", "111th"]
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "30th",
+                "101st", "111th"
+            ]
         );
     }
 }

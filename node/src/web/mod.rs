@@ -155,11 +155,12 @@ fn member_or_answer(
     uri: &Uri,
     default: negotiate::Form,
     to: impl FnOnce(MemberCode) -> String,
-) -> Result<MemberCode, Response> {
+) -> Result<MemberCode, Box<Response>> {
     if let Some(code) = negotiate::canonical(node, raw) {
-        return Err(negotiate::redirect(to(code), uri));
+        return Err(Box::new(negotiate::redirect(to(code), uri)));
     }
-    known_member(node, raw).map_err(|e| not_found(node, headers, default, "No such member", e))
+    known_member(node, raw)
+        .map_err(|e| Box::new(not_found(node, headers, default, "No such member", e)))
 }
 
 /// A store failure: logged in full, answered without detail (HTML and JSON forms).
@@ -250,7 +251,7 @@ async fn member_page(
         format!("/members/{c}")
     }) {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let from = match query.get("from").map(|v| v.parse::<u64>()) {
         None => 1,
@@ -412,7 +413,7 @@ async fn member_json(
         format!("/v1/members/{c}")
     }) {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let roster = node.ledger.roster();
     let Some(m) = roster.member(code) else {
@@ -596,7 +597,7 @@ async fn member_feed(
         format!("/members/{c}/feed.atom")
     }) {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let roster = node.ledger.roster();
     let name = roster

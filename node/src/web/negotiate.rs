@@ -138,7 +138,8 @@ mod tests {
 
     #[test]
     fn browsers_prefer_html_and_scripts_json() {
-        let chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        let chrome =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
         assert_eq!(preferred(&with(chrome), Form::Json), Form::Html);
         assert_eq!(preferred(&with("application/json"), Form::Html), Form::Json);
         assert_eq!(preferred(&with("*/*"), Form::Json), Form::Json);
@@ -149,7 +150,12 @@ mod tests {
             Form::Json
         );
         // Garbage is no preference.
-        for junk in ["q=q=q", ";;;,,,", "text/html;q=NaN, application/json;q=nan", "\u{7f}"] {
+        for junk in [
+            "q=q=q",
+            ";;;,,,",
+            "text/html;q=NaN, application/json;q=nan",
+            "\u{7f}",
+        ] {
             let _ = preferred(&with(junk), Form::Json);
         }
         assert_eq!(preferred(&with("text/html;q=abc"), Form::Json), Form::Html);

@@ -620,12 +620,7 @@ pub fn problem(node: &Node, heading: &str, detail: &str) -> String {
         .status
         .instruments
         .iter()
-        .map(|i| {
-            format!(
-                "<a href=\"/instruments/{s}\">{s}</a>",
-                s = esc(&i.short)
-            )
-        })
+        .map(|i| format!("<a href=\"/instruments/{s}\">{s}</a>", s = esc(&i.short)))
         .collect();
     let body = format!(
         "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, an instrument: {}, or a member: {}.</p>\n",

@@ -139,10 +139,7 @@ pub fn explain_counts(inst: &InstrumentStatus) -> String {
     let listed = inst.parties.len();
     let rows = inst.members.len();
     let mut out = match inst.nature {
-        Nature::Political => format!(
-            "{} of {listed} participants signed.",
-            inst.counts.signed
-        ),
+        Nature::Political => format!("{} of {listed} participants signed.", inst.counts.signed),
         Nature::Legal => format!(
             "{} of {listed} listed participants are bound (contracting states), {} of them with the instrument in force; {} signed.",
             inst.counts.bound, inst.counts.parties, inst.counts.signed
@@ -155,7 +152,10 @@ pub fn explain_counts(inst: &InstrumentStatus) -> String {
         .map(|m| m.member.to_string())
         .collect();
     if extra.is_empty() {
-        let _ = write!(out, " The table has {rows} rows, one per listed participant.");
+        let _ = write!(
+            out,
+            " The table has {rows} rows, one per listed participant."
+        );
     } else {
         let _ = write!(
             out,
@@ -167,13 +167,19 @@ pub fn explain_counts(inst: &InstrumentStatus) -> String {
     let unsigned: Vec<String> = inst
         .members
         .iter()
-        .filter(|m| inst.parties.contains(&m.member) && m.signature.is_none() && m.stage == Stage::None)
+        .filter(|m| {
+            inst.parties.contains(&m.member) && m.signature.is_none() && m.stage == Stage::None
+        })
         .map(|m| format!("{}: listed, no signature recorded", m.member))
         .collect();
     if !unsigned.is_empty() && unsigned.len() <= 12 {
         let _ = write!(out, " Not signed: {}.", unsigned.join("; "));
     } else if !unsigned.is_empty() {
-        let _ = write!(out, " {} listed participants have not signed.", unsigned.len());
+        let _ = write!(
+            out,
+            " {} listed participants have not signed.",
+            unsigned.len()
+        );
     }
     out
 }
