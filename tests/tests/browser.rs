@@ -184,6 +184,7 @@ fn the_demo_pages_read_on_desktop_and_phone_and_pass_axe() {
         "Latest cosigned checkpoint",
         "data-member=\"US\" data-stage=\"ApprovedDomestically\"",
         "href=\"/instruments/binding-commitments\"",
+        "Declaration: ILLUSTRATIVE: the Kingdom of the Netherlands accepts",
     ] {
         assert!(html.contains(needle), "the browser's DOM lacks {needle:?}");
     }
