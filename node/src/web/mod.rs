@@ -2,8 +2,8 @@
 //! no request computes a status.
 //!
 //! - `GET /`, `/members/{code}`, `/instruments/{id}`, `/entries/{id}` (and
-//!   `/entries/{id}/raw`): HTML rendered on the server ([`page`], [`instrument`],
-//!   [`table`]), with the timeline chart as SVG ([`chart`]);
+//!   `/entries/{id}/raw`): HTML rendered on the server ([`page`], [`member`],
+//!   [`instrument`], [`table`]), with the timeline chart as SVG ([`chart`]);
 //! - `GET /feed.atom`, `/members/{code}/feed.atom`, `/instruments/{id}/feed.atom`:
 //!   Atom feeds of status changes ([`atom`]);
 //! - `GET /v1/events`: server-sent events, resumable with `Last-Event-ID` ([`events`]);
@@ -19,6 +19,7 @@ pub mod corrections;
 pub mod events;
 pub mod html;
 pub mod instrument;
+pub mod member;
 pub mod negotiate;
 pub mod page;
 pub mod table;
@@ -291,7 +292,7 @@ async fn member_page(
         .iter()
         .filter_map(|b| pacta_core::Entry::decode(b).ok())
         .collect();
-    let html = page::member(&node, &snap, code, &feed, from, head, PAGE_ENTRIES);
+    let html = member::member(&node, &snap, code, &feed, from, head, PAGE_ENTRIES);
     cached(&headers, &tag, HTML, || Body::from(html))
 }
 
