@@ -218,7 +218,7 @@ pub fn app(node: Arc<Node>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
-        .fallback(not_found)
+        .fallback(crate::web::negotiate::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
@@ -261,6 +261,8 @@ fn budget_of(method: &Method, path: &str) -> Option<Class> {
         || path == "/v1/events"
         || path.starts_with("/members/")
         || path.starts_with("/entries/")
+        // An instrument page renders a table of up to 500 participants.
+        || path.starts_with("/instruments/")
         || path.ends_with(".atom");
     match *method {
         Method::POST if path == "/v1/entries" => None,
@@ -879,14 +881,6 @@ async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
     };
     let body = node.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
-}
-
-async fn not_found() -> Failure {
-    Failure::new(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        "no such endpoint; see the API list in README.md",
-    )
 }
 
 async fn method_not_allowed() -> Failure {
