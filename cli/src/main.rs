@@ -25,6 +25,10 @@ use pacta_core::MemberCode;
 #[derive(Debug, Parser)]
 #[command(name = "pacta", version, about, long_about = None)]
 struct Cli {
+    /// Trust the certificates in this PEM file for nodes served over HTTPS, besides
+    /// the system's roots (a private CA).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -239,6 +243,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(path) = &cli.ca
+        && let Err(err) = client::trust(path)
+    {
+        eprintln!("pacta: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Keygen { out } => cmd::keygen::run(&out),
         Command::Submit {

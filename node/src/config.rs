@@ -43,6 +43,10 @@ pub struct Config {
     /// `/readyz` answers 503 while the node lags more entries than this behind half
     /// its peers or more.
     pub ready_lag: u64,
+    /// The certificate and key the node serves HTTPS with, if it does.
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// Roots trusted for peers besides the system's (`--ca`).
+    pub ca: Vec<reqwest::Certificate>,
 }
 
 /// Default for [`Config::ready_lag`]: about a second of a busy network's traffic.
@@ -68,6 +72,9 @@ pub struct FileConfig {
     pub address_share: Option<usize>,
     pub store_reserve_mib: Option<u64>,
     pub ready_lag: Option<u64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub ca: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -79,9 +86,16 @@ impl FileConfig {
         let mut file: FileConfig = toml::from_str(&text)
             .with_context(|| format!("{} is not a valid node config", path.display()))?;
         let base = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut file.roster, &mut file.data, &mut file.node_key]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut file.roster,
+            &mut file.data,
+            &mut file.node_key,
+            &mut file.tls_cert,
+            &mut file.tls_key,
+            &mut file.ca,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -156,6 +170,8 @@ impl Config {
             address_share: crate::limits::DEFAULT_SHARE,
             store_reserve: crate::store::room::DEFAULT_RESERVE,
             ready_lag: DEFAULT_READY_LAG,
+            tls: None,
+            ca: Vec::new(),
         })
     }
 
@@ -218,6 +234,18 @@ pub fn read_node_key(path: &Path) -> Result<SecretKey> {
         .with_context(|| format!("cannot read node key file {}", path.display()))?;
     SecretKey::from_file_text(&text)
         .with_context(|| format!("{} is not a Pacta secret key file", path.display()))
+}
+
+/// The certificates of a `--ca` file (PEM, one or more), as roots for peers.
+pub fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    crate::tls::certificates(path)?
+        .iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der).with_context(|| {
+                format!("--ca {}: a certificate in it is not usable", path.display())
+            })
+        })
+        .collect()
 }
 
 pub fn load_roster(path: &Path) -> Result<Roster> {

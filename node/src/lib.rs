@@ -15,6 +15,7 @@
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`serve`]: the server loop: a cap on connections, a header timeout.
 //! - [`starting`]: what the socket answers while the store is being checked.
+//! - [`tls`]: HTTPS, with the certificate reloaded on SIGHUP.
 //! - [`limits`]: rate limits per client address.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
 //! - [`watch`]: the status kept up to date as entries arrive, and the event log.
@@ -36,6 +37,7 @@ pub mod replicate;
 pub mod serve;
 pub mod starting;
 pub mod store;
+pub mod tls;
 pub mod watch;
 pub mod web;
 pub mod witness;
@@ -113,17 +115,31 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Stopped> {
     let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
+    // Before anything else, so that a bad certificate stops the node at once.
+    let tls = match &config.tls {
+        Some(files) => Some(Arc::new(tls::Tls::load(files.clone())?)),
+        None => None,
+    };
     // Held until the node stops: no second process may open this store.
     let _lock = datadir::lock(&config.data)?;
     // While the store is checked (seconds for a large one, or after a crash), the
-    // socket answers: alive, not ready.
-    let (listener, starting) = starting::serve(listener)?;
+    // socket answers: alive, not ready. Over plain HTTP only: with TLS, connections
+    // wait in the socket's backlog meanwhile.
+    let (listener, starting) = match tls {
+        None => {
+            let (listener, starting) = starting::serve(listener)?;
+            (listener, Some(starting))
+        }
+        Some(_) => (listener, None),
+    };
     let data = config.data.clone();
     let check = config.check_store;
     let opened = tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
         .await
         .context("opening the store");
-    starting.stop().await;
+    if let Some(starting) = starting {
+        starting.stop().await;
+    }
     let (store, mut recovered) = opened??;
     let store = store.with_reserve(config.store_reserve);
     tracing::info!(
@@ -152,7 +168,7 @@ pub async fn run(
         });
         queues.push((peer.clone(), rx));
     }
-    let client = replicate::client().context("building the HTTP client")?;
+    let client = replicate::client_trusting(&config.ca).context("building the HTTP client")?;
     let witness = match &config.node_key {
         Some(key) => Some(Arc::new(witness::Witness::open(
             config.roster.clone(),
@@ -185,6 +201,7 @@ pub async fn run(
         ready_lag: config.ready_lag,
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_for_hup = stopped.clone();
     let (restart, restart_wanted) = tokio::sync::oneshot::channel();
     let mut tasks = vec![
         tokio::spawn(forget_idle_clients(node.clone(), stopped.clone())),
@@ -232,7 +249,8 @@ pub async fn run(
     let until = async move {
         let _ = serving_stopped.await;
     };
-    serve::serve(listener, api::app(node.clone()), node, until).await;
+    tasks.push(tokio::spawn(reload_until(tls.clone(), stopped_for_hup)));
+    serve::serve(listener, api::app(node.clone()), node, tls, until).await;
     let restart_for = ended.await.ok().flatten();
 
     let _ = stop.send(true);
@@ -296,6 +314,14 @@ async fn watch_store(
                 }
             }
         }
+    }
+}
+
+/// Reloads the certificate on SIGHUP until the node stops.
+async fn reload_until(tls: Option<Arc<tls::Tls>>, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    tokio::select! {
+        _ = stopped.changed() => {}
+        () = tls::reload_on_sighup(tls) => {}
     }
 }
 

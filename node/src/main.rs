@@ -78,6 +78,15 @@ struct Args {
     /// at once, before the store meets a full disk; 0 keeps no reserve.
     #[arg(long, value_name = "MIB")]
     store_reserve_mib: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM); reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Trust these certificates (PEM) for peers, besides the system's roots.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// `/readyz` answers 503 while the node lags more than N entries behind half of
     /// its peers or more (default 1,000).
     #[arg(long, value_name = "N")]
@@ -165,6 +174,19 @@ async fn run(args: Args) -> Result<Outcome> {
             .checked_mul(1024 * 1024)
             .ok_or_else(|| anyhow::anyhow!("--store-reserve-mib {mib} is too large"))?;
     }
+    match (
+        args.tls_cert.or(file.tls_cert),
+        args.tls_key.or(file.tls_key),
+    ) {
+        (Some(cert), Some(key)) => config.tls = Some(pacta_node::tls::TlsFiles { cert, key }),
+        (None, None) => {}
+        _ => {
+            anyhow::bail!("--tls-cert and --tls-key go together (as flags or in the --config file)")
+        }
+    }
+    if let Some(path) = args.ca.or(file.ca) {
+        config.ca = pacta_node::config::load_ca(&path)?;
+    }
     if let Some(n) = args.ready_lag.or(file.ready_lag) {
         config.ready_lag = n;
     }
@@ -181,13 +203,18 @@ async fn run(args: Args) -> Result<Outcome> {
     let spare = listener.try_clone()?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let member = config.member;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     // Said once the store is open and checked and the node serves. Not `println!`:
     // after a restart in place, whoever read the first start's line may be gone, and a
     // closed stdout must not stop the node.
     let announce = move |addr: std::net::SocketAddr| {
         use std::io::Write;
         let mut out = std::io::stdout();
-        let _ = writeln!(out, "pacta-node {member} serving http://{addr}");
+        let _ = writeln!(out, "pacta-node {member} serving {scheme}://{addr}");
         let _ = out.flush();
     };
     match pacta_node::run(listener, config, announce, shutdown_signal()).await? {

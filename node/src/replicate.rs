@@ -69,11 +69,17 @@ pub enum PullError {
 }
 
 pub fn client() -> Result<Client, reqwest::Error> {
+    client_trusting(&[])
+}
+
+/// The client to peers, trusting the system's roots and `extra` (`--ca`).
+pub fn client_trusting(extra: &[reqwest::Certificate]) -> Result<Client, reqwest::Error> {
     // reqwest is built without a default TLS provider; choose ring, once per process.
     let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(30))
+        .tls_certs_merge(extra.iter().cloned())
         .build()
 }
 

@@ -73,7 +73,10 @@ fn start_demo() -> Demo {
             break;
         }
     }
-    assert!(demo.1.starts_with("http://127.0.0.1:"), "no URL for FR's node");
+    assert!(
+        demo.1.starts_with("http://127.0.0.1:"),
+        "no URL for FR's node"
+    );
     // Keep draining the demo's output so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     demo
