@@ -236,7 +236,27 @@ pub fn app(node: Arc<Node>) -> Router {
             node.clone(),
             time_answer,
         ))
+        // Outermost of all: every per-address budget below sees the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            behind_proxy,
+        ))
         .with_state(node)
+}
+
+/// Behind a trusted reverse proxy, the request is counted under the client's address
+/// (`proxy.rs`); from anyone else, forwarding headers change nothing.
+async fn behind_proxy(State(node): State<Arc<Node>>, mut req: Request, next: Next) -> Response {
+    if !node.trusted_proxies.is_empty()
+        && let Some(peer) = crate::serve::peer_of(req.extensions())
+    {
+        let client = crate::proxy::client(peer, req.headers(), &node.trusted_proxies);
+        if client != peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(client));
+        }
+    }
+    next.run(req).await
 }
 
 /// Counts each answer's time in its route's latency histogram (`/metrics`).

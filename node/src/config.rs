@@ -47,6 +47,8 @@ pub struct Config {
     pub tls: Option<crate::tls::TlsFiles>,
     /// Roots trusted for peers besides the system's (`--ca`).
     pub ca: Vec<reqwest::Certificate>,
+    /// Reverse proxies whose `Forwarded` or `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Default for [`Config::ready_lag`]: about a second of a busy network's traffic.
@@ -75,6 +77,7 @@ pub struct FileConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub ca: Option<PathBuf>,
+    pub trusted_proxy: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -172,6 +175,7 @@ impl Config {
             ready_lag: DEFAULT_READY_LAG,
             tls: None,
             ca: Vec::new(),
+            trusted_proxies: Vec::new(),
         })
     }
 

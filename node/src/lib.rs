@@ -14,6 +14,7 @@
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`serve`]: the server loop: a cap on connections, a header timeout.
+//! - [`proxy`]: the client's address behind a trusted reverse proxy.
 //! - [`starting`]: what the socket answers while the store is being checked.
 //! - [`tls`]: HTTPS, with the certificate reloaded on SIGHUP.
 //! - [`limits`]: rate limits per client address.
@@ -33,6 +34,7 @@ pub mod ledger;
 pub mod limits;
 pub mod metrics;
 pub mod node;
+pub mod proxy;
 pub mod replicate;
 pub mod serve;
 pub mod starting;
@@ -90,6 +92,7 @@ pub async fn standalone(
         limits: limits::Limits::off(),
         peer_warnings: replicate::PeerWarnings::default(),
         ready_lag: config::DEFAULT_READY_LAG,
+        trusted_proxies: Vec::new(),
     }))
 }
 
@@ -199,6 +202,7 @@ pub async fn run(
         ),
         peer_warnings: replicate::PeerWarnings::default(),
         ready_lag: config.ready_lag,
+        trusted_proxies: config.trusted_proxies.clone(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stopped_for_hup = stopped.clone();

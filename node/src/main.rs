@@ -84,6 +84,10 @@ struct Args {
     /// The private key of --tls-cert (PEM).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// A reverse proxy (address or CIDR block), repeatable: on requests from it, the
+    /// per-address limits count the client named by `Forwarded` or `X-Forwarded-For`.
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<String>,
     /// Trust these certificates (PEM) for peers, besides the system's roots.
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
@@ -184,6 +188,15 @@ async fn run(args: Args) -> Result<Outcome> {
             anyhow::bail!("--tls-cert and --tls-key go together (as flags or in the --config file)")
         }
     }
+    let proxies = if args.trusted_proxy.is_empty() {
+        file.trusted_proxy.unwrap_or_default()
+    } else {
+        args.trusted_proxy
+    };
+    config.trusted_proxies = proxies
+        .iter()
+        .map(|p| pacta_node::proxy::parse_net(p).map_err(anyhow::Error::msg))
+        .collect::<Result<_>>()?;
     if let Some(path) = args.ca.or(file.ca) {
         config.ca = pacta_node::config::load_ca(&path)?;
     }

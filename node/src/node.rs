@@ -44,6 +44,8 @@ pub struct Node {
     pub peer_warnings: crate::replicate::PeerWarnings,
     /// See [`crate::Config::ready_lag`].
     pub ready_lag: u64,
+    /// Reverse proxies whose forwarding headers name the client (`proxy.rs`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.

@@ -253,3 +253,85 @@ async fn readyz_says_why_a_node_is_not_ready_and_metrics_parse_as_prometheus_tex
     );
     drop((it, es, fr));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_client_is_counted_and_a_forged_header_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    // One entry a second, bursts of ten; 127.0.0.2 plays the reverse proxy.
+    let node = NodeProc::start_with(
+        &Network::example(),
+        "IT",
+        free_port(),
+        &dir.path().join("IT"),
+        &[],
+        60_000,
+        &["--write-rate", "1", "--trusted-proxy", "127.0.0.2/32"],
+    );
+    let url = node.url();
+    let from = |ip: [u8; 4]| {
+        let _ = http();
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap()
+    };
+    let send = |c: reqwest::Client, e: pacta_core::entry::Entry, forwarded: String| {
+        let url = url.clone();
+        async move {
+            let body = pacta_core::wire::Submit {
+                entries: vec![pacta_core::wire::HexBytes(e.as_bytes().to_vec())],
+            };
+            c.post(format!("{url}/v1/entries"))
+                .header("x-forwarded-for", forwarded)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Anyone else: a new forged address on every request changes nothing; the
+    // eleventh entry from 127.0.0.1 is refused.
+    let (stranger, mut it) = (from([127, 0, 0, 1]), Author::new("IT"));
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        statuses.push(
+            send(
+                stranger.clone(),
+                it.next(&format!("{i}")),
+                format!("198.51.100.{i}"),
+            )
+            .await,
+        );
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10], 429, "{statuses:?}");
+    // Through the proxy: each client has its own budget.
+    let (proxy, mut es) = (from([127, 0, 0, 2]), Author::new("ES"));
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        statuses.push(
+            send(
+                proxy.clone(),
+                es.next(&format!("{i}")),
+                "203.0.113.1".into(),
+            )
+            .await,
+        );
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10], 429, "{statuses:?}");
+    let mut es = Author::new("ES");
+    let sent: Vec<_> = (0..11).map(|i| es.next(&format!("{i}"))).collect();
+    let last = sent[10].clone();
+    assert_eq!(send(proxy.clone(), last, "203.0.113.2".into()).await, 200);
+
+    // Garbage for the flag: exit 2 naming it.
+    let out = node_command("IT", &dir.path().join("other"), free_port())
+        .args(["--trusted-proxy", "10.0.0.0/33"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("10.0.0.0/33"));
+}
