@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //!
+//! - [`backup`]: backup, restore and import of a store.
 //! - [`clock`]: the node's clock and the tolerance for signed times ahead of it.
 //! - [`config`]: flags and the config file.
 //! - [`datadir`]: the data folder's permissions and lock.
@@ -27,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod datadir;
@@ -240,6 +242,21 @@ pub async fn run(
         streams_per_address = streams.share(),
         "serving"
     );
+    // Where a backup taken while the node runs finds it (`backup.rs`).
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    if let Err(e) = witness::write_durably(
+        &config.data.join(backup::SERVING),
+        format!("{scheme}://{addr}\n").as_bytes(),
+    ) {
+        tracing::warn!(
+            "cannot write {}: {e}",
+            config.data.join(backup::SERVING).display()
+        );
+    }
     announce(addr);
     let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
     let ended = tokio::spawn(async move {

@@ -24,13 +24,13 @@ use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster,
 #[command(name = "pacta-node", version, about)]
 struct Args {
     /// The roster: the network's trust root.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     roster: Option<PathBuf>,
     /// The member whose node this is.
     #[arg(long, value_name = "CODE")]
     member: Option<String>,
     /// The folder of the node's store (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data: Option<PathBuf>,
     /// The address to listen on, e.g. 127.0.0.1:7001 (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
@@ -99,12 +99,17 @@ struct Args {
     /// `json`, one object a line, for log shippers.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    #[command(subcommand)]
+    tool: Option<Tool>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
 async fn run(args: Args) -> Result<Outcome> {
+    if let Some(t) = args.tool {
+        return tool(t, args.roster, args.data).await;
+    }
     let file = match &args.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
@@ -234,6 +239,57 @@ async fn run(args: Args) -> Result<Outcome> {
         pacta_node::Stopped::Shutdown => Ok(Outcome::Stopped),
         pacta_node::Stopped::Restart(reason) => Ok(Outcome::Restart(spare, reason)),
     }
+}
+
+/// What `pacta-node` does instead of running a node.
+#[derive(Debug, clap::Subcommand)]
+enum Tool {
+    /// Writes a backup of the store in --data (and its never-regress record) to a
+    /// file, whether the node runs or not.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Builds the store in --data (empty or missing) from a backup, record included.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Builds the store in --data (empty or missing) from an exported bundle
+    /// (`pacta export`), checking every entry.
+    Import {
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+    },
+}
+
+/// Runs a tool; every entry is checked against the roster.
+async fn tool(tool: Tool, roster: Option<PathBuf>, data: Option<PathBuf>) -> Result<Outcome> {
+    let roster = roster.context("--roster is required")?;
+    let data = data.context("--data is required")?;
+    let roster = std::sync::Arc::new(load_roster(&roster)?);
+    let (what, counts) = match tool {
+        Tool::Backup { out } => (
+            format!("backed up {} to {}", data.display(), out.display()),
+            pacta_node::backup::backup(roster, &data, &out).await?,
+        ),
+        Tool::Restore { from } => (
+            format!("restored {} from {}", data.display(), from.display()),
+            tokio::task::spawn_blocking(move || {
+                pacta_node::backup::import(roster, &from, &data, true)
+            })
+            .await??,
+        ),
+        Tool::Import { bundle } => (
+            format!("imported {} into {}", bundle.display(), data.display()),
+            tokio::task::spawn_blocking(move || {
+                pacta_node::backup::import(roster, &bundle, &data, false)
+            })
+            .await??,
+        ),
+    };
+    println!("{what}: {counts}");
+    Ok(Outcome::Stopped)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

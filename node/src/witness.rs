@@ -823,7 +823,7 @@ impl Witness {
 
 /// Writes `path` atomically and durably: temporary file, fsync, rename, fsync of the
 /// folder.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

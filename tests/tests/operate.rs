@@ -335,3 +335,154 @@ async fn behind_a_trusted_proxy_the_client_is_counted_and_a_forged_header_is_ign
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("10.0.0.0/33"));
 }
+
+fn node_tool(args: &[&str], data: &std::path::Path) -> (Option<i32>, String, String) {
+    let out = Command::new(pacta_tests::bin("pacta-node"))
+        .args(args)
+        .arg("--roster")
+        .arg(roster_path())
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn signed_nl(url: &str) -> u64 {
+    let Ok(r) = http()
+        .get(format!("{url}/v1/checkpoint/latest"))
+        .send()
+        .await
+    else {
+        return 0;
+    };
+    let text = r.text().await.unwrap_or_default();
+    pacta_core::checkpoint::verify_checkpoint(&roster(), text.as_bytes()).map_or(0, |w| {
+        w.checkpoint.heads.get(&code("NL")).map_or(0, |h| h.seq.0)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backup_while_running_restore_and_import_keep_entries_and_protections() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("FR");
+    let mut fr = NodeProc::start("FR", free_port(), &data, &[], 60_000);
+    let url = fr.url();
+    let mut nl = Author::new("NL");
+    let entries: Vec<_> = (0..8).map(|i| nl.next(&format!("NL {i}"))).collect();
+    for e in &entries[..5] {
+        assert_eq!(post(&url, &[e]).await.0, 200);
+    }
+    eventually(20, "FR signs NL #5", || async {
+        signed_nl(&url).await == 5
+    })
+    .await;
+
+    // A backup while the node runs: through its API, never through sled's files.
+    let backup = dir.path().join("FR.backup");
+    let (code_, out, err) = node_tool(&["backup", "--out", backup.to_str().unwrap()], &data);
+    assert_eq!(code_, Some(0), "{out}{err}");
+    assert!(
+        out.contains("5 entries in 1 feeds, 0 fork proofs, and the node's last signed checkpoint"),
+        "{out}"
+    );
+    // It is a bundle the auditor's verifier reads.
+    let (code_, out, err) = pacta(&[
+        "verify",
+        "--roster",
+        roster_path().to_str().unwrap(),
+        "--bundle",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(out.contains("5 entries verified"), "{code_} {out}{err}");
+
+    // The node goes on to NL #8 and signs it; then its folder is lost.
+    for e in &entries[5..] {
+        assert_eq!(post(&url, &[e]).await.0, 200);
+    }
+    eventually(20, "FR signs NL #8", || async {
+        signed_nl(&url).await == 8
+    })
+    .await;
+    fr.terminate();
+    std::fs::rename(&data, dir.path().join("lost")).unwrap();
+
+    // Restore in place: the store holds NL #5 and its record; the record beside the
+    // folder remembers NL #8, so the node refuses to sign until it holds #8 again.
+    let (code_, out, err) = node_tool(&["restore", "--from", backup.to_str().unwrap()], &data);
+    assert_eq!(code_, Some(0), "{out}{err}");
+    assert!(out.contains("restored"), "{out}");
+    fr.spawn_again();
+    assert_eq!(heads(&url).await.heads[&code("NL")].seq.0, 5);
+    eventually(20, "FR refuses to sign the older view", || async {
+        let r = http().get(format!("{url}/readyz")).send().await.unwrap();
+        r.status() == 503
+            && r.text()
+                .await
+                .unwrap()
+                .contains("NL's head here is #5, but this node signed NL #8")
+    })
+    .await;
+    for e in &entries[5..] {
+        assert_eq!(post(&url, &[e]).await.0, 200);
+    }
+    eventually(20, "FR signs again at NL #8", || async {
+        http()
+            .get(format!("{url}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    fr.terminate();
+
+    // Import: a fresh store from a bundle, every entry checked; no record.
+    let fresh = dir.path().join("IT");
+    let (code_, out, err) = node_tool(&["import", "--bundle", backup.to_str().unwrap()], &fresh);
+    assert_eq!(code_, Some(0), "{out}{err}");
+    assert!(
+        out.contains("5 entries in 1 feeds, 0 fork proofs, no signed checkpoint"),
+        "{out}"
+    );
+    let it = NodeProc::start("IT", free_port(), &fresh, &[], 60_000);
+    assert_eq!(heads(&it.url()).await.heads[&code("NL")].seq.0, 5);
+    drop(it);
+
+    // Garbage: a folder in use, a flipped byte, a missing file, not a bundle.
+    let (code_, _, err) = node_tool(&["import", "--bundle", backup.to_str().unwrap()], &fresh);
+    assert_eq!(code_, Some(2));
+    assert!(err.contains("is not empty"), "{err}");
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let third = bytes
+        .windows(4)
+        .rposition(|w| w == b"NL 2")
+        .expect("the third note's text");
+    bytes[third] ^= 1;
+    let flipped = dir.path().join("flipped");
+    std::fs::write(&flipped, &bytes).unwrap();
+    let (code_, _, err) = node_tool(
+        &["import", "--bundle", flipped.to_str().unwrap()],
+        &dir.path().join("x"),
+    );
+    assert_eq!(code_, Some(2));
+    assert!(
+        err.contains("flipped: NL #3: payload does not match"),
+        "{err}"
+    );
+    for (file, says) in [
+        ("missing", "cannot read"),
+        ("Cargo.toml", "not a Pacta bundle"),
+    ] {
+        let path = pacta_tests::workspace().join(file);
+        let (code_, _, err) = node_tool(
+            &["import", "--bundle", path.to_str().unwrap()],
+            &dir.path().join("y"),
+        );
+        assert_eq!(code_, Some(2), "{file}");
+        assert!(err.contains(says), "{file}: {err}");
+    }
+}
