@@ -73,6 +73,31 @@ pub enum Answer {
     Refused(StatusCode, Box<ApiError>),
 }
 
+/// Roots trusted besides the system's, from `--ca` (set once, before any client).
+static TRUSTED: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+
+/// Trusts the certificates of the PEM file `path` for every node, besides the system's
+/// roots (`pacta --ca FILE`).
+pub fn trust(path: &std::path::Path) -> Result<()> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_file_iter(path)
+        .with_context(|| format!("--ca {}: cannot read it", path.display()))?
+        .map(|der| {
+            let der = der
+                .with_context(|| format!("--ca {}: not a PEM certificate file", path.display()))?;
+            reqwest::Certificate::from_der(&der).with_context(|| {
+                format!("--ca {}: a certificate in it is not usable", path.display())
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if certs.is_empty() {
+        bail!("--ca {}: holds no PEM certificate", path.display());
+    }
+    let _ = TRUSTED.set(certs);
+    Ok(())
+}
+
 impl NodeClient {
     pub fn new(url: &str) -> Result<NodeClient> {
         let mut base = Url::parse(url).with_context(|| format!("--node {url:?} is not a URL"))?;
@@ -86,6 +111,7 @@ impl NodeClient {
         let http = Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
+            .tls_certs_merge(TRUSTED.get().into_iter().flatten().cloned())
             .build()
             .context("building the HTTP client")?;
         Ok(NodeClient { base, http })

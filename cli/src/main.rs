@@ -29,6 +29,10 @@ use pacta_core::MemberCode;
 #[derive(Debug, Parser)]
 #[command(name = "pacta", version, about, long_about = None)]
 struct Cli {
+    /// Trust the certificates in this PEM file for nodes served over HTTPS, besides
+    /// the system's roots (a private CA).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -167,6 +171,10 @@ enum Command {
         /// Exit once the scenario is replicated and verified, instead of serving.
         #[arg(long)]
         exit: bool,
+        /// The first node's port; the others follow it. 0 lets each node take a free
+        /// port, so a demo never fights with another program (or another demo).
+        #[arg(long, default_value_t = 7001, value_name = "BASE")]
+        port: u16,
     },
     /// Tools for developers.
     Dev {
@@ -239,6 +247,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(path) = &cli.ca
+        && let Err(err) = client::trust(path)
+    {
+        eprintln!("pacta: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Keygen { out } => cmd::keygen::run(&out),
         Command::Submit {
@@ -330,7 +344,7 @@ fn main() -> ExitCode {
                 &out,
             ))
         }),
-        Command::Demo { nodes, exit } => block_on(cmd::demo::run(nodes, exit)),
+        Command::Demo { nodes, exit, port } => block_on(cmd::demo::run(nodes, exit, port)),
         Command::Dev {
             command:
                 DevCommand::Synth {

@@ -222,7 +222,15 @@ pub fn steps(sha_of_illustrative_text: &str) -> Vec<Step> {
         // The Netherlands: tacit approval, acceptance, later a withdrawal.
         vote("NL", "submitted", "States General", "submitted to both chambers", "2026-03-20", None, None, "completed", None),
         vote("NL", "approval", "States General", "approved tacitly: 30 days without a request for express approval", "2026-04-30", None, None, "passed", None),
-        consent("NL", "acceptance", "2026-06-05"),
+        // With an illustrative declaration, so that the pages show one as UNTC does.
+        named(
+            "NL",
+            "consent",
+            "consent-NL",
+            json!({"instrument": deal, "means": "acceptance", "date": "2026-06-05",
+                   "declarations": ["ILLUSTRATIVE: the Kingdom of the Netherlands accepts the Agreement for the European part of the Netherlands only."],
+                   "illustrative": true}),
+        ),
         receipt("NL", "2026-06-10"),
         step("NL", "withdrawal", json!({"instrument": deal, "notified": "2026-10-01", "effective": "2027-10-01", "illustrative": true})),
         // Germany: the Vertragsgesetz; consent expressed, no receipt yet.

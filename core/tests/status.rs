@@ -882,3 +882,47 @@ fn a_rows_json_members_come_in_the_order_spec_16_gives() {
         ["consent", "established", "in_force_on", "withdrawal"]
     );
 }
+
+/// Issue 22: an alert names the act behind a change of stage, with its legal date.
+#[test]
+fn the_act_behind_a_stage_is_the_latest_act_up_to_its_first_day() {
+    let mut w = World::new();
+    let t = w.treaty();
+    w.ratify_fully(t, "UA", "2026-04-02");
+    w.ratify_fully(t, "FR", "2026-05-06");
+    w.ratify_fully(t, "GB", "2026-05-19");
+    // Bound: the depositary's receipt, in France's feed, on the deposit's day.
+    let bound = w.row("2026-05-20", "GB");
+    assert_eq!(bound.stage, Stage::Bound);
+    let act = bound.act().unwrap();
+    assert_eq!(act.date, day("2026-05-19"));
+    assert_eq!(act.body, "depositary (FR)");
+    assert_eq!(act.entry.member, code("FR"));
+    assert!(
+        act.text
+            .ends_with(&format!("2026-05-19 (FR #{})", act.entry.seq.0)),
+        "{}",
+        act.text
+    );
+    // Party: the entry into force (the 30th day after the third deposit), not the
+    // deposit, and not the withdrawal notified later.
+    w.add(
+        "GB",
+        "withdrawal",
+        json!({"instrument": t, "notified": "2026-10-01", "effective": "2027-10-01"}),
+    );
+    let party = w.row("2026-11-22", "GB");
+    assert_eq!(party.stage, Stage::Party);
+    let act = party.act().unwrap();
+    assert_eq!(
+        (act.date, act.action.as_str()),
+        (day("2026-06-18"), "enters into force for it")
+    );
+    // Withdrawn: the withdrawal taking effect, on its effective date.
+    let gone = w.row("2027-10-02", "GB").act().unwrap();
+    assert_eq!(gone.date, day("2027-10-01"));
+    assert_eq!(gone.entry.member, code("GB"));
+    assert!(gone.action.contains("takes effect"), "{}", gone.action);
+    // Nothing done: no act.
+    assert_eq!(w.row("2026-11-22", "US").act(), None);
+}

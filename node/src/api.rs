@@ -122,11 +122,23 @@ impl From<&Rejection> for Failure {
                 StatusCode::CONFLICT
             }
             Rejection::Store(e) if e.is_full() => {
-                tracing::error!("store full: {e}");
+                if STORE_LOG.allows() {
+                    tracing::error!("store full: {e}");
+                }
                 return Failure::new(
                     StatusCode::INSUFFICIENT_STORAGE,
                     "store-full",
                     "the node's disk is full: nothing of this request was stored durably, so nothing is acknowledged; send it again later, or to another node",
+                );
+            }
+            Rejection::Store(crate::store::StoreError::Failed(failed)) => {
+                if STORE_LOG.allows() {
+                    tracing::error!("store failed: {}", failed.reason);
+                }
+                return Failure::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store-failed",
+                    "the node's store failed: nothing of this request was stored durably, so nothing is acknowledged; the node restarts itself in place, so send it again in a moment, or to another node",
                 );
             }
             Rejection::Store(e) => {
@@ -148,6 +160,36 @@ impl From<&Rejection> for Failure {
             _ => {}
         }
         f
+    }
+}
+
+/// At most one line a second about a full or failed store, however many requests are
+/// refused: the log may be on the very disk that is full.
+static STORE_LOG: Throttle = Throttle::new(1_000);
+
+/// Lets one event through per period.
+struct Throttle {
+    period_ms: u64,
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Throttle {
+    const fn new(period_ms: u64) -> Throttle {
+        Throttle {
+            period_ms,
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn allows(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = crate::clock::now_ms();
+        let last = self.last_ms.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= self.period_ms
+            && self
+                .last_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -173,9 +215,10 @@ pub fn app(node: Arc<Node>) -> Router {
                 .layer(axum::middleware::from_fn(refuse_declared_over_note)),
         )
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
-        .fallback(not_found)
+        .fallback(crate::web::negotiate::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
@@ -189,7 +232,45 @@ pub fn app(node: Arc<Node>) -> Router {
         .layer(axum::middleware::from_fn(refuse_declared_over_body))
         // Outermost, so a refused request costs no body read and no work.
         .layer(limited)
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            time_answer,
+        ))
+        // Outermost of all: every per-address budget below sees the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            behind_proxy,
+        ))
         .with_state(node)
+}
+
+/// Behind a trusted reverse proxy, the request is counted under the client's address
+/// (`proxy.rs`); from anyone else, forwarding headers change nothing.
+async fn behind_proxy(State(node): State<Arc<Node>>, mut req: Request, next: Next) -> Response {
+    if !node.trusted_proxies.is_empty()
+        && let Some(peer) = crate::serve::peer_of(req.extensions())
+    {
+        let client = crate::proxy::client(peer, req.headers(), &node.trusted_proxies);
+        if client != peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(client));
+        }
+    }
+    next.run(req).await
+}
+
+/// Counts each answer's time in its route's latency histogram (`/metrics`).
+async fn time_answer(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    node.metrics
+        .observe(&route, started.elapsed().as_secs_f64());
+    response
 }
 
 /// Which budget a request spends up front (see `limits`); `POST /v1/entries` is
@@ -200,6 +281,8 @@ fn budget_of(method: &Method, path: &str) -> Option<Class> {
         || path == "/v1/events"
         || path.starts_with("/members/")
         || path.starts_with("/entries/")
+        // An instrument page renders a table of up to 500 participants.
+        || path.starts_with("/instruments/")
         || path.ends_with(".atom");
     match *method {
         Method::POST if path == "/v1/entries" => None,
@@ -643,7 +726,61 @@ async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
         "network": node.ledger.roster().network_id(),
         "entries": node.ledger.entry_count(),
         "checkpoint": node.witness.as_ref().map(|w| w.summary()),
+        "store": store_state(node.ledger.store()),
     }))
+}
+
+/// Readiness: 200 when the node takes writes, signs, and holds what its peers hold;
+/// otherwise 503 with the first reason, for a load balancer or an orchestrator.
+async fn readyz(State(node): State<Arc<Node>>) -> Response {
+    let not_ready = |reason: &str, error: String| {
+        Failure::new(StatusCode::SERVICE_UNAVAILABLE, reason, error).into_response()
+    };
+    match node.ledger.store().writable() {
+        Err(crate::store::StoreError::Failed(f)) => {
+            return not_ready(
+                "store-failed",
+                format!(
+                    "the store failed ({}); the node restarts in place once there is room",
+                    f.reason
+                ),
+            );
+        }
+        Err(e) => return not_ready("store-full", e.to_string()),
+        Ok(()) => {}
+    }
+    if let Some(reason) = node.witness.as_ref().and_then(|w| w.summary().refused) {
+        return not_ready(
+            "refusing-to-sign",
+            format!("the node refuses to sign checkpoints: {reason}"),
+        );
+    }
+    if let Some(peers) = node.metrics.behind(node.ready_lag) {
+        let list = peers
+            .iter()
+            .map(|(p, n)| format!("{n} behind {p}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return not_ready(
+            "behind",
+            format!(
+                "the node lags more than {} entries behind half of its peers or more: {list}",
+                node.ready_lag
+            ),
+        );
+    }
+    Json(serde_json::json!({"status": "ready", "member": node.member})).into_response()
+}
+
+/// Whether the store takes writes: `ok`, `full` (below its reserve; writes get 507),
+/// or `failed` (the node restarts in place once there is room). Read from memory,
+/// never from sled, so `/healthz` answers whatever the disk does.
+fn store_state(store: &crate::store::Store) -> &'static str {
+    match store.writable() {
+        Ok(()) => "ok",
+        Err(crate::store::StoreError::Failed(_)) => "failed",
+        Err(_) => "full",
+    }
 }
 
 fn note_response(note: String) -> Response {
@@ -745,20 +882,25 @@ async fn cosign(
 
 async fn metrics(State(node): State<Arc<Node>>) -> impl IntoResponse {
     let heads = node.ledger.heads();
-    let body = node.metrics.render(
-        node.ledger.entry_count(),
-        heads.len(),
-        node.ledger.fork_count(),
-    );
+    let summary = node.witness.as_ref().map(|w| w.summary());
+    let now = crate::clock::now_ms();
+    let store = node.ledger.store().clone();
+    let store_bytes = tokio::task::spawn_blocking(move || store.size_bytes())
+        .await
+        .unwrap_or(0);
+    let gauges = crate::metrics::Gauges {
+        entries: node.ledger.entry_count(),
+        feeds: heads.len(),
+        forks: node.ledger.fork_count(),
+        store_bytes,
+        checkpoint_age: summary
+            .as_ref()
+            .and_then(|s| s.signed)
+            .map(|t| now.saturating_sub(t.millis()) as f64 / 1000.0),
+        cosignatures: summary.as_ref().map(|s| (s.signers.len(), s.needed)),
+    };
+    let body = node.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
-}
-
-async fn not_found() -> Failure {
-    Failure::new(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        "no such endpoint; see the API list in README.md",
-    )
 }
 
 async fn method_not_allowed() -> Failure {

@@ -38,7 +38,21 @@ pub struct Config {
     pub max_streams: usize,
     /// One client address may hold at most 1/`address_share` of each shared pool.
     pub address_share: usize,
+    /// Bytes kept free on the store's filesystem: writes are refused below it.
+    pub store_reserve: u64,
+    /// `/readyz` answers 503 while the node lags more entries than this behind half
+    /// its peers or more.
+    pub ready_lag: u64,
+    /// The certificate and key the node serves HTTPS with, if it does.
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// Roots trusted for peers besides the system's (`--ca`).
+    pub ca: Vec<reqwest::Certificate>,
+    /// Reverse proxies whose `Forwarded` or `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
+
+/// Default for [`Config::ready_lag`]: about a second of a busy network's traffic.
+pub const DEFAULT_READY_LAG: u64 = 1000;
 
 /// The config file: any of the command-line flags, by the same names.
 #[derive(Debug, Default, Deserialize)]
@@ -58,14 +72,39 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_streams: Option<usize>,
     pub address_share: Option<usize>,
+    pub store_reserve_mib: Option<u64>,
+    pub ready_lag: Option<u64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub ca: Option<PathBuf>,
+    pub trusted_proxy: Option<Vec<String>>,
 }
 
 impl FileConfig {
+    /// Reads the config file. Its relative paths are relative to the file's folder, not
+    /// to the working directory, so that a service manager and a shell read it alike.
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid node config", path.display()))
+        let mut file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid node config", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in [
+            &mut file.roster,
+            &mut file.data,
+            &mut file.node_key,
+            &mut file.tls_cert,
+            &mut file.tls_key,
+            &mut file.ca,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(file)
     }
 }
 
@@ -132,6 +171,11 @@ impl Config {
             max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
             max_streams: crate::limits::DEFAULT_MAX_STREAMS,
             address_share: crate::limits::DEFAULT_SHARE,
+            store_reserve: crate::store::room::DEFAULT_RESERVE,
+            ready_lag: DEFAULT_READY_LAG,
+            tls: None,
+            ca: Vec::new(),
+            trusted_proxies: Vec::new(),
         })
     }
 
@@ -196,6 +240,18 @@ pub fn read_node_key(path: &Path) -> Result<SecretKey> {
         .with_context(|| format!("{} is not a Pacta secret key file", path.display()))
 }
 
+/// The certificates of a `--ca` file (PEM, one or more), as roots for peers.
+pub fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    crate::tls::certificates(path)?
+        .iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der).with_context(|| {
+                format!("--ca {}: a certificate in it is not usable", path.display())
+            })
+        })
+        .collect()
+}
+
 pub fn load_roster(path: &Path) -> Result<Roster> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read roster {}", path.display()))?;
@@ -205,6 +261,27 @@ pub fn load_roster(path: &Path) -> Result<Roster> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_a_config_file_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "roster = \"roster.toml\"\ndata = \"store/FR\"\nnode_key = \"/etc/pacta/FR.node.key\"\n",
+        )
+        .expect("writing the config");
+        let file = FileConfig::load(&path).expect("a valid config");
+        assert_eq!(file.roster, Some(dir.path().join("roster.toml")));
+        assert_eq!(file.data, Some(dir.path().join("store/FR")));
+        assert_eq!(file.node_key, Some(PathBuf::from("/etc/pacta/FR.node.key")));
+        std::fs::write(&path, "roster = 3\n").expect("writing the config");
+        let err = FileConfig::load(&path).expect_err("a number is not a path");
+        assert!(
+            format!("{err:#}").contains("is not a valid node config"),
+            "{err:#}"
+        );
+    }
 
     #[test]
     fn the_configuration_never_shows_its_node_key() {

@@ -210,7 +210,13 @@ pub struct Ledger {
     /// The genesis roster: the trust root, never changed.
     roster: Arc<Roster>,
     store: Store,
+    /// Readers take it for as long as it takes to copy what they need, and no store
+    /// write is ever made under it, so a write that blocks (a full disk) never holds
+    /// `/v1/heads`, `/healthz` or a status.
     state: Mutex<State>,
+    /// Held by the one placement in progress (entries, fork proofs, revocations):
+    /// what it decides from the state stays true while it writes.
+    writer: Mutex<()>,
     /// Every cut since start: entries of `member` after the position left the feed (a
     /// revoked key's tail). Whoever keeps a view of the feeds (the watch module)
     /// rebuilds it from there.
@@ -257,11 +263,12 @@ impl Ledger {
             roster,
             store,
             state: Mutex::new(state),
+            writer: Mutex::new(()),
             cuts: std::sync::Mutex::new(Vec::new()),
         };
         {
-            let mut state = ledger.state();
-            if let Err(e) = ledger.retally(&mut state) {
+            let _writing = ledger.writing();
+            if let Err(e) = ledger.retally() {
                 tracing::error!("applying revocations at start-up: {e}");
             }
         }
@@ -289,40 +296,44 @@ impl Ledger {
 
     /// Re-tallies revocations and admissions after a vote was stored, and applies what
     /// changed: members admitted, keys replaced, and entries under a revoked key moved
-    /// out of their feed (to the store's `revoked` tree, as evidence).
-    fn retally(&self, state: &mut State) -> Result<(), StoreError> {
+    /// out of their feed (to the store's `revoked` tree, as evidence). The caller holds
+    /// the writer lock; the state lock is taken only between store writes.
+    fn retally(&self) -> Result<(), StoreError> {
         for _ in 0..8 {
-            let next = Authority::tally_entries(&self.roster, state.votes.iter());
-            if next == state.authority {
-                return Ok(());
-            }
-            state.roster = Arc::new(self.roster.with_admitted(next.admitted.iter().cloned()));
-            let mut cut = Vec::new();
-            for revs in next.revocations.values() {
-                for r in revs {
-                    let tip = state.tips.get(&r.member).map_or(0, |t| t.seq.0);
-                    let after = Seq(r.after.0.saturating_add(1));
-                    let signer = state.keys.get(&r.member).map(|k| k.key_at(after));
-                    if tip > r.after.0 && signer == Some(r.key) {
-                        cut.push((r.member, r.after));
+            let (next, cut) = {
+                let state = self.state();
+                let next = Authority::tally_entries(&self.roster, state.votes.iter());
+                if next == state.authority {
+                    return Ok(());
+                }
+                let mut cut = Vec::new();
+                for revs in next.revocations.values() {
+                    for r in revs {
+                        let tip = state.tips.get(&r.member).map_or(0, |t| t.seq.0);
+                        let after = Seq(r.after.0.saturating_add(1));
+                        let signer = state.keys.get(&r.member).map(|k| k.key_at(after));
+                        if tip > r.after.0 && signer == Some(r.key) {
+                            cut.push((r.member, r.after));
+                        }
                     }
                 }
-            }
+                (next, cut)
+            };
             for (member, after) in cut {
                 let moved = self.store.truncate(member, after)?;
                 self.cuts
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push((member, after));
-                match self.store.entry(member, after)? {
-                    Some(e) => {
-                        let tip = self.store.tip_at(&e, self.roster.feed_limit())?;
-                        state.tips.insert(member, tip);
-                    }
-                    None => {
-                        state.tips.remove(&member);
-                    }
-                }
+                let tip = match self.store.entry(member, after)? {
+                    Some(e) => Some(self.store.tip_at(&e, self.roster.feed_limit())?),
+                    None => None,
+                };
+                let mut state = self.state();
+                match tip {
+                    Some(tip) => state.tips.insert(member, tip),
+                    None => state.tips.remove(&member),
+                };
                 if let Some(list) = state.rotations.get_mut(&member) {
                     list.retain(|e| e.seq() <= after);
                 }
@@ -331,8 +342,10 @@ impl Ledger {
                     .retain(|e| e.author() != member || e.seq() <= after);
                 tracing::warn!(%member, %after, moved, "key revoked by quorum: entries after it under that key were removed from the feed");
             }
+            let mut state = self.state();
+            state.roster = Arc::new(self.roster.with_admitted(next.admitted.iter().cloned()));
             state.authority = next;
-            rebuild_keys(state);
+            rebuild_keys(&mut state);
         }
         tracing::error!("revocations do not settle; keeping the last tally");
         Ok(())
@@ -340,6 +353,10 @@ impl Ledger {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -422,9 +439,11 @@ impl Ledger {
 
     /// Keeps `proof` if there is room for it (see [`FORKS_PER_MEMBER`]), writing it
     /// (not durably) and removing the one it replaces. Whether it was kept.
-    fn keep_fork(&self, state: &mut State, proof: &ForkProof) -> Result<bool, StoreError> {
+    /// Keeps `proof` if there is room for it (see [`FORKS_PER_MEMBER`]). The caller
+    /// holds the writer lock.
+    fn keep_fork(&self, proof: &ForkProof) -> Result<bool, StoreError> {
         let key = fork_key(proof);
-        let replaced = match fork_room(state, key) {
+        let replaced = match fork_room(&self.state(), key) {
             Room::Known | Room::Full => return Ok(false),
             Room::Free => None,
             Room::Replaces(highest) => Some(highest),
@@ -432,11 +451,12 @@ impl Ledger {
         // Written before the one it replaces is removed: a crash between the two
         // leaves one proof too many, which the next start removes.
         self.store.insert_fork(proof)?;
-        state.forks.insert(key, ForkSummary::from(proof));
+        self.state().forks.insert(key, ForkSummary::from(proof));
         if let Some(highest) = replaced {
             self.store.remove_fork(highest.0, highest.1)?;
-            state.forks.remove(&highest);
+            self.state().forks.remove(&highest);
         }
+        let mut state = self.state();
         state.fork_changes = state.fork_changes.wrapping_add(1);
         Ok(true)
     }
@@ -543,22 +563,28 @@ impl Ledger {
             outcome,
         };
 
-        let mut state = self.state();
-        // The key may have changed since the precheck: a key-rotation or a revocation
-        // placed meanwhile, by this batch or a concurrent one. Checked again under the
-        // lock that placement holds, so no entry is placed under a key out of force.
-        let (now, explain) = expected_key(&state, &entry)?;
-        if now != expect {
-            check_entry_under(
-                self.roster.network_id(),
-                member,
-                now,
-                explain.as_ref(),
-                &entry,
-            )
-            .map_err(invalid)?;
-        }
-        let tip = state.tips.get(&member).copied();
+        // One placement at a time: what is decided below from the state stays true
+        // until the write is done. The state lock itself is held only to copy from it
+        // and to update it, never across a store write (a full disk blocks those).
+        let _writing = self.writing();
+        let (tip, roster) = {
+            let state = self.state();
+            // The key may have changed since the precheck: a key-rotation or a revocation
+            // placed meanwhile, by this batch or a concurrent one. Checked again under the
+            // writer lock, so no entry is placed under a key out of force.
+            let (now, explain) = expected_key(&state, &entry)?;
+            if now != expect {
+                check_entry_under(
+                    self.roster.network_id(),
+                    member,
+                    now,
+                    explain.as_ref(),
+                    &entry,
+                )
+                .map_err(invalid)?;
+            }
+            (state.tips.get(&member).copied(), state.roster.clone())
+        };
         let head = tip.map(|t| Head {
             seq: t.seq,
             id: t.id,
@@ -576,8 +602,8 @@ impl Ledger {
             let proof =
                 ForkProof::new(held, entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let fork = ForkSummary::from(&proof);
-            let kept = self.keep_fork(&mut state, &proof)?
-                || matches!(fork_room(&state, fork_key(&proof)), Room::Known);
+            let kept = self.keep_fork(&proof)?
+                || matches!(fork_room(&self.state(), fork_key(&proof)), Room::Known);
             return Err(Rejection::Fork {
                 fork,
                 held: held_id,
@@ -609,7 +635,7 @@ impl Ledger {
                 other => invalid(other),
             })?;
         if kind_is_instrument(&entry) {
-            let strangers = strangers(&state.roster, &entry);
+            let strangers = strangers(&roster, &entry);
             if !strangers.is_empty() {
                 return Err(Rejection::Parties {
                     member,
@@ -619,22 +645,27 @@ impl Ledger {
             }
         }
         self.store.insert_entry(&entry)?;
-        state.tips.insert(member, new_tip);
         let kind = entry.header().kind;
-        if kind == Kind::KEY_ROTATION {
-            if let Some(keys) = state.keys.get_mut(&member) {
-                keys.advance(&entry);
-            }
-            state
-                .rotations
-                .entry(member)
-                .or_default()
-                .push(entry.clone());
-        } else if (kind == Kind::KEY_REVOCATION || kind == Kind::ADMISSION)
-            && self.roster.is_genesis(member)
+        let vote = (kind == Kind::KEY_REVOCATION || kind == Kind::ADMISSION)
+            && self.roster.is_genesis(member);
         {
-            state.votes.push(entry.clone());
-            self.retally(&mut state)?;
+            let mut state = self.state();
+            state.tips.insert(member, new_tip);
+            if kind == Kind::KEY_ROTATION {
+                if let Some(keys) = state.keys.get_mut(&member) {
+                    keys.advance(&entry);
+                }
+                state
+                    .rotations
+                    .entry(member)
+                    .or_default()
+                    .push(entry.clone());
+            } else if vote {
+                state.votes.push(entry.clone());
+            }
+        }
+        if vote {
+            self.retally()?;
         }
         Ok((accepted(Outcome::Stored), Some(entry)))
     }
@@ -670,16 +701,17 @@ impl Ledger {
         proof
             .verify_under(self.roster.network_id(), &key)
             .map_err(ForkRefusal::Invalid)?;
-        let mut state = self.state();
+        let _writing = self.writing();
         // A revocation placed meanwhile may have cut the feed below this position.
-        if state.tips.get(&member).is_none_or(|t| seq > t.seq) {
-            let head = state.tips.get(&member).map(|t| Head {
+        let tip = self.state().tips.get(&member).copied();
+        if tip.is_none_or(|t| seq > t.seq) {
+            let head = tip.map(|t| Head {
                 seq: t.seq,
                 id: t.id,
             });
             return Err(ForkRefusal::NotHeld { member, seq, head });
         }
-        Ok(self.keep_fork(&mut state, proof)?)
+        Ok(self.keep_fork(proof)?)
     }
 
     /// The key that signs `member`'s entry at `seq`, after rotations and revocations.

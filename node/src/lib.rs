@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //!
+//! - [`backup`]: backup, restore and import of a store.
 //! - [`clock`]: the node's clock and the tolerance for signed times ahead of it.
 //! - [`config`]: flags and the config file.
 //! - [`datadir`]: the data folder's permissions and lock.
@@ -14,6 +15,9 @@
 //! - [`node`]: a running node: submission with flush-before-acknowledge, push queues.
 //! - [`api`]: the HTTP API (axum), `app(node)`.
 //! - [`serve`]: the server loop: a cap on connections, a header timeout.
+//! - [`proxy`]: the client's address behind a trusted reverse proxy.
+//! - [`starting`]: what the socket answers while the store is being checked.
+//! - [`tls`]: HTTPS, with the certificate reloaded on SIGHUP.
 //! - [`limits`]: rate limits per client address.
 //! - [`replicate`]: push on accept, pull on start-up and on a timer.
 //! - [`watch`]: the status kept up to date as entries arrive, and the event log.
@@ -24,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod datadir;
@@ -31,9 +36,12 @@ pub mod ledger;
 pub mod limits;
 pub mod metrics;
 pub mod node;
+pub mod proxy;
 pub mod replicate;
 pub mod serve;
+pub mod starting;
 pub mod store;
+pub mod tls;
 pub mod watch;
 pub mod web;
 pub mod witness;
@@ -85,25 +93,60 @@ pub async fn standalone(
         watch: watcher,
         limits: limits::Limits::off(),
         peer_warnings: replicate::PeerWarnings::default(),
+        ready_lag: config::DEFAULT_READY_LAG,
+        trusted_proxies: Vec::new(),
     }))
 }
 
+/// How [`run`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// `shutdown` completed; the store was flushed and sealed.
+    Shutdown,
+    /// The store failed, and there is room again to open it: the caller starts the
+    /// node afresh (`main.rs`, `restart.rs`). Says why it failed.
+    Restart(String),
+}
+
 /// Runs a node on an already-bound listener until `shutdown` completes, then stops its
-/// replication and flushes its store.
+/// replication and flushes its store; or until its store has failed and there is room
+/// to open it again.
+/// `announce` is called with the address once the store is open and checked, just
+/// before the node serves (`pacta-node` prints its "serving" line then).
 pub async fn run(
     listener: TcpListener,
     config: Config,
+    announce: impl FnOnce(std::net::SocketAddr) + Send,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
+) -> Result<Stopped> {
     let (network, limit) = (config.roster.network_id(), config.roster.feed_limit());
+    // Before anything else, so that a bad certificate stops the node at once.
+    let tls = match &config.tls {
+        Some(files) => Some(Arc::new(tls::Tls::load(files.clone())?)),
+        None => None,
+    };
     // Held until the node stops: no second process may open this store.
     let _lock = datadir::lock(&config.data)?;
+    // While the store is checked (seconds for a large one, or after a crash), the
+    // socket answers: alive, not ready. Over plain HTTP only: with TLS, connections
+    // wait in the socket's backlog meanwhile.
+    let (listener, starting) = match tls {
+        None => {
+            let (listener, starting) = starting::serve(listener)?;
+            (listener, Some(starting))
+        }
+        Some(_) => (listener, None),
+    };
     let data = config.data.clone();
     let check = config.check_store;
-    let (store, mut recovered) =
-        tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
-            .await
-            .context("opening the store")??;
+    let opened = tokio::task::spawn_blocking(move || Store::open(&data, network, limit, check))
+        .await
+        .context("opening the store");
+    if let Some(starting) = starting {
+        starting.stop().await;
+    }
+    let (store, mut recovered) = opened??;
+    let store = store.with_reserve(config.store_reserve);
     tracing::info!(
         member = %config.member,
         entries = recovered.entries,
@@ -130,7 +173,7 @@ pub async fn run(
         });
         queues.push((peer.clone(), rx));
     }
-    let client = replicate::client().context("building the HTTP client")?;
+    let client = replicate::client_trusting(&config.ca).context("building the HTTP client")?;
     let witness = match &config.node_key {
         Some(key) => Some(Arc::new(witness::Witness::open(
             config.roster.clone(),
@@ -160,12 +203,16 @@ pub async fn run(
             },
         ),
         peer_warnings: replicate::PeerWarnings::default(),
+        ready_lag: config.ready_lag,
+        trusted_proxies: config.trusted_proxies.clone(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut tasks = vec![tokio::spawn(forget_idle_clients(
-        node.clone(),
-        stopped.clone(),
-    ))];
+    let stopped_for_hup = stopped.clone();
+    let (restart, restart_wanted) = tokio::sync::oneshot::channel();
+    let mut tasks = vec![
+        tokio::spawn(forget_idle_clients(node.clone(), stopped.clone())),
+        tokio::spawn(watch_store(store.clone(), restart, stopped.clone())),
+    ];
     tasks.extend(replicate::spawn(
         node.clone(),
         queues,
@@ -195,9 +242,47 @@ pub async fn run(
         streams_per_address = streams.share(),
         "serving"
     );
-    serve::serve(listener, api::app(node.clone()), node, shutdown).await;
+    // Where a backup taken while the node runs finds it (`backup.rs`).
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    if let Err(e) = witness::write_durably(
+        &config.data.join(backup::SERVING),
+        format!("{scheme}://{addr}\n").as_bytes(),
+    ) {
+        tracing::warn!(
+            "cannot write {}: {e}",
+            config.data.join(backup::SERVING).display()
+        );
+    }
+    announce(addr);
+    let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
+    let ended = tokio::spawn(async move {
+        let reason = tokio::select! {
+            () = shutdown => None,
+            reason = restart_wanted => reason.ok(),
+        };
+        let _ = stop_serving.send(());
+        reason
+    });
+    let until = async move {
+        let _ = serving_stopped.await;
+    };
+    tasks.push(tokio::spawn(reload_until(tls.clone(), stopped_for_hup)));
+    serve::serve(listener, api::app(node.clone()), node, tls, until).await;
+    let restart_for = ended.await.ok().flatten();
 
     let _ = stop.send(true);
+    if let Some(reason) = restart_for {
+        // The store cannot be flushed or sealed: a task may wait on it for ever. What
+        // was acknowledged is durable already; the next start checks it.
+        for task in tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+        }
+        return Ok(Stopped::Restart(reason));
+    }
     for task in tasks {
         let _ = task.await;
     }
@@ -215,7 +300,50 @@ pub async fn run(
         Ok(Err(e)) => tracing::warn!("stopped; the store could not be sealed: {e}"),
         Err(e) => tracing::warn!("stopped; the store could not be sealed: {e}"),
     }
-    Ok(())
+    Ok(Stopped::Shutdown)
+}
+
+/// Every second, marks the store failed if a write of it has stalled
+/// ([`Store::check_stall`]); once it has failed, asks for a restart in place as soon
+/// as there is room to open it again, and says meanwhile, once a minute, why not yet.
+async fn watch_store(
+    store: Store,
+    restart: tokio::sync::oneshot::Sender<String>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut said: Option<std::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        if !store.check_stall() {
+            continue;
+        }
+        let reason = store.failed().map(|f| f.reason).unwrap_or_default();
+        match store.room_to_reopen() {
+            Ok(()) => {
+                let _ = restart.send(reason);
+                return;
+            }
+            Err(low) => {
+                if said.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(60)) {
+                    said = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        "the store failed ({reason}); the node restarts in place once there is room to open it again, and not yet: {low}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Reloads the certificate on SIGHUP until the node stops.
+async fn reload_until(tls: Option<Arc<tls::Tls>>, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    tokio::select! {
+        _ = stopped.changed() => {}
+        () = tls::reload_on_sighup(tls) => {}
+    }
 }
 
 /// Every minute, drops the rate-limit state of clients whose budget has refilled, so

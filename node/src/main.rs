@@ -2,7 +2,9 @@
 //!
 //! Prints one line to stdout once it serves, `pacta-node <CODE> serving http://ADDR`,
 //! so scripts and tests that pass `--listen 127.0.0.1:0` learn the port. Logs go to
-//! stderr. Exit code 0 after a clean shutdown (SIGINT or SIGTERM), 2 on any error.
+//! stderr. Exit code 0 after a clean shutdown (SIGINT or SIGTERM), 2 on any error, 3
+//! when the store failed and the node could not restart itself in place (see
+//! `restart.rs`).
 
 #![forbid(unsafe_code)]
 
@@ -12,6 +14,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+
+mod restart;
 use clap::Parser;
 use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster, read_node_key};
 
@@ -20,13 +24,13 @@ use pacta_node::config::{Config, DEFAULT_PULL_INTERVAL, FileConfig, load_roster,
 #[command(name = "pacta-node", version, about)]
 struct Args {
     /// The roster: the network's trust root.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     roster: Option<PathBuf>,
     /// The member whose node this is.
     #[arg(long, value_name = "CODE")]
     member: Option<String>,
     /// The folder of the node's store (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data: Option<PathBuf>,
     /// The address to listen on, e.g. 127.0.0.1:7001 (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
@@ -70,12 +74,42 @@ struct Args {
     /// readers (default 8; 1 lets one address hold all, as behind a reverse proxy).
     #[arg(long, value_name = "N")]
     address_share: Option<usize>,
+    /// MiB kept free on the store's filesystem (default 16): below it, writes get 507
+    /// at once, before the store meets a full disk; 0 keeps no reserve.
+    #[arg(long, value_name = "MIB")]
+    store_reserve_mib: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM); reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// A reverse proxy (address or CIDR block), repeatable: on requests from it, the
+    /// per-address limits count the client named by `Forwarded` or `X-Forwarded-For`.
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<String>,
+    /// Trust these certificates (PEM) for peers, besides the system's roots.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// `/readyz` answers 503 while the node lags more than N entries behind half of
+    /// its peers or more (default 1,000).
+    #[arg(long, value_name = "N")]
+    ready_lag: Option<u64>,
+    /// How log lines are written to stderr: `text` (colours only on a terminal) or
+    /// `json`, one object a line, for log shippers.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    tool: Option<Tool>,
     /// A TOML file with any of the settings above, by the same names (`peer` is a list).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
-async fn run(args: Args) -> Result<()> {
+async fn run(args: Args) -> Result<Outcome> {
+    if let Some(t) = args.tool {
+        return tool(t, args.roster, args.data).await;
+    }
     let file = match &args.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
@@ -144,14 +178,156 @@ async fn run(args: Args) -> Result<()> {
         }
         config.address_share = n;
     }
+    if let Some(mib) = args.store_reserve_mib.or(file.store_reserve_mib) {
+        config.store_reserve = mib
+            .checked_mul(1024 * 1024)
+            .ok_or_else(|| anyhow::anyhow!("--store-reserve-mib {mib} is too large"))?;
+    }
+    match (
+        args.tls_cert.or(file.tls_cert),
+        args.tls_key.or(file.tls_key),
+    ) {
+        (Some(cert), Some(key)) => config.tls = Some(pacta_node::tls::TlsFiles { cert, key }),
+        (None, None) => {}
+        _ => {
+            anyhow::bail!("--tls-cert and --tls-key go together (as flags or in the --config file)")
+        }
+    }
+    let proxies = if args.trusted_proxy.is_empty() {
+        file.trusted_proxy.unwrap_or_default()
+    } else {
+        args.trusted_proxy
+    };
+    config.trusted_proxies = proxies
+        .iter()
+        .map(|p| pacta_node::proxy::parse_net(p).map_err(anyhow::Error::msg))
+        .collect::<Result<_>>()?;
+    if let Some(path) = args.ca.or(file.ca) {
+        config.ca = pacta_node::config::load_ca(&path)?;
+    }
+    if let Some(n) = args.ready_lag.or(file.ready_lag) {
+        config.ready_lag = n;
+    }
     config.check_node_key()?;
 
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let addr = listener.local_addr()?;
-    println!("pacta-node {} serving http://{addr}", config.member);
-    pacta_node::run(listener, config, shutdown_signal()).await
+    let listener = match restart::inherited()? {
+        Some(listener) => listener,
+        None => std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?,
+    };
+    listener.set_nonblocking(true)?;
+    // Kept for a restart in place: the socket stays open, so connections wait in its
+    // backlog meanwhile instead of being refused.
+    let spare = listener.try_clone()?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let member = config.member;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    // Said once the store is open and checked and the node serves. Not `println!`:
+    // after a restart in place, whoever read the first start's line may be gone, and a
+    // closed stdout must not stop the node.
+    let announce = move |addr: std::net::SocketAddr| {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "pacta-node {member} serving {scheme}://{addr}");
+        let _ = out.flush();
+    };
+    match pacta_node::run(listener, config, announce, shutdown_signal()).await? {
+        pacta_node::Stopped::Shutdown => Ok(Outcome::Stopped),
+        pacta_node::Stopped::Restart(reason) => Ok(Outcome::Restart(spare, reason)),
+    }
+}
+
+/// What `pacta-node` does instead of running a node.
+#[derive(Debug, clap::Subcommand)]
+enum Tool {
+    /// Writes a backup of the store in --data (and its never-regress record) to a
+    /// file, whether the node runs or not.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Builds the store in --data (empty or missing) from a backup, record included.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Builds the store in --data (empty or missing) from an exported bundle
+    /// (`pacta export`), checking every entry.
+    Import {
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+    },
+}
+
+/// Runs a tool; every entry is checked against the roster.
+async fn tool(tool: Tool, roster: Option<PathBuf>, data: Option<PathBuf>) -> Result<Outcome> {
+    let roster = roster.context("--roster is required")?;
+    let data = data.context("--data is required")?;
+    let roster = std::sync::Arc::new(load_roster(&roster)?);
+    let (what, counts) = match tool {
+        Tool::Backup { out } => (
+            format!("backed up {} to {}", data.display(), out.display()),
+            pacta_node::backup::backup(roster, &data, &out).await?,
+        ),
+        Tool::Restore { from } => (
+            format!("restored {} from {}", data.display(), from.display()),
+            tokio::task::spawn_blocking(move || {
+                pacta_node::backup::import(roster, &from, &data, true)
+            })
+            .await??,
+        ),
+        Tool::Import { bundle } => (
+            format!("imported {} into {}", bundle.display(), data.display()),
+            tokio::task::spawn_blocking(move || {
+                pacta_node::backup::import(roster, &bundle, &data, false)
+            })
+            .await??,
+        ),
+    };
+    println!("{what}: {counts}");
+    Ok(Outcome::Stopped)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs to stderr at `PACTA_LOG`'s levels (default `info`). sled's own lines stay at
+/// `warn` unless `PACTA_LOG` names sled: at `debug` it writes one per page it touches.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let asked = std::env::var("PACTA_LOG").unwrap_or_else(|_| "info".into());
+    let directives = if asked.contains("sled") {
+        asked
+    } else {
+        format!("{asked},sled=warn")
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!(
+            "pacta-node: PACTA_LOG={directives:?} is not a valid filter ({e}); logging at info"
+        );
+        tracing_subscriber::EnvFilter::new("info,sled=warn")
+    });
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+/// How `run` ended.
+enum Outcome {
+    Stopped,
+    /// The store failed and there is room again: start afresh on the same socket.
+    Restart(std::net::TcpListener, String),
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -209,13 +385,8 @@ fn limit_malloc_arenas() {}
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PACTA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    init_logs(args.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -223,8 +394,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = runtime.block_on(run(args));
+    // Whatever still waits on a store that failed is dropped with the runtime, which
+    // the exec below ends anyway.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match outcome {
+        Ok(Outcome::Stopped) => ExitCode::SUCCESS,
+        Ok(Outcome::Restart(listener, reason)) => {
+            let err = restart::exec(listener, &reason);
+            eprintln!(
+                "pacta-node: the store failed ({reason}) and the node could not restart itself in place: {err}; start it again"
+            );
+            ExitCode::from(3)
+        }
         Err(err) => {
             eprintln!("pacta-node: {err:#}");
             ExitCode::from(2)

@@ -42,6 +42,10 @@ pub struct Node {
     pub limits: crate::limits::Limits,
     /// Warnings about peers, held back when they repeat.
     pub peer_warnings: crate::replicate::PeerWarnings,
+    /// See [`crate::Config::ready_lag`].
+    pub ready_lag: u64,
+    /// Reverse proxies whose forwarding headers name the client (`proxy.rs`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A batch waiting to be pushed, holding its share of the peer's byte budget.
@@ -69,40 +73,53 @@ impl Node {
         batch: Vec<Vec<u8>>,
         source: Source,
     ) -> Result<Vec<Accepted>, BatchError> {
+        // A full disk or a failed store refuses at once, before any signature check.
+        if let Err(e) = self.ledger.store().writable() {
+            return Err((0, vec![], Rejection::Store(e)));
+        }
         let ledger = self.ledger.clone();
         // Signature checks and sled calls block: keep them off the async workers.
-        let outcome =
-            tokio::task::spawn_blocking(move || {
-                // Signatures first, in batches over the cores; then each entry's place, in
-                // order. The first failure in batch order is the one reported, as if
-                // checked one by one.
-                let checked = ledger.precheck_batch(&batch);
-                let mut accepted = Vec::with_capacity(batch.len());
-                let mut stored = Vec::new();
-                for (index, entry) in checked.into_iter().enumerate() {
-                    // A key-rotation earlier in the batch changes the key of what follows
-                    // it: an entry refused for its key is checked again, now in order.
-                    let entry = match entry {
-                        Err(Rejection::Invalid {
-                            problem:
-                                Problem::Signature(_)
-                                | Problem::Revoked { .. }
-                                | Problem::Install { .. },
-                            ..
-                        }) => ledger.precheck(&batch[index]),
-                        other => other,
-                    };
-                    match entry.and_then(|e| ledger.place(e)) {
-                        Ok((a, entry)) => {
-                            accepted.push(a);
-                            stored.extend(entry);
-                        }
-                        Err(rejection) => return (accepted, stored, Some((index, rejection))),
+        let work = tokio::task::spawn_blocking(move || {
+            // Signatures first, in batches over the cores; then each entry's place, in
+            // order. The first failure in batch order is the one reported, as if
+            // checked one by one.
+            let checked = ledger.precheck_batch(&batch);
+            let mut accepted = Vec::with_capacity(batch.len());
+            let mut stored = Vec::new();
+            for (index, entry) in checked.into_iter().enumerate() {
+                // A key-rotation earlier in the batch changes the key of what follows
+                // it: an entry refused for its key is checked again, now in order.
+                let entry = match entry {
+                    Err(Rejection::Invalid {
+                        problem:
+                            Problem::Signature(_) | Problem::Revoked { .. } | Problem::Install { .. },
+                        ..
+                    }) => ledger.precheck(&batch[index]),
+                    other => other,
+                };
+                match entry.and_then(|e| ledger.place(e)) {
+                    Ok((a, entry)) => {
+                        accepted.push(a);
+                        stored.extend(entry);
                     }
+                    Err(rejection) => return (accepted, stored, Some((index, rejection))),
                 }
-                (accepted, stored, None)
-            })
-            .await;
+            }
+            (accepted, stored, None)
+        });
+        // A sled write that never returns (sled waiting on a write that failed) must not
+        // hold the answer for ever: the store's watchdog marks it failed past the stall
+        // bound (`store/room.rs`), and the answer goes out then.
+        let store = self.ledger.store().clone();
+        let outcome = tokio::select! {
+            outcome = work => outcome,
+            () = store.until_failed() => {
+                let err = store.writable().err().unwrap_or_else(|| {
+                    crate::store::StoreError::Corrupt("the store failed".into())
+                });
+                return Err((0, vec![], Rejection::Store(err)));
+            }
+        };
         let (accepted, stored, failure) = match outcome {
             Ok(v) => v,
             Err(join) => {

@@ -69,11 +69,17 @@ pub enum PullError {
 }
 
 pub fn client() -> Result<Client, reqwest::Error> {
+    client_trusting(&[])
+}
+
+/// The client to peers, trusting the system's roots and `extra` (`--ca`).
+pub fn client_trusting(extra: &[reqwest::Certificate]) -> Result<Client, reqwest::Error> {
     // reqwest is built without a default TLS provider; choose ring, once per process.
     let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(30))
+        .tls_certs_merge(extra.iter().cloned())
         .build()
 }
 
@@ -196,7 +202,11 @@ async fn push_loop(
         match result {
             // 409 (a gap on a peer that is behind, or a fork) is not a failure of the
             // push: the peer's own pull fills the gap, and a fork is now known to it.
-            Ok(r) if r.status().is_success() || r.status() == reqwest::StatusCode::CONFLICT => {}
+            Ok(r) if r.status().is_success() || r.status() == reqwest::StatusCode::CONFLICT => {
+                node.metrics.peer(peer.as_str(), |s| {
+                    s.last_push_ms = Some(crate::clock::now_ms())
+                });
+            }
             Ok(r) => {
                 Metrics::bump(&node.metrics.push_failures, 1);
                 tracing::debug!(%peer, status = %r.status(), "push refused");
@@ -230,6 +240,9 @@ async fn pull_loop(
         };
         match round {
             Ok(n) => {
+                node.metrics.peer(peer.as_str(), |s| {
+                    s.last_pull_ms = Some(crate::clock::now_ms())
+                });
                 if n > 0 {
                     tracing::info!(%peer, entries = n, "pulled");
                 }
@@ -311,6 +324,13 @@ pub async fn pull_once(node: &Node, client: &Client, peer: &Url) -> Result<u64, 
     }
     let theirs = heads.heads.iter().map(|(m, h)| (*m, *h));
     stored += catch_up_feeds(node, client, peer, behind(node, theirs)).await;
+    // What the peer advertised that this node still lacks: the lag `/readyz` and
+    // `/metrics` report.
+    let lag: u64 = behind(node, heads.heads.iter().map(|(m, h)| (*m, *h)))
+        .into_iter()
+        .map(|(member, seq)| seq.saturating_sub(node.ledger.head(member).map_or(0, |h| h.seq.0)))
+        .fold(0u64, u64::saturating_add);
+    node.metrics.peer(peer.as_str(), |s| s.behind = Some(lag));
     pull_forks(node, client, peer, &heads.forks).await?;
     Ok(stored)
 }

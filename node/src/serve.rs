@@ -143,6 +143,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     node: Arc<Node>,
+    tls: Option<Arc<crate::tls::Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let graceful = GracefulShutdown::new();
@@ -183,12 +184,32 @@ pub async fn serve(
             stream,
             stalled: None,
         };
-        let conn =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let conn = graceful.watch(conn);
+        let service = TowerToHyperService::new(service);
+        let Some(tls) = &tls else {
+            let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(%addr, "connection ended: {e}");
+                }
+                drop(slot);
+            });
+            continue;
+        };
+        // The handshake is bounded like a request's head, so a client that never
+        // finishes it holds its slot no longer than a slowloris would.
+        let (acceptor, builder, watcher) = (tls.acceptor(), builder.clone(), graceful.watcher());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%addr, "connection ended: {e}");
+            match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(%addr, "connection ended: {e}");
+                    }
+                }
+                Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
+                Err(_) => {
+                    tracing::debug!(%addr, "TLS handshake took longer than {HEADER_TIMEOUT:?}")
+                }
             }
             drop(slot);
         });

@@ -305,7 +305,20 @@ impl Watch {
         let watch = Arc::new(watch);
         // Everything the index holds counts as new: the round announces what the store
         // has past the recorded positions, and the changes since the recorded status.
-        watch.round(true)?;
+        // A store that takes no writes now (a full disk) must not keep the node from
+        // serving reads: the round is done again once it does (`run`).
+        if let Err(e) = watch.round(true) {
+            match e.downcast_ref::<crate::store::StoreError>() {
+                Some(store)
+                    if store.is_full() || matches!(store, crate::store::StoreError::Failed(_)) =>
+                {
+                    tracing::warn!(
+                        "the status and event log are brought up to date once the store takes writes again: {e:#}"
+                    );
+                }
+                _ => return Err(e),
+            }
+        }
         Ok(watch)
     }
 

@@ -494,9 +494,8 @@ impl Witness {
             });
             (state.signed.clone(), fresh)
         };
-        if fresh {
-            return;
-        }
+        // Judged before `fresh`: once a catch-up brings back the heads it signed, the
+        // refusal clears at once, even when nothing new arrives to sign.
         if let Some(signed) = &signed
             && let Some(reason) = self.regression(node, signed, &heads)
         {
@@ -506,6 +505,13 @@ impl Witness {
                 tracing::error!("refusing to sign a checkpoint: {reason}");
             }
             state.refused = Some(reason);
+            return;
+        }
+        if fresh {
+            let mut state = self.state();
+            if state.refused.take().is_some() {
+                tracing::info!("signing again: the node holds the heads it signed");
+            }
             return;
         }
         let time = signed
@@ -817,7 +823,7 @@ impl Witness {
 
 /// Writes `path` atomically and durably: temporary file, fsync, rename, fsync of the
 /// folder.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

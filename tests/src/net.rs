@@ -157,8 +157,11 @@ impl NodeProc {
         self.spawn();
     }
 
+    /// `http://127.0.0.1:PORT`, or `https://` for a node given `--tls-cert`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let tls = self.flags.iter().any(|f| f == "--tls-cert");
+        let scheme = if tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     fn spawn(&mut self) {
@@ -221,7 +224,7 @@ impl NodeProc {
             .read_line(&mut line)
             .unwrap();
         assert!(
-            line.contains("serving http://127.0.0.1:"),
+            line.contains(&format!("serving {}", self.url())),
             "{} did not start: {line:?}; log: {}",
             self.member,
             self.log_text()
@@ -229,7 +232,9 @@ impl NodeProc {
         // ...and answers once its store is open and checked: wait for that, so a test
         // that stops it at once still finds a store.
         let deadline = Instant::now() + Duration::from_secs(120);
-        while !healthy(self.port) {
+        // Over TLS the serving line (said once the store is open) is the sign.
+        let tls = self.url().starts_with("https");
+        while !tls && !healthy(self.port) {
             if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
                 let _ = child.kill();
                 panic!(

@@ -257,6 +257,11 @@ async fn pacta_watch_prints_changes_as_they_happen() {
         "{out}"
     );
     assert!(out.contains("0 of 3 bound, 0 in force"), "{out}");
+    // Issue 22: the line names the act, with its legal date and its entry.
+    assert!(
+        out.contains("act: France (FR): signs (subject to ratification), 2026-03-02 (FR #2)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -281,6 +281,10 @@ async fn a_node_restored_from_backup_refuses_to_sign_an_older_view() {
         "no newer checkpoint was signed over the older view"
     );
     assert!(metric(&metrics(&url).await, "pacta_checkpoint_refusals_total") >= 1);
+    let ready = http().get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["reason"], "refusing-to-sign", "{body}");
 
     // Once it holds the entries again, it signs again.
     for e in &entries[2..] {
@@ -292,6 +296,8 @@ async fn a_node_restored_from_backup_refuses_to_sign_an_older_view() {
             .is_some_and(|w| w.checkpoint.time > signed.checkpoint.time && head_seq(&w, "NL") == 5)
     })
     .await;
+    let ready = http().get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -1,8 +1,8 @@
-//! `pacta demo [--nodes N] [--exit]`: a local network with the Paris Declaration
-//! scenario, on the demonstration roster and keys compiled into the binary.
+//! `pacta demo [--nodes N] [--exit] [--port BASE]`: a local network with the Paris
+//! Declaration scenario, on the demonstration roster and keys compiled into the binary.
 //!
 //! The nodes are real `pacta-node` servers (the node library, in this process) on
-//! `127.0.0.1:7001` and up, in the roster's order (FR, GB, UA, DE, US, ...), each with
+//! `127.0.0.1:7001` and up (`--port BASE`; 0 takes free ports), in the roster's order (FR, GB, UA, DE, US, ...), each with
 //! its own sled store in a temporary folder, replicating over real HTTP.
 
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ const PULL: Duration = Duration::from_millis(500);
 /// How often the demo's witnessing nodes sign checkpoints.
 const CHECKPOINT: Duration = Duration::from_millis(500);
 
-pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
+pub async fn run(nodes: usize, exit: bool, base: u16) -> Result<Outcome> {
     let roster = Roster::from_toml(example::ROSTER).context("the embedded demo roster")?;
     let mut members: Vec<&Member> = roster.members().collect();
     members.sort_by_key(|m| m.node.port());
@@ -51,20 +51,27 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
         .tempdir()
         .context("creating the demo's data folder")?;
     let mut listeners = Vec::new();
-    for m in members {
-        let addr = format!("127.0.0.1:{}", m.node.port().unwrap_or(0));
+    let mut urls = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let port = match base {
+            0 => 0,
+            _ => u16::try_from(usize::from(base) + i).ok().with_context(|| {
+                format!(
+                    "--port {base}: {} nodes do not fit below 65536",
+                    members.len()
+                )
+            })?,
+        };
+        let addr = format!("127.0.0.1:{port}");
         let l = TcpListener::bind(&addr).await.with_context(|| {
             format!(
-                "cannot listen on {addr} for {}: is another demo running?",
+                "cannot listen on {addr} for {}: is another demo running? (--port 0 picks free ports)",
                 m.code
             )
         })?;
+        urls.push(format!("http://{}", l.local_addr()?));
         listeners.push(l);
     }
-    let urls: Vec<String> = members
-        .iter()
-        .map(|m| format!("http://127.0.0.1:{}", m.node.port().unwrap_or(0)))
-        .collect();
     let (stop, stopped) = watch::channel(false);
     let mut servers = Vec::new();
     for (i, (m, listener)) in members.iter().zip(listeners).enumerate() {
@@ -94,6 +101,7 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
         servers.push(tokio::spawn(pacta_node::run(
             listener,
             config,
+            |_| {},
             async move {
                 let _ = stopped.changed().await;
             },
@@ -213,7 +221,11 @@ pub async fn run(nodes: usize, exit: bool) -> Result<Outcome> {
     }
     let _ = stop.send(true);
     for s in servers {
-        s.await.context("a demo node panicked")??;
+        // The demo's nodes share this process, so a node whose store failed cannot
+        // restart itself in place as `pacta-node` does: say so and stop.
+        if let pacta_node::Stopped::Restart(reason) = s.await.context("a demo node panicked")?? {
+            anyhow::bail!("a demo node's store failed ({reason}); start the demo again");
+        }
     }
     Ok(if report.valid {
         Outcome::Valid

@@ -103,8 +103,17 @@ fn line(event: &str, data: &Value, entries: bool) -> Option<String> {
             } else {
                 ""
             };
+            // The act that caused the change, with its legal date, beside the time
+            // the node recorded it: the change of stage alone does not say what
+            // happened.
+            let act = data
+                .get("act")
+                .and_then(|a| a.get("text"))
+                .and_then(Value::as_str)
+                .map(|t| format!("\n    act: {t}"))
+                .unwrap_or_default();
             Some(format!(
-                "{}  {}{illus}\n    {}",
+                "{}  {}{illus}{act}\n    {}",
                 s("seen"),
                 s("summary"),
                 s("headline")

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{EntryRef, Stage, Status};
+use super::{Act, EntryRef, Stage, Status};
 use crate::codec::sha256;
 use crate::date::Date;
 use crate::ids::{EntryId, MemberCode};
@@ -25,6 +25,9 @@ pub struct Change {
     pub headline: String,
     /// The entries the new status rests on.
     pub proof: Vec<EntryRef>,
+    /// For a change of a member's stage, the act that caused it, with its legal date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<Act>,
     /// True when anything the new status rests on is illustrative.
     pub illustrative: bool,
 }
@@ -130,6 +133,7 @@ pub fn changes(before: &Summary, now: &Status) -> Vec<Change> {
             summary,
             headline: inst.headline(),
             proof,
+            act: None,
             illustrative,
         };
         let was = in_force.get(&inst.id);
@@ -173,7 +177,8 @@ pub fn changes(before: &Summary, now: &Status) -> Vec<Change> {
             if from == m.stage {
                 continue;
             }
-            out.push(base(
+            let act = m.act();
+            let mut change = base(
                 What::Stage {
                     member: m.member,
                     name: m.name.clone(),
@@ -190,7 +195,9 @@ pub fn changes(before: &Summary, now: &Status) -> Vec<Change> {
                 ),
                 m.proof.clone(),
                 m.illustrative,
-            ));
+            );
+            change.act = act;
+            out.push(change);
         }
     }
     out

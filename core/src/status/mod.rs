@@ -27,6 +27,7 @@
 //! depositary, a reference to an unknown instrument, a vote whose counts contradict its
 //! result) become warnings beside the status they concern.
 
+mod act;
 mod change;
 mod engine;
 mod force;
@@ -43,6 +44,7 @@ use crate::payload::{
     Votes, WithdrawalRule,
 };
 
+pub use act::Act;
 pub use change::{Change, Summary, What, changes};
 pub use engine::compute;
 pub use index::Index;
@@ -174,6 +176,23 @@ impl Status {
     /// Finds an instrument by its short name, its full id, or a unique prefix of its id
     /// (at least 8 hex digits).
     pub fn find(&self, query: &str) -> Result<&InstrumentStatus, String> {
+        match self.lookup(query) {
+            Lookup::One(i) => Ok(i),
+            Lookup::None(e) => Err(e),
+            Lookup::Many(many) => Err(format!(
+                "{query:?} names {} instruments; give the id instead: {}",
+                many.len(),
+                many.iter()
+                    .map(|i| i.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// [`Status::find`], telling an unknown name from an ambiguous one, so that a page
+    /// can offer the candidates (HTTP 300) rather than a bare "not found".
+    pub fn lookup(&self, query: &str) -> Lookup<'_> {
         let by_name: Vec<_> = self
             .instruments
             .iter()
@@ -188,9 +207,11 @@ impl Status {
             by_name
         };
         match found.as_slice() {
-            [one] => Ok(one),
-            [] => Err(format!(
-                "no instrument {query:?} as of {} (known: {})",
+            [one] => Lookup::One(one),
+            [] => Lookup::None(format!(
+                "no instrument {:?} as of {} (known: {})",
+                // A query can be any length a URL allows; the sentence names its start.
+                query.chars().take(80).collect::<String>(),
                 self.as_of,
                 self.instruments
                     .iter()
@@ -198,16 +219,19 @@ impl Status {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            many => Err(format!(
-                "{query:?} names {} instruments; give the id instead: {}",
-                many.len(),
-                many.iter()
-                    .map(|i| i.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            _ => Lookup::Many(found),
         }
     }
+}
+
+/// What a query for an instrument names.
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    One(&'a InstrumentStatus),
+    /// Nothing: the sentence says what is known.
+    None(String),
+    /// Several instruments share the short name (or the prefix).
+    Many(Vec<&'a InstrumentStatus>),
 }
 
 impl InstrumentStatus {

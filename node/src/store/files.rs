@@ -65,6 +65,20 @@ fn files_under(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Resul
     Ok(())
 }
 
+/// The bytes of sled's files in `dir` (0 for what cannot be read): what a safety copy
+/// of them needs.
+pub(super) fn sled_bytes(dir: &Path) -> u64 {
+    let mut files = Vec::new();
+    for name in sled_entries(dir).unwrap_or_default() {
+        let _ = files_under(dir, Path::new(&name), &mut files);
+    }
+    files
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 fn io(what: String) -> impl FnOnce(std::io::Error) -> StoreError {
     move |e| StoreError::RecordIo(what, e)
 }

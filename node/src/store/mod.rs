@@ -127,9 +127,16 @@ mod arrivals;
 mod files;
 mod ids;
 mod record;
+pub mod room;
 use files::SafetyCopy;
 use ids::IdIndex;
 use record::{Acked, Found, RecordFile};
+use room::{Failed, Low, Room};
+
+/// The longest one sled write may take before the store is marked failed: sled waiting
+/// on a write that failed would otherwise hold every acknowledgement for ever. Checked
+/// every second by [`Store::check_stall`].
+pub const STALL: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -150,6 +157,13 @@ pub enum StoreError {
     Record(String),
     #[error("{0}: {1}")]
     RecordIo(String, std::io::Error),
+    /// Too little room to write: refused before sled is asked (`room.rs`).
+    #[error("{0}; writes are refused until room is freed, and reads go on")]
+    NoRoom(Low),
+    /// sled failed, or a write stalled: writes are refused until the node has
+    /// restarted in place (`room.rs`).
+    #[error("the store failed ({}); writes are refused until the node restarts in place, which it does once there is room, and reads go on", .0.reason)]
+    Failed(Failed),
     /// The store holds less than the node acknowledged (see `record.rs`).
     #[error(
         "the store in {dir} holds less than this node acknowledged: {}. {LEFT}",
@@ -177,8 +191,11 @@ impl StoreError {
     /// nothing is acknowledged; the node goes on serving reads.
     pub fn is_full(&self) -> bool {
         use std::io::ErrorKind;
-        let (StoreError::Sled(sled::Error::Io(e)) | StoreError::RecordIo(_, e)) = self else {
-            return false;
+        let e = match self {
+            StoreError::NoRoom(_) => return true,
+            StoreError::Failed(f) => return f.full,
+            StoreError::Sled(sled::Error::Io(e)) | StoreError::RecordIo(_, e) => e,
+            _ => return false,
         };
         matches!(
             e.kind(),
@@ -235,6 +252,8 @@ pub struct Store {
     /// group commit writes it to `record` (see `record.rs`).
     acked: Arc<Mutex<Acked>>,
     record: Arc<Mutex<Option<RecordFile>>>,
+    /// Whether a write may go ahead, and whether sled failed.
+    room: Arc<Room>,
     dir: PathBuf,
 }
 
@@ -458,6 +477,7 @@ impl Store {
             commit: Arc::new(GroupCommit::default()),
             acked: Arc::new(Mutex::new(Acked::default())),
             record: Arc::new(Mutex::new(None)),
+            room: Arc::new(Room::new(dir, room::DEFAULT_RESERVE)),
             dir: dir.to_owned(),
         };
         let recovered = if format < 2 {
@@ -721,13 +741,17 @@ impl Store {
     /// Writes an entry; the caller has checked that it extends its feed. Not durable
     /// until [`Store::flush`].
     pub fn insert_entry(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.writable()?;
         let key = entry_key(entry.author(), entry.seq());
         if entry.header().kind != pacta_core::Kind::NOTE {
             // Before the entry: sled's one log keeps write order, so a crash leaves
             // at worst a marker without its entry, which `check_fast` drops.
             self.write(&self.legal, key.clone(), &[] as &[u8])?;
         }
-        self.entries.insert(key, entry.as_bytes())?;
+        let inserted = self.room.track("writing an entry", || {
+            self.entries.insert(key, entry.as_bytes())
+        });
+        self.sled_result(inserted, "writing an entry")?;
         // After the insert and before the generation moves on: a flush that sees the
         // generation records the head, and a head it records was written before it.
         self.acked()
@@ -764,6 +788,7 @@ impl Store {
     /// Moves `member`'s entries after `after` to the `revoked` tree (their key was
     /// revoked). Returns how many moved. Not durable until [`Store::flush`].
     pub fn truncate(&self, member: MemberCode, after: Seq) -> Result<u64, StoreError> {
+        self.writable()?;
         self.ids.truncate(member, after)?;
         let start = entry_key(member, Seq(after.0.saturating_add(1)));
         let mut end = feed_prefix(member);
@@ -847,6 +872,7 @@ impl Store {
         state: &[u8],
     ) -> Result<(), StoreError> {
         use sled::Transactional;
+        self.writable()?;
         let blocks = arrivals::blocks(arrivals)?;
         (&self.arrivals, &self.changes, &self.meta)
             .transaction(|(a, c, m)| {
@@ -938,7 +964,11 @@ impl Store {
     /// Makes every write so far durable, from a blocking thread (the watch task's
     /// rounds run on one). [`Store::flush`] is the async, group-committed form.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        if let Some(failed) = self.room.failed() {
+            return Err(StoreError::Failed(failed.clone()));
+        }
+        let flushed = self.room.track("flushing", || self.db.flush());
+        self.sled_result(flushed, "a flush failed")?;
         Ok(())
     }
 
@@ -963,6 +993,7 @@ impl Store {
 
     /// Writes a fork proof. Not durable until [`Store::flush`].
     pub fn insert_fork(&self, proof: &ForkProof) -> Result<(), StoreError> {
+        self.writable()?;
         let [a, b] = proof.entries();
         let key = entry_key(proof.member(), proof.seq());
         let mut value = Vec::with_capacity(4 + a.as_bytes().len() + b.as_bytes().len());
@@ -1008,7 +1039,9 @@ impl Store {
         key: Vec<u8>,
         value: impl Into<sled::IVec>,
     ) -> Result<(), StoreError> {
-        tree.insert(key, value)?;
+        self.writable()?;
+        let inserted = self.room.track("writing", || tree.insert(key, value));
+        self.sled_result(inserted, "writing")?;
         // After the insert: a flush that reads this generation began after the write.
         self.commit.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -1021,6 +1054,9 @@ impl Store {
             if self.commit.flushed.load(Ordering::SeqCst) >= target {
                 return Ok(());
             }
+            if let Some(failed) = self.room.failed() {
+                return Err(StoreError::Failed(failed.clone()));
+            }
             let _turn = self.commit.lock.lock().await;
             // Whoever held the lock may have flushed our writes already.
             if self.commit.flushed.load(Ordering::SeqCst) >= target {
@@ -1032,18 +1068,109 @@ impl Store {
             // written before, so the flush makes it durable.
             let acked = self.acked().clone();
             let (db, record) = (self.db.clone(), self.record.clone());
-            tokio::task::spawn_blocking(move || {
-                db.flush()?;
+            let room = self.room.clone();
+            let flushing = tokio::task::spawn_blocking(move || {
+                room.track("flushing", || db.flush())?;
                 // Then the record, before anyone is told the flush is done.
                 match record.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                    Some(file) => file.write(&acked),
+                    Some(file) => room.track("writing the record", || file.write(&acked)),
                     None => Ok(()),
                 }
-            })
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("the flush task failed: {e}")))??;
+            });
+            let flushed = tokio::select! {
+                flushed = flushing => flushed,
+                () = self.room.until_failed() => return Err(self.failed_error()),
+            };
+            match flushed {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    // sled keeps an I/O error until it is opened again; a record that
+                    // could not be written holds every acknowledgement the same way.
+                    if matches!(
+                        e,
+                        StoreError::Sled(sled::Error::Io(_)) | StoreError::RecordIo(..)
+                    ) {
+                        self.room.fail(format!("a flush failed: {e}"), e.is_full());
+                    }
+                    return Err(e);
+                }
+                Err(e) => {
+                    return Err(StoreError::Corrupt(format!("the flush task failed: {e}")));
+                }
+            }
             self.commit.flushed.fetch_max(covers, Ordering::SeqCst);
         }
+    }
+
+    /// Refuses a write at once when sled failed or room is short ("When the disk
+    /// fills"), so that sled never meets a full disk if the node can help it.
+    pub fn writable(&self) -> Result<(), StoreError> {
+        if let Some(failed) = self.room.failed() {
+            return Err(StoreError::Failed(failed.clone()));
+        }
+        self.room.check().map_err(StoreError::NoRoom)
+    }
+
+    /// `result` of a sled write; an I/O error marks the store failed, since sled keeps
+    /// it until it is opened again.
+    fn sled_result<T>(&self, result: sled::Result<T>, what: &str) -> Result<T, StoreError> {
+        result.map_err(|e| {
+            let e = StoreError::Sled(e);
+            if matches!(e, StoreError::Sled(sled::Error::Io(_))) {
+                self.room.fail(format!("{what}: {e}"), e.is_full());
+            }
+            e
+        })
+    }
+
+    /// Marks the store failed if a sled write has not returned for [`STALL`]; called
+    /// every second by the node. Returns whether the store has failed.
+    pub fn check_stall(&self) -> bool {
+        if let Some((what, took)) = self.room.stalled(STALL) {
+            let full = self.room.check().is_err();
+            self.room.fail(
+                format!("{what} has not returned for {} s", took.as_secs()),
+                full,
+            );
+        }
+        self.room.failed().is_some()
+    }
+
+    /// Completes once the store has failed.
+    pub async fn until_failed(&self) {
+        self.room.until_failed().await
+    }
+
+    fn failed_error(&self) -> StoreError {
+        match self.room.failed() {
+            Some(f) => StoreError::Failed(f.clone()),
+            None => StoreError::Corrupt("the store failed".into()),
+        }
+    }
+
+    /// Why the store failed, if it did.
+    pub fn failed(&self) -> Option<Failed> {
+        self.room.failed().cloned()
+    }
+
+    /// Whether there is room to open the store again after it failed: the reserve, and
+    /// as much again as sled's files, which the start copies aside before sled opens
+    /// files it did not seal (`files.rs`).
+    pub fn room_to_reopen(&self) -> Result<(), Low> {
+        self.room.has(files::sled_bytes(&self.dir))
+    }
+
+    /// Bytes of sled's files (for `/metrics`): reads the folder, so call it off the
+    /// async workers.
+    pub fn size_bytes(&self) -> u64 {
+        files::sled_bytes(&self.dir)
+    }
+
+    /// The same store with `reserve` bytes kept free on its filesystem (see `room.rs`).
+    /// Called before the store is shared.
+    pub fn with_reserve(mut self, reserve: u64) -> Store {
+        self.room = Arc::new(Room::new(&self.dir, reserve));
+        self
     }
 
     fn acked(&self) -> MutexGuard<'_, Acked> {

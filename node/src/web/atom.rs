@@ -114,10 +114,48 @@ pub fn render(
             .unwrap_or(false);
         let link = match (r.member(), r.instrument()) {
             (Some(m), _) => format!("{base}/members/{m}"),
-            (None, Some(i)) => format!("{base}/#i-{i}"),
+            (None, Some(i)) => format!("{base}/instruments/{i}"),
             (None, None) => format!("{base}/"),
         };
-        let mut content = format!("<p>{}</p><p>{}</p>", esc(&summary), esc(&headline));
+        let act = r.change.get("act");
+        let act_text = act
+            .and_then(|a| a.get("text"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let mut content = format!("<p>{}</p>", esc(&summary));
+        // The act and its legal date first, then when this node recorded the change:
+        // an alert is about what a state did, and on which day in law.
+        if let Some(a) = act {
+            let date = a
+                .get("date")
+                .and_then(|v| v.as_str())
+                .and_then(|d| d.parse::<pacta_core::date::Date>().ok());
+            let _ = write!(
+                content,
+                "<p>Act: {}.</p><p>Act dated {} · recorded by this node {}.</p>",
+                esc(act_text),
+                date.map(super::html::day).unwrap_or_default(),
+                esc(&r.seen)
+            );
+            if let Some(id) = a.pointer("/entry/id").and_then(|v| v.as_str()) {
+                let _ = write!(
+                    content,
+                    "<p>Recorded by entry <a href=\"{base}/entries/{id}\">{m} #{seq}</a>.</p>",
+                    id = esc(id),
+                    m = esc(a
+                        .pointer("/entry/member")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")),
+                    seq = a
+                        .pointer("/entry/seq")
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(0),
+                );
+            }
+        } else {
+            let _ = write!(content, "<p>Recorded by this node {}.</p>", esc(&r.seen));
+        }
+        let _ = write!(content, "<p>{}</p>", esc(&headline));
         if illustrative {
             content.push_str("<p><strong>Illustrative:</strong> this rests on entries invented for the demonstration.</p>");
         }
@@ -154,11 +192,17 @@ pub fn render(
 </entry>
 "#,
             uuid = esc(&r.uuid),
-            title = esc(&(if illustrative {
-                format!("{summary} (illustrative)")
-            } else {
-                summary.clone()
-            })),
+            title = esc(&{
+                let mut t = summary.clone();
+                if !act_text.is_empty() {
+                    t.push_str(" — ");
+                    t.push_str(act_text);
+                }
+                if illustrative {
+                    t.push_str(" (illustrative)");
+                }
+                t
+            }),
             seen = esc(&r.seen),
             link = esc(&link),
             category = esc(&get("change")),

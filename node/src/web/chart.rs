@@ -14,12 +14,16 @@ use pacta_core::status::InstrumentStatus;
 
 use super::html::{day, esc};
 
-const W: f64 = 720.0;
-const H: f64 = 260.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 34.0;
-const BOTTOM: f64 = 40.0;
+// A narrow drawing with large type: the SVG scales to the page's width, so on a
+// 390 px phone (about 360 px of chart) its 15-unit labels still render at about
+// 10 px. The legend is HTML below it, at the page's own size.
+const W: f64 = 520.0;
+const H: f64 = 240.0;
+const LEFT: f64 = 40.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 36.0;
+const FONT: f64 = 15.0;
 
 struct Series {
     label: &'static str,
@@ -94,7 +98,7 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<svg class="chart" role="img" aria-labelledby="chart-{id}-t" viewBox="0 0 {W} {H}" xmlns="http://www.w3.org/2000/svg">
+        r#"<figure class="chart"><svg class="chart" role="img" aria-labelledby="chart-{id}-t" viewBox="0 0 {W} {H}" xmlns="http://www.w3.org/2000/svg">
 <title id="chart-{id}-t">{title}: signatures, consents established and entries into force from {from} to {to}</title>
 "#,
         id = inst.id,
@@ -108,11 +112,11 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
     while n <= ymax {
         let _ = write!(
             out,
-            r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e7eb"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#5b6570">{n}</text>
+            r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e7eb"/><text x="{}" y="{:.1}" font-size="{FONT}" text-anchor="end" fill="#515a64">{n}</text>
 "##,
             W - RIGHT,
             LEFT - 6.0,
-            y(n) + 4.0,
+            y(n) + 5.0,
             y = y(n),
         );
         n += step;
@@ -120,18 +124,18 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
     let _ = write!(
         out,
         r##"<line x1="{LEFT}" x2="{}" y1="{b}" y2="{b}" stroke="#5b6570"/>
-<text x="{LEFT}" y="{}" font-size="11" fill="#5b6570">{}</text><text x="{}" y="{}" font-size="11" text-anchor="end" fill="#5b6570">{}</text>
+<text x="{LEFT}" y="{}" font-size="{FONT}" fill="#515a64">{}</text><text x="{}" y="{}" font-size="{FONT}" text-anchor="end" fill="#515a64">{}</text>
 "##,
         W - RIGHT,
-        H - BOTTOM + 16.0,
+        H - BOTTOM + 20.0,
         day(start),
         W - RIGHT,
-        H - BOTTOM + 16.0,
+        H - BOTTOM + 20.0,
         day(end),
         b = H - BOTTOM,
     );
     // One step line per series, with a dot per event.
-    let mut legend_x = LEFT;
+    let mut legend = String::new();
     for s in &series {
         let mut path = format!("M{:.1},{:.1}", x(start), y(0));
         for (i, d) in s.dates.iter().enumerate() {
@@ -161,16 +165,16 @@ pub fn timeline(inst: &InstrumentStatus, as_of: Date) -> String {
             );
         }
         let _ = write!(
-            out,
-            r##"<rect x="{legend_x}" y="10" width="12" height="4" fill="{}"/><text x="{}" y="16" font-size="12" fill="#1b1f24">{} ({})</text>
-"##,
+            legend,
+            "<li style=\"--c:{}\">{} ({})</li>",
             s.colour,
-            legend_x + 16.0,
             s.label,
             s.dates.len()
         );
-        legend_x += 190.0;
     }
-    out.push_str("</svg>\n");
+    let _ = write!(
+        out,
+        "</svg><figcaption><ul class=\"legend\">{legend}</ul></figcaption></figure>\n"
+    );
     out
 }

@@ -1,8 +1,9 @@
 //! What watchers read, all served from the last published status ([`crate::watch`]);
 //! no request computes a status.
 //!
-//! - `GET /`, `/members/{code}`, `/entries/{id}` (and `/entries/{id}/raw`): HTML
-//!   rendered on the server ([`page`]), with the timeline chart as SVG ([`chart`]);
+//! - `GET /`, `/members/{code}`, `/instruments/{id}`, `/entries/{id}` (and
+//!   `/entries/{id}/raw`): HTML rendered on the server ([`page`], [`member`],
+//!   [`instrument`], [`table`]), with the timeline chart as SVG ([`chart`]);
 //! - `GET /feed.atom`, `/members/{code}/feed.atom`, `/instruments/{id}/feed.atom`:
 //!   Atom feeds of status changes ([`atom`]);
 //! - `GET /v1/events`: server-sent events, resumable with `Last-Event-ID` ([`events`]);
@@ -14,9 +15,14 @@
 
 pub mod atom;
 pub mod chart;
+pub mod corrections;
 pub mod events;
 pub mod html;
+pub mod instrument;
+pub mod member;
+pub mod negotiate;
 pub mod page;
+pub mod table;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,12 +30,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pacta_core::codec::sha256;
 use pacta_core::ids::{EntryId, MemberCode, Seq};
-use pacta_core::status::MemberStatus;
+use pacta_core::status::{Lookup, MemberStatus};
 use serde::Serialize;
 
 use crate::node::Node;
@@ -44,6 +50,7 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/members/{code}/feed.atom", get(member_feed))
         .route("/entries/{id}", get(entry_page))
         .route("/entries/{id}/raw", get(entry_raw))
+        .route("/instruments/{id}", get(instrument_page))
         .route("/instruments/{id}/feed.atom", get(instrument_feed))
         .route("/feed.atom", get(network_feed))
         .route("/v1/status", get(status_json))
@@ -123,6 +130,38 @@ fn json_problem(status: StatusCode, reason: &str, error: String) -> Response {
         }),
     )
         .into_response()
+}
+
+/// Something not there, in the form the client prefers (`default` when it does not
+/// say: HTML on the pages, JSON on the API).
+fn not_found(
+    node: &Node,
+    headers: &HeaderMap,
+    default: negotiate::Form,
+    heading: &str,
+    detail: String,
+) -> Response {
+    match negotiate::preferred(headers, default) {
+        negotiate::Form::Html => html_problem(node, StatusCode::NOT_FOUND, heading, &detail),
+        negotiate::Form::Json => json_problem(StatusCode::NOT_FOUND, "not-found", detail),
+    }
+}
+
+/// A member code from a path: the member, or the answer to give instead (a redirect
+/// to the canonical spelling built by `to`, or a 404 in the form the client prefers).
+fn member_or_answer(
+    node: &Node,
+    raw: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    default: negotiate::Form,
+    to: impl FnOnce(MemberCode) -> String,
+) -> Result<MemberCode, Box<Response>> {
+    if let Some(code) = negotiate::canonical(node, raw) {
+        return Err(Box::new(negotiate::redirect(to(code), uri)));
+    }
+    known_member(node, raw)
+        .map_err(|e| Box::new(not_found(node, headers, default, "No such member", e)))
 }
 
 /// A store failure: logged in full, answered without detail (HTML and JSON forms).
@@ -207,10 +246,13 @@ async fn member_page(
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
-    let code = match known_member(&node, &raw) {
+    let code = match member_or_answer(&node, &raw, &headers, &uri, negotiate::Form::Html, |c| {
+        format!("/members/{c}")
+    }) {
         Ok(c) => c,
-        Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such member", &e),
+        Err(answer) => return *answer,
     };
     let from = match query.get("from").map(|v| v.parse::<u64>()) {
         None => 1,
@@ -250,7 +292,7 @@ async fn member_page(
         .iter()
         .filter_map(|b| pacta_core::Entry::decode(b).ok())
         .collect();
-    let html = page::member(&node, &snap, code, &feed, from, head, PAGE_ENTRIES);
+    let html = member::member(&node, &snap, code, &feed, from, head, PAGE_ENTRIES);
     cached(&headers, &tag, HTML, || Body::from(html))
 }
 
@@ -266,7 +308,7 @@ async fn entry_page(
 ) -> Response {
     let id = match parse_id(&raw) {
         Ok(id) => id,
-        Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such entry", &e),
+        Err(e) => return not_found(&node, &headers, negotiate::Form::Html, "No such entry", e),
     };
     let store = node.ledger.store();
     let found = match store.entry_by_id(&id) {
@@ -276,11 +318,12 @@ async fn entry_page(
         }
     };
     let Some((entry, revoked)) = found else {
-        return html_problem(
+        return not_found(
             &node,
-            StatusCode::NOT_FOUND,
+            &headers,
+            negotiate::Form::Html,
             "No such entry",
-            &format!("this node holds no entry with id {id}"),
+            format!("this node holds no entry with id {id}"),
         );
     };
     let next = store
@@ -365,10 +408,13 @@ async fn member_json(
     State(node): State<Arc<Node>>,
     Path(raw): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
-    let code = match known_member(&node, &raw) {
+    let code = match member_or_answer(&node, &raw, &headers, &uri, negotiate::Form::Json, |c| {
+        format!("/v1/members/{c}")
+    }) {
         Ok(c) => c,
-        Err(e) => return json_problem(StatusCode::NOT_FOUND, "not-found", e),
+        Err(answer) => return *answer,
     };
     let roster = node.ledger.roster();
     let Some(m) = roster.member(code) else {
@@ -415,13 +461,81 @@ async fn instrument_json(
     headers: HeaderMap,
 ) -> Response {
     let snap = node.watch.snapshot();
-    match snap.status.find(&raw) {
-        Ok(inst) => {
+    match snap.status.lookup(&raw) {
+        Lookup::One(inst) => {
             let body = serde_json::to_vec(inst).unwrap_or_default();
             let tag = etag(&[&body]);
             cached(&headers, &tag, JSON, || Body::from(body))
         }
-        Err(e) => json_problem(StatusCode::NOT_FOUND, "not-found", e),
+        Lookup::None(e) => json_problem(StatusCode::NOT_FOUND, "not-found", e),
+        Lookup::Many(many) => json_problem(
+            StatusCode::MULTIPLE_CHOICES,
+            "ambiguous",
+            format!(
+                "{:?} names {} instruments; give one of these ids: {}",
+                raw.chars().take(80).collect::<String>(),
+                many.len(),
+                many.iter()
+                    .map(|i| i.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+    }
+}
+
+/// `GET /instruments/{id}`: the treaty page, by id, unique id prefix or short name.
+async fn instrument_page(
+    State(node): State<Arc<Node>>,
+    raw: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // A path that is not UTF-8 text names no instrument; say so in the client's form
+    // rather than with axum's plain-text rejection.
+    let Ok(Path(raw)) = raw else {
+        return not_found(
+            &node,
+            &headers,
+            negotiate::Form::Html,
+            "No such instrument",
+            "the instrument id in the path is not UTF-8 text; give an id, a prefix of at least 8 hex digits, or a short name".into(),
+        );
+    };
+    let snap = node.watch.snapshot();
+    match snap.status.lookup(&raw) {
+        Lookup::One(inst) => {
+            let tag = etag(&[snap.etag.as_bytes(), &inst.id.0, b"instrument-page"]);
+            cached(&headers, &tag, HTML, || {
+                Body::from(instrument::page_of(&node, &snap, inst))
+            })
+        }
+        Lookup::None(e) => not_found(
+            &node,
+            &headers,
+            negotiate::Form::Html,
+            "No such instrument",
+            e,
+        ),
+        Lookup::Many(many) => match negotiate::preferred(&headers, negotiate::Form::Html) {
+            negotiate::Form::Html => (
+                StatusCode::MULTIPLE_CHOICES,
+                [(header::CONTENT_TYPE, HTML)],
+                instrument::choices(&node, &raw, &many),
+            )
+                .into_response(),
+            negotiate::Form::Json => json_problem(
+                StatusCode::MULTIPLE_CHOICES,
+                "ambiguous",
+                format!(
+                    "{} instruments have this name; give an id: {}",
+                    many.len(),
+                    many.iter()
+                        .map(|i| i.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        },
     }
 }
 
@@ -478,10 +592,13 @@ async fn member_feed(
     State(node): State<Arc<Node>>,
     Path(raw): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
-    let code = match known_member(&node, &raw) {
+    let code = match member_or_answer(&node, &raw, &headers, &uri, negotiate::Form::Html, |c| {
+        format!("/members/{c}/feed.atom")
+    }) {
         Ok(c) => c,
-        Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such member", &e),
+        Err(answer) => return *answer,
     };
     let roster = node.ledger.roster();
     let name = roster
@@ -509,7 +626,15 @@ async fn instrument_feed(
     let snap = node.watch.snapshot();
     let (id, short) = match snap.status.find(&raw) {
         Ok(i) => (i.id, i.short.clone()),
-        Err(e) => return html_problem(&node, StatusCode::NOT_FOUND, "No such instrument", &e),
+        Err(e) => {
+            return not_found(
+                &node,
+                &headers,
+                negotiate::Form::Html,
+                "No such instrument",
+                e,
+            );
+        }
     };
     let roster = node.ledger.roster();
     let base = base_url(&headers);
@@ -518,7 +643,7 @@ async fn instrument_feed(
         key: format!("instrument:{id}"),
         title: format!("Pacta: changes of status under {short}"),
         self_url: format!("{base}/instruments/{id}/feed.atom"),
-        page_url: format!("{base}/#i-{id}"),
+        page_url: format!("{base}/instruments/{id}"),
         network: roster.network_name(),
         node: &me,
     };

@@ -1,5 +1,6 @@
-//! The HTML pages: the status page (`/`), a member's timeline (`/members/{code}`), an
-//! entry (`/entries/{id}`), and the pages for what is not there.
+//! The HTML pages: the status page (`/`), an entry (`/entries/{id}`), and the pages
+//! for what is not there. A member's page is in [`super::member`], an instrument's in
+//! [`super::instrument`].
 
 #![allow(
     clippy::write_with_newline,
@@ -9,24 +10,15 @@
 use std::fmt::Write as _;
 
 use pacta_core::entry::Entry;
-use pacta_core::ids::{EntryId, MemberCode};
+use pacta_core::ids::EntryId;
 use pacta_core::payload::{Nature, Payload};
-use pacta_core::profile;
-use pacta_core::status::{InstrumentStatus, MemberStatus, Stage, Status, StepFact};
+use pacta_core::status::{InstrumentStatus, MemberStatus, Stage, Status};
 
-use super::chart;
-use super::html::{ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, stage_badge, time};
+use super::corrections::Corrections;
+use super::html::{ILLUSTRATIVE_MARK, day, entry_link, esc, id_link, page, time, words};
+use super::{instrument, table};
 use crate::node::Node;
 use crate::watch::Snapshot;
-
-/// A value's name as the ledger spells it (kebab-case), in words: "subject to
-/// ratification", "completed".
-fn words<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s.replace('-', " "),
-        _ => String::new(),
-    }
-}
 
 /// The node's view: its latest cosigned checkpoint and how fresh the status is.
 fn node_view(node: &Node, snap: &Snapshot) -> String {
@@ -73,7 +65,7 @@ fn node_view(node: &Node, snap: &Snapshot) -> String {
 }
 
 /// The red notices for disputed feeds.
-fn disputes(node: &Node) -> String {
+pub(super) fn disputes(node: &Node) -> String {
     let mut out = String::new();
     for f in node.ledger.forks() {
         let [a, b] = f.ids;
@@ -89,143 +81,6 @@ fn disputes(node: &Node) -> String {
     out
 }
 
-fn consent_cell(m: &MemberStatus) -> String {
-    match (&m.established, &m.consent) {
-        (Some(e), Some(c)) => format!(
-            "{} {}",
-            day(e.date),
-            if c.marker.is_empty() {
-                String::new()
-            } else {
-                format!("<strong>{}</strong>", c.marker)
-            }
-        ),
-        (Some(e), None) => format!("{} (definitive signature)", day(e.date)),
-        (None, Some(c)) => format!(
-            "<span class=\"muted\">expressed {}{}, awaiting deposit</span>",
-            day(c.date),
-            if c.marker.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", c.marker)
-            }
-        ),
-        (None, None) => String::new(),
-    }
-}
-
-fn row(inst: &InstrumentStatus, m: &MemberStatus) -> String {
-    let mut warnings = String::new();
-    for w in &m.warnings {
-        let _ = write!(warnings, "<div class=\"warn\">{}</div>", esc(w));
-    }
-    if let Some(w) = &m.withdrawal {
-        let _ = write!(
-            warnings,
-            "<div>withdrawal notified {}, effective {}</div>",
-            day(w.notified),
-            day(w.effective)
-        );
-    }
-    let signature = m
-        .signature
-        .as_ref()
-        .map(|s| day(s.date))
-        .unwrap_or_default();
-    let in_force = m.in_force_on.map(day).unwrap_or_default();
-    format!(
-        "<tr data-member=\"{code}\" data-stage=\"{stage:?}\"><td><a href=\"/members/{code}\">{name}</a> <span class=\"muted\">{code}</span>{illus}</td><td class=\"n\">{signature}</td><td class=\"n\">{consent}</td><td class=\"n\">{in_force}</td><td>{badge}</td><td>{warnings}</td></tr>\n",
-        code = m.member,
-        name = esc(&m.name),
-        stage = m.stage,
-        // Under an illustrative instrument every row is, and the banner says so once.
-        illus = if m.illustrative && !inst.illustrative {
-            format!(" {ILLUSTRATIVE_MARK}")
-        } else {
-            String::new()
-        },
-        consent = consent_cell(m),
-        badge = stage_badge(m.stage),
-    )
-}
-
-fn instrument_section(inst: &InstrumentStatus, as_of: pacta_core::date::Date) -> String {
-    let mut out = String::new();
-    let illustrative = inst.illustrative || inst.members.iter().any(|m| m.illustrative);
-    let _ = write!(
-        out,
-        "<section class=\"instrument\" id=\"i-{id}\">\n<h2>{title}</h2>\n<p class=\"headline\">{headline}</p>\n<p class=\"sub\">{nature} · adopted {adopted}{dep} · <a href=\"/instruments/{id}/feed.atom\">Atom feed</a> · <a href=\"/v1/instruments/{id}\">JSON</a> · registered by {reg}</p>\n",
-        id = inst.id,
-        title = esc(&inst.title),
-        headline = esc(&inst.headline()),
-        nature = match inst.nature {
-            Nature::Legal => "legally binding instrument",
-            Nature::Political => "political declaration: binds no one in law",
-        },
-        adopted = day(inst.adopted),
-        dep = inst
-            .depositary
-            .map(|d| format!(" · depositary {d}"))
-            .unwrap_or_default(),
-        reg = entry_link(&inst.registered.entry),
-    );
-    if let Some(h) = inst.text_sha256 {
-        let _ = write!(
-            out,
-            "<p class=\"sub\">SHA-256 of the text: <code>{h}</code></p>\n"
-        );
-    }
-    if inst.illustrative {
-        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> This instrument and everything recorded under it are invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
-    } else if illustrative {
-        out.push_str("<div class=\"illus-banner\"><strong>Illustrative.</strong> Rows marked <em>illustrative</em> rest on entries invented for the demonstration (in the demo ledger, every event after 6 January 2026): they show how Pacta records such steps, not what any state has done.</div>\n");
-    }
-    if let Some(d) = inst.in_force_on {
-        let by: Vec<String> = inst.in_force_by.iter().map(ToString::to_string).collect();
-        let _ = write!(
-            out,
-            "<p>{} into force on <strong>{}</strong>{}.</p>\n",
-            if d <= as_of { "Entered" } else { "Enters" },
-            day(d),
-            if by.is_empty() {
-                String::new()
-            } else {
-                format!(", on the consents of {}", esc(&by.join(", ")))
-            }
-        );
-    } else if inst.nature == Nature::Legal {
-        out.push_str("<p>Not in force.</p>\n");
-    }
-    out.push_str(&chart::timeline(inst, as_of));
-    out.push_str("<div class=\"table-wrap\"><table class=\"status\">\n<thead><tr><th>Participant</th><th>Signature</th><th>Ratification, Acceptance (A), Approval (AA), Accession (a)</th><th>Entry into force</th><th>Stage</th><th>Notes</th></tr></thead>\n<tbody>\n");
-    for m in &inst.members {
-        out.push_str(&row(inst, m));
-    }
-    out.push_str("</tbody></table></div>\n");
-    let pending = pending_links(inst);
-    if inst.nature == Nature::Legal && !pending.is_empty() {
-        let _ = write!(out, "<p><strong>Still pending:</strong> {pending}.</p>\n");
-    }
-    out.push_str("</section>\n");
-    out
-}
-
-/// Links to the members still on their way to being bound, with their stage.
-fn pending_links(inst: &InstrumentStatus) -> String {
-    inst.members
-        .iter()
-        .filter(|m| m.stage.is_pending())
-        .map(|m| {
-            format!(
-                "<a href=\"/members/{c}\">{c}</a> ({})",
-                m.stage.label(),
-                c = m.member
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The one-minute summary: each instrument's headline, who is bound, what is pending.
 fn at_a_glance(status: &Status) -> String {
     if status.instruments.is_empty() {
@@ -233,7 +88,7 @@ fn at_a_glance(status: &Status) -> String {
     }
     let mut out =
         String::from("<section class=\"glance\" id=\"glance\"><h2>At a glance</h2><ul>\n");
-    for inst in &status.instruments {
+    for inst in binding_first(status) {
         let illus = if inst.illustrative {
             format!(" {ILLUSTRATIVE_MARK}")
         } else {
@@ -241,8 +96,7 @@ fn at_a_glance(status: &Status) -> String {
         };
         let _ = write!(
             out,
-            "<li><a href=\"#i-{id}\"><strong>{short}</strong></a>{illus}: {headline}.",
-            id = inst.id,
+            "<li><a href=\"/instruments/{short}\"><strong>{short}</strong></a>{illus}: {headline}.",
             short = esc(&inst.short),
             headline = esc(&inst.headline()),
         );
@@ -260,7 +114,7 @@ fn at_a_glance(status: &Status) -> String {
             if !bound.is_empty() {
                 let _ = write!(out, " Bound: {bound}.");
             }
-            let pending = pending_links(inst);
+            let pending = table::pending_links(inst);
             if !pending.is_empty() {
                 let _ = write!(out, " Pending: {pending}.");
             }
@@ -282,6 +136,21 @@ fn at_a_glance(status: &Status) -> String {
     out
 }
 
+/// The instruments with the legally binding ones first, each group in registration
+/// order: what a watcher looks for is who is bound, and political declarations bind
+/// no one.
+pub(super) fn binding_first(status: &Status) -> impl Iterator<Item = &InstrumentStatus> {
+    let legal = status
+        .instruments
+        .iter()
+        .filter(|i| i.nature == Nature::Legal);
+    let political = status
+        .instruments
+        .iter()
+        .filter(|i| i.nature != Nature::Legal);
+    legal.chain(political)
+}
+
 /// `GET /`.
 pub fn index(node: &Node, snap: &Snapshot) -> String {
     let roster = node.ledger.roster();
@@ -298,8 +167,8 @@ pub fn index(node: &Node, snap: &Snapshot) -> String {
     if snap.status.instruments.is_empty() {
         body.push_str("<p>No instrument is registered in this ledger yet.</p>\n");
     }
-    for inst in &snap.status.instruments {
-        body.push_str(&instrument_section(inst, snap.status.as_of));
+    for inst in binding_first(&snap.status) {
+        body.push_str(&instrument::section(inst, snap.status.as_of));
     }
     if !snap.status.warnings.is_empty() {
         body.push_str("<h2>Ledger warnings</h2><ul>\n");
@@ -321,56 +190,6 @@ pub fn index(node: &Node, snap: &Snapshot) -> String {
         &node.member.to_string(),
         &body,
     )
-}
-
-/// Sorts steps in the order of the member's procedure profile (for the US, the order
-/// congress.gov uses: transmittal, referral, report, floor vote), then by date.
-fn in_procedure_order<'a>(profile_id: &str, steps: &'a [StepFact]) -> Vec<&'a StepFact> {
-    let order = profile::profile(profile_id)
-        .map(|p| p.steps.iter().map(|s| s.id).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let mut out: Vec<&StepFact> = steps.iter().collect();
-    out.sort_by_key(|s| {
-        (
-            order
-                .iter()
-                .position(|id| *id == s.step)
-                .unwrap_or(usize::MAX),
-            s.date,
-        )
-    });
-    out
-}
-
-fn steps_table(profile_id: &str, steps: &[StepFact]) -> String {
-    let mut out = String::from(
-        "<div class=\"table-wrap\"><table class=\"steps\"><thead><tr><th>Step</th><th>Body and action</th><th>Date</th><th>Vote (for–against–abstaining)</th><th>Threshold</th><th>Result</th><th>Reference</th><th>Entry</th></tr></thead><tbody>\n",
-    );
-    for s in in_procedure_order(profile_id, steps) {
-        let votes = s
-            .votes
-            .map(|v| format!("{}–{}–{}", v.r#for, v.against, v.abstaining))
-            .unwrap_or_else(|| "—".to_owned());
-        let _ = write!(
-            out,
-            "<tr data-step=\"{step}\"><td>{step}{req}</td><td>{body}: {action}</td><td class=\"n\">{date}</td><td class=\"n\">{votes}</td><td>{threshold}</td><td>{result}</td><td>{reference}</td><td>{entry}</td></tr>\n",
-            step = esc(&s.step),
-            req = if s.required {
-                ""
-            } else {
-                " <span class=\"muted\">(optional)</span>"
-            },
-            body = esc(&s.body),
-            action = esc(&s.action),
-            date = day(s.date),
-            threshold = esc(s.threshold.as_deref().unwrap_or("—")),
-            result = words(&s.result),
-            reference = esc(s.reference.as_deref().unwrap_or("")),
-            entry = entry_link(&s.source.entry),
-        );
-    }
-    out.push_str("</tbody></table></div>\n");
-    out
 }
 
 /// One line about an entry, for timelines.
@@ -472,175 +291,15 @@ pub fn describe(entry: &Entry, status: &Status) -> String {
     }
 }
 
-/// `GET /members/{code}`: the member's rows, its domestic steps, and its feed.
-pub fn member(
-    node: &Node,
-    snap: &Snapshot,
-    code: MemberCode,
-    feed: &[Entry],
-    from: u64,
-    head: u64,
-    page_size: usize,
-) -> String {
-    let roster = node.ledger.roster();
-    let Some(m) = roster.member(code) else {
-        return String::new();
-    };
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<h1>{name} <span class=\"muted\">{code}</span></h1>\n<dl class=\"kv\"><dt>Procedure</dt><dd>{profile}</dd><dt>Node</dt><dd><code>{node_url}</code></dd><dt>Entry key</dt><dd><code>{key}</code></dd><dt>Feed</dt><dd>{head} entries · <a href=\"/members/{code}/feed.atom\">Atom feed</a> · <a href=\"/v1/members/{code}\">JSON</a></dd></dl>\n",
-        name = esc(&m.name),
-        profile = esc(&profile::profile(&m.profile)
-            .map(|p| format!("{} — {}", p.name, p.binding_act))
-            .unwrap_or_else(|| m.profile.clone())),
-        node_url = esc(m.node.as_str()),
-        key = m.key,
-    );
-    if node.ledger.is_disputed(code) {
-        body.push_str(&disputes(node));
-    }
-    for inst in &snap.status.instruments {
-        let Some(row) = inst.member(code) else {
-            continue;
-        };
-        let _ = write!(
-            body,
-            "<section class=\"instrument\"><h2><a href=\"/#i-{id}\">{title}</a></h2><p>{badge}{illus}</p>\n",
-            id = inst.id,
-            title = esc(&inst.title),
-            badge = stage_badge(row.stage),
-            illus = if row.illustrative {
-                format!(" {ILLUSTRATIVE_MARK}")
-            } else {
-                String::new()
-            },
-        );
-        let mut facts = String::from("<dl class=\"kv\">");
-        if let Some(s) = &row.signature {
-            let _ = write!(
-                facts,
-                "<dt>Signature</dt><dd>{} ({}){} · {}</dd>",
-                day(s.date),
-                words(&s.signature_type),
-                s.signatory
-                    .as_deref()
-                    .map(|x| format!(", {}", esc(x)))
-                    .unwrap_or_default(),
-                entry_link(&s.source.entry)
-            );
-        }
-        if let Some(c) = &row.consent {
-            let _ = write!(
-                facts,
-                "<dt>Consent</dt><dd>{} {} {} · {}</dd>",
-                words(&c.means),
-                day(c.date),
-                c.marker,
-                entry_link(&c.source.entry)
-            );
-        }
-        if let Some(e) = &row.established {
-            let _ = write!(
-                facts,
-                "<dt>Established</dt><dd>{} · {}</dd>",
-                day(e.date),
-                entry_link(&e.source.entry)
-            );
-        }
-        if let Some(d) = row.in_force_on {
-            let _ = write!(facts, "<dt>In force for it</dt><dd>{}</dd>", day(d));
-        }
-        if let Some(w) = &row.withdrawal {
-            let _ = write!(
-                facts,
-                "<dt>Withdrawal</dt><dd>notified {}, effective {} · {}</dd>",
-                day(w.notified),
-                day(w.effective),
-                entry_link(&w.source.entry)
-            );
-        }
-        if row.stage.is_pending()
-            && let Some(p) = profile::profile(&m.profile)
-        {
-            let next = match row.stage {
-                Stage::ConsentExpressed => "the depositary's receipt of the instrument".to_owned(),
-                Stage::ApprovedDomestically => p.binding_act.to_owned(),
-                _ => {
-                    let done: Vec<&str> = row
-                        .steps
-                        .iter()
-                        .filter(|s| s.result != pacta_core::payload::StepResult::Failed)
-                        .map(|s| s.step.as_str())
-                        .collect();
-                    p.required()
-                        .find(|d| !done.contains(&d.id))
-                        .map(|d| format!("{}: {}", d.body, d.action))
-                        .unwrap_or_else(|| p.binding_act.to_owned())
-                }
-            };
-            let _ = write!(facts, "<dt>Next</dt><dd>{}</dd>", esc(&next));
-        }
-        for w in &row.warnings {
-            let _ = write!(facts, "<dt>Warning</dt><dd class=\"warn\">{}</dd>", esc(w));
-        }
-        facts.push_str("</dl>\n");
-        body.push_str(&facts);
-        if !row.steps.is_empty() {
-            let heading = if m.profile.starts_with("us-") {
-                "Congress"
-            } else {
-                "Domestic procedure"
-            };
-            let _ = write!(body, "<h3>{heading}</h3>\n");
-            body.push_str(&steps_table(&m.profile, &row.steps));
-        }
-        body.push_str("</section>\n");
-    }
-    let _ = write!(
-        body,
-        "<h2>Timeline: every entry of {code}'s feed</h2>\n<ol class=\"timeline\">\n"
-    );
-    for e in feed {
-        let h = e.header();
-        let _ = write!(
-            body,
-            "<li class=\"{class}\" id=\"seq-{seq}\"><a href=\"/entries/{id}\">#{seq}</a> <span class=\"muted\">{kind} · recorded {time} · id <a class=\"id\" href=\"/entries/{id}\">{short}</a> · <a href=\"/entries/{id}/raw\">raw signed bytes</a></span><br>{what}</li>\n",
-            class = if h.kind == pacta_core::Kind::NOTE {
-                "note"
-            } else {
-                "legal"
-            },
-            seq = h.seq.0,
-            id = e.id(),
-            short = esc(&e.id().short()),
-            kind = esc(h.kind.as_str()),
-            time = time(h.time),
-            what = describe(e, &snap.status),
-        );
-    }
-    body.push_str("</ol>\n");
-    // The position after this page; a later page exists if the feed reaches it.
-    let next = from.saturating_add(feed.len() as u64);
-    if !feed.is_empty() && next <= head {
-        let _ = write!(
-            body,
-            "<p><a href=\"/members/{code}?from={next}\">Later entries →</a></p>\n"
-        );
-    }
-    if from > 1 {
-        let _ = write!(
-            body,
-            "<p><a href=\"/members/{code}?from={}\">← Earlier entries</a></p>\n",
-            from.saturating_sub(page_size as u64).max(1)
-        );
-    }
-    page(
-        &format!("{} ({code}): Pacta", m.name),
-        roster.network_name(),
-        &node.member.to_string(),
-        &body,
-    )
+/// The mark beside an entry a later entry corrected.
+pub(super) fn corrected_mark(by: Option<&pacta_core::status::EntryRef>) -> String {
+    by.map(|c| {
+        format!(
+            " <strong class=\"corrected\">corrected by {}</strong>",
+            entry_link(c)
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// `GET /entries/{id}`: the decoded entry, its signature and its chain links.
@@ -665,6 +324,14 @@ pub fn entry(
         kind = esc(h.kind.as_str()),
         what = describe(entry, &snap.status),
     );
+    let corrections = Corrections::of(&snap.status, &[]);
+    if let Some(c) = corrections.of_entry(&entry.id()) {
+        let _ = write!(
+            body,
+            "<div class=\"notice\"><strong>Superseded.</strong> This entry was{}; what it says here is not what counts.</div>\n",
+            corrected_mark(Some(c))
+        );
+    }
     if revoked {
         body.push_str("<div class=\"notice\"><strong>Removed from the feed.</strong> A quorum of members revoked the key that signed this entry; it is kept as evidence and counts for nothing.</div>\n");
     }
@@ -705,10 +372,23 @@ pub fn problem(node: &Node, heading: &str, detail: &str) -> String {
         .members()
         .map(|m| format!("<a href=\"/members/{c}\">{c}</a>", c = m.code))
         .collect();
+    let instruments: Vec<String> = node
+        .watch
+        .snapshot()
+        .status
+        .instruments
+        .iter()
+        .map(|i| format!("<a href=\"/instruments/{s}\">{s}</a>", s = esc(&i.short)))
+        .collect();
     let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, or a member: {}.</p>\n",
+        "<h1>{}</h1>\n<p>{}</p>\n<p>Try the <a href=\"/\">status page</a>, an instrument: {}, or a member: {}.</p>\n",
         esc(heading),
         esc(detail),
+        if instruments.is_empty() {
+            "none registered yet".to_owned()
+        } else {
+            instruments.join(" ")
+        },
         members.join(" ")
     );
     page(
