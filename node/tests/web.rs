@@ -10,86 +10,18 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use pacta_core::entry::Draft;
-use pacta_core::ids::{EntryId, Kind, MemberCode, Seq, Timestamp};
-use pacta_core::payload::Payload;
-use pacta_core::{Entry, Roster, SecretKey};
+use pacta_core::ids::{EntryId, Seq};
+use pacta_core::{Entry, Roster};
 use pacta_node::node::Node;
-use serde_json::{Value, json};
+use serde_json::json;
 use tower::ServiceExt;
 
-fn keys_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../keys-example")
-}
-
-fn code(s: &str) -> MemberCode {
-    s.parse().unwrap()
-}
-
-/// Signs entries for several members with the example keys.
-struct Authors {
-    roster: Roster,
-    keys: BTreeMap<MemberCode, SecretKey>,
-    heads: BTreeMap<MemberCode, (u64, Option<EntryId>)>,
-    clock: u64,
-}
-
-impl Authors {
-    fn new(roster: &Roster) -> Authors {
-        Authors {
-            roster: roster.clone(),
-            keys: BTreeMap::new(),
-            heads: BTreeMap::new(),
-            // 2026-11-20: after every act dated below.
-            clock: 1_795_132_800_000,
-        }
-    }
-
-    fn draft(&mut self, member: &str, kind: &str, body: Value) -> Draft {
-        let m = code(member);
-        let kind: Kind = kind.parse().unwrap();
-        let payload = Payload::from_json(kind, body).unwrap();
-        let (seq, prev) = self.heads.get(&m).copied().unwrap_or((0, None));
-        self.clock += 1000;
-        Draft {
-            network: self.roster.network_id(),
-            author: m,
-            seq: Seq(seq + 1),
-            prev,
-            time: Timestamp::from_millis(self.clock).unwrap(),
-            kind,
-            payload: payload.encode(),
-        }
-    }
-
-    fn key(&mut self, member: &str) -> &SecretKey {
-        let m = code(member);
-        self.keys.entry(m).or_insert_with(|| {
-            let text = std::fs::read_to_string(keys_dir().join(format!("{member}.key"))).unwrap();
-            SecretKey::from_file_text(&text).unwrap()
-        })
-    }
-
-    fn sign(&mut self, member: &str, kind: &str, body: Value) -> Entry {
-        let draft = self.draft(member, kind, body);
-        let entry = draft.sign(self.key(member)).unwrap();
-        self.heads
-            .insert(code(member), (entry.seq().0, Some(entry.id())));
-        entry
-    }
-}
-
-async fn submit(node: &Node, entries: &[&Entry]) {
-    let batch = entries.iter().map(|e| e.as_bytes().to_vec()).collect();
-    node.submit(batch).await.unwrap();
-    node.watch.catch_up().unwrap();
-}
+mod support;
+use support::*;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -185,53 +117,6 @@ async fn world() -> World {
         treaty: t,
         us_vote,
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-    fn header(&self, name: header::HeaderName) -> String {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
-    }
-}
-
-async fn get_with(node: &Arc<Node>, uri: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut req = Request::get(uri).header("host", "watch.example:8080");
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = pacta_node::api::app(node.clone())
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
-        .await
-        .unwrap()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(node: &Arc<Node>, uri: &str) -> Answer {
-    get_with(node, uri, &[]).await
 }
 
 #[tokio::test]
