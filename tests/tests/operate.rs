@@ -486,3 +486,25 @@ async fn backup_while_running_restore_and_import_keep_entries_and_protections() 
         assert!(err.contains(says), "{file}: {err}");
     }
 }
+
+#[test]
+fn garbage_in_the_operator_flags_exits_2_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flags, says) in [
+        (&["--store-reserve-mib", "lots"][..], "--store-reserve-mib"),
+        (
+            &["--store-reserve-mib", "18446744073709551615"][..],
+            "is too large",
+        ),
+        (&["--ready-lag=-1"][..], "--ready-lag"),
+        (&["--tls-cert", "x.pem"][..], "--tls-key"),
+    ] {
+        let out = node_command("IT", &dir.path().join("IT"), free_port())
+            .args(flags)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+    }
+}

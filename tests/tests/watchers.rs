@@ -270,7 +270,7 @@ fn pacta_watch_refuses_a_bad_or_unreachable_node_with_exit_2() {
     let unreachable = format!("http://127.0.0.1:{port}");
     let cases = [
         ("not a url", "is not a URL"),
-        ("ftp://127.0.0.1:7001", "is not an http:// or https:// URL"),
+        ("ftp://127.0.0.1:9", "is not an http:// or https:// URL"),
         (unreachable.as_str(), "cannot reach"),
     ];
     for (node, says) in cases {
